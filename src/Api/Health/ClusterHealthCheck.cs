@@ -1,0 +1,23 @@
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+
+namespace Alavida.Api.Health;
+
+/// <summary>Healthy when the Orleans cluster answers and has at least one active silo.</summary>
+internal sealed class ClusterHealthCheck(IGrainFactory grains) : IHealthCheck
+{
+    public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
+    {
+        try
+        {
+            var hosts = await grains.GetGrain<IManagementGrain>(0).GetHosts(onlyActive: true).WaitAsync(cancellationToken);
+            var data = new Dictionary<string, object> { ["active_silos"] = hosts.Count };
+            return hosts.Count > 0
+                ? HealthCheckResult.Healthy($"{hosts.Count} active silo(s).", data)
+                : new HealthCheckResult(context.Registration.FailureStatus, "No active silo.", data: data);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+        {
+            return new HealthCheckResult(context.Registration.FailureStatus, "The Orleans cluster did not answer.", ex);
+        }
+    }
+}

@@ -1,0 +1,86 @@
+using System.ComponentModel.DataAnnotations;
+using System.Net;
+using System.Net.Sockets;
+using Alavida.Grains;
+using Npgsql;
+using Orleans.Configuration;
+using Orleans.Dashboard;
+
+namespace Alavida.Silo.Hosting;
+
+public static class OrleansHostingExtensions
+{
+    /// <summary>The ADO.NET invariant Orleans uses for PostgreSQL.</summary>
+    public const string Invariant = "Npgsql";
+
+    /// <summary>
+    /// Hosts Orleans on PostgreSQL: a silo (roles <c>All</c> and <c>Silo</c>) or a client (role <c>Gateway</c>), with
+    /// ADO.NET clustering, grain storage and reminders on our own tables in schema <c>orleans</c>.
+    /// </summary>
+    /// <param name="builder">The host builder; <see cref="DatabaseHostingExtensions.AddAlavidaDatabaseAsync"/> runs first.</param>
+    /// <param name="configureSilo">Extra silo configuration (tests add their grains here).</param>
+    public static WebApplicationBuilder AddAlavidaOrleans(this WebApplicationBuilder builder, Action<ISiloBuilder>? configureSilo = null)
+    {
+        var alavida = BindAndValidate<AlavidaOptions>(builder, AlavidaOptions.SectionName);
+        var cluster = BindAndValidate<OrleansClusterOptions>(builder, OrleansClusterOptions.SectionName);
+        var connectionString = new NpgsqlConnectionStringBuilder(builder.Configuration.GetConnectionString(DatabaseHostingExtensions.ConnectionStringName))
+        {
+            SearchPath = "orleans",
+        }.ConnectionString;
+
+        if (alavida.Role == HostRole.Gateway)
+        {
+            builder.UseOrleansClient(client =>
+            {
+                client.Configure<ClusterOptions>(o => (o.ClusterId, o.ServiceId) = (cluster.ClusterId, cluster.ServiceId));
+                client.UseAdoNetClustering(o => (o.Invariant, o.ConnectionString) = (Invariant, connectionString));
+                client.AddActivityPropagation();
+                client.AddDashboard();
+            });
+            return builder;
+        }
+
+        var advertised = ResolveAddress(cluster.AdvertisedAddress);
+        builder.UseOrleans(silo =>
+        {
+            silo.Configure<ClusterOptions>(o => (o.ClusterId, o.ServiceId) = (cluster.ClusterId, cluster.ServiceId));
+            silo.ConfigureEndpoints(advertised, cluster.SiloPort, cluster.GatewayPort, listenOnAnyHostAddress: !IPAddress.IsLoopback(advertised));
+            silo.Configure<ClusterMembershipOptions>(builder.Configuration.GetSection($"{OrleansClusterOptions.SectionName}:Membership"));
+            silo.UseAdoNetClustering(o => (o.Invariant, o.ConnectionString) = (Invariant, connectionString));
+            silo.AddAdoNetGrainStorage(StorageNames.Main, o => (o.Invariant, o.ConnectionString) = (Invariant, connectionString));
+            silo.UseSystemTextJsonGrainStorageSerializer();
+            silo.UseAdoNetReminderService(o => (o.Invariant, o.ConnectionString) = (Invariant, connectionString));
+            silo.AddActivityPropagation();
+            silo.AddDashboard();
+            configureSilo?.Invoke(silo);
+        });
+        return builder;
+    }
+
+    /// <summary>Binds a section for injection (validated on start) and returns it validated now, naming any bad key.</summary>
+    private static T BindAndValidate<T>(WebApplicationBuilder builder, string section)
+        where T : class, new()
+    {
+        builder.Services.AddOptions<T>().BindConfiguration(section).ValidateDataAnnotations().ValidateOnStart();
+        var value = builder.Configuration.GetSection(section).Get<T>() ?? new T();
+        var errors = new List<ValidationResult>();
+        if (!Validator.TryValidateObject(value, new ValidationContext(value), errors, validateAllProperties: true))
+        {
+            var detail = string.Join("; ", errors.Select(e => $"{section}:{string.Join(',', e.MemberNames)}: {e.ErrorMessage}"));
+            throw new InvalidOperationException($"Invalid configuration: {detail}");
+        }
+
+        return value;
+    }
+
+    private static IPAddress ResolveAddress(string address)
+    {
+        if (IPAddress.TryParse(address, out var ip))
+        {
+            return ip;
+        }
+
+        return Dns.GetHostAddresses(address).FirstOrDefault(a => a.AddressFamily == AddressFamily.InterNetwork)
+            ?? throw new InvalidOperationException($"Orleans:AdvertisedAddress '{address}' does not resolve to an IPv4 address.");
+    }
+}
