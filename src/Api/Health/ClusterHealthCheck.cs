@@ -2,8 +2,10 @@ using Microsoft.Extensions.Diagnostics.HealthChecks;
 
 namespace Alavida.Api.Health;
 
-/// <summary>Healthy when the Orleans cluster answers and has at least one active silo.</summary>
-internal sealed class ClusterHealthCheck(IGrainFactory grains) : IHealthCheck
+/// <summary>
+/// For a gateway that is an Orleans client: healthy when a silo answers and reports at least one active silo.
+/// </summary>
+public sealed class ClusterHealthCheck(IGrainFactory grains) : IHealthCheck
 {
     public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
     {

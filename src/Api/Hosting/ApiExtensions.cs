@@ -13,10 +13,19 @@ namespace Alavida.Api.Hosting;
 
 public static class ApiExtensions
 {
-    private const string ReadyTag = "ready";
-    private const string LiveTag = "live";
+    /// <summary>Health checks with this tag make up <c>/health</c> (readiness).</summary>
+    public const string ReadyTag = "ready";
 
-    /// <summary>The gateway's services: snake_case JSON, ProblemDetails with <c>trace_id</c> for every error, health checks.</summary>
+    /// <summary>Health checks with this tag make up <c>/alive</c> (liveness).</summary>
+    public const string LiveTag = "live";
+
+    /// <summary>How long a dependency check may take before it counts as failed.</summary>
+    public static readonly TimeSpan HealthCheckTimeout = TimeSpan.FromSeconds(5);
+
+    /// <summary>
+    /// The gateway's services: snake_case JSON, ProblemDetails with <c>trace_id</c> for every error, and the
+    /// PostgreSQL and liveness checks (the host adds the cluster check that fits its role).
+    /// </summary>
     public static IHostApplicationBuilder AddAlavidaApi(this IHostApplicationBuilder builder)
     {
         if (builder.Services.Any(s => s.ImplementationType == typeof(UnavailableExceptionHandler)))
@@ -29,10 +38,8 @@ public static class ApiExtensions
             ctx.ProblemDetails.Extensions["trace_id"] = Activity.Current?.TraceId.ToHexString() ?? ctx.HttpContext.TraceIdentifier);
         builder.Services.AddExceptionHandler<UnavailableExceptionHandler>();
 
-        var timeout = TimeSpan.FromSeconds(5);
         builder.Services.AddHealthChecks()
-            .AddCheck<PostgresHealthCheck>("postgres", HealthStatus.Unhealthy, [ReadyTag], timeout)
-            .AddCheck<ClusterHealthCheck>("orleans-cluster", HealthStatus.Unhealthy, [ReadyTag], timeout)
+            .AddCheck<PostgresHealthCheck>("postgres", HealthStatus.Unhealthy, [ReadyTag], HealthCheckTimeout)
             .AddCheck("process", () => HealthCheckResult.Healthy("The process is running."), [LiveTag]);
         return builder;
     }

@@ -4,7 +4,7 @@ using Serilog.Extensions.Logging;
 
 namespace Alavida.Silo.Hosting;
 
-public static class DatabaseHostingExtensions
+public static partial class DatabaseHostingExtensions
 {
     /// <summary>The connection string name: <c>ConnectionStrings:Postgres</c> (env <c>ConnectionStrings__Postgres</c>).</summary>
     public const string ConnectionStringName = "Postgres";
@@ -26,11 +26,21 @@ public static class DatabaseHostingExtensions
         if (string.IsNullOrWhiteSpace(connectionString))
         {
             using var loggerFactory = new SerilogLoggerFactory(Serilog.Log.Logger);
-            var server = await LocalPostgres.StartAsync(
-                RepositoryPaths.Resolve(options.LocalPostgresDirectory),
-                database: "alavida",
-                deleteOnStop: false,
-                loggerFactory.CreateLogger<LocalPostgres>());
+            var logger = loggerFactory.CreateLogger<LocalPostgres>();
+            var directory = RepositoryPaths.Resolve(options.LocalPostgresDirectory);
+            LocalPostgres server;
+            try
+            {
+                server = await LocalPostgres.StartAsync(directory, "alavida", deleteOnStop: false, logger);
+            }
+            catch (PostgresDirectoryUnreachableException ex)
+            {
+                // Running as root from a folder the postgres user cannot enter: keep the data in a stable temp folder.
+                var fallback = Path.Combine(Path.GetTempPath(), $"alavida-postgres-{Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(directory)))[..12]}");
+                Log.DataDirectoryFallback(logger, ex.Message, fallback);
+                server = await LocalPostgres.StartAsync(fallback, "alavida", deleteOnStop: false, logger);
+            }
+
             connectionString = server.ConnectionString;
             builder.Configuration[$"ConnectionStrings:{ConnectionStringName}"] = connectionString;
             builder.Services.AddSingleton(server);
@@ -69,5 +79,11 @@ public static class DatabaseHostingExtensions
         public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
         public Task StoppedAsync(CancellationToken cancellationToken) => server.StopAsync();
+    }
+
+    private static partial class Log
+    {
+        [LoggerMessage(1, LogLevel.Warning, "{Reason} Using {Fallback} instead; set Alavida:LocalPostgresDirectory to choose.")]
+        public static partial void DataDirectoryFallback(ILogger logger, string reason, string fallback);
     }
 }

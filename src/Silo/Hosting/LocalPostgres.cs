@@ -101,13 +101,6 @@ public sealed partial class LocalPostgres : IAsyncDisposable
         return server;
     }
 
-    /// <summary>Creates a database on this server (used by tests for per-collection isolation).</summary>
-    public async Task<string> CreateDatabaseAsync(string name, CancellationToken cancellationToken = default)
-    {
-        await EnsureDatabaseAsync(name, cancellationToken);
-        return new NpgsqlConnectionStringBuilder(ConnectionString) { Database = name }.ConnectionString;
-    }
-
     /// <summary>
     /// Stops the server (fast shutdown) if this process started it, and removes its files when it was a throwaway
     /// one. A server this process only re-attached to is left running for the process that owns it.
@@ -122,7 +115,9 @@ public sealed partial class LocalPostgres : IAsyncDisposable
         NpgsqlConnection.ClearAllPools();
         try
         {
-            await RunAsync(Path.Combine(_binDirectory, "pg_ctl"), ["-D", _dataDirectory, "-m", "fast", "-w", "-t", "30", "stop"], CancellationToken.None);
+            // A throwaway server's data is about to be deleted: skip the shutdown checkpoint.
+            var mode = _deleteOnStop ? "immediate" : "fast";
+            await RunAsync(Path.Combine(_binDirectory, "pg_ctl"), ["-D", _dataDirectory, "-m", mode, "-w", "-t", "30", "stop"], CancellationToken.None);
             Log.Stopped(_logger, Port);
         }
         catch (InvalidOperationException ex)
@@ -136,7 +131,7 @@ public sealed partial class LocalPostgres : IAsyncDisposable
             {
                 Directory.Delete(_rootDirectory, recursive: true);
             }
-            catch (IOException)
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
             {
                 // A throwaway folder in the temp directory; the OS cleans it up if we cannot.
             }
@@ -235,9 +230,7 @@ public sealed partial class LocalPostgres : IAsyncDisposable
         var access = await ExecuteAsync("test", ["-w", directory], cancellationToken);
         if (access.ExitCode != 0)
         {
-            throw new InvalidOperationException(
-                $"The '{ServiceUser}' user cannot write to '{directory}' (a parent folder is closed to it, e.g. root's home). " +
-                "Point Alavida:LocalPostgres:DataDirectory at a folder it can reach, or set ConnectionStrings__Postgres.");
+            throw new PostgresDirectoryUnreachableException(directory);
         }
     }
 
@@ -311,3 +304,11 @@ public sealed class PostgresBinariesNotFoundException() : InvalidOperationExcept
     "(initdb, pg_ctl) were found in ALAVIDA_PG_BIN, /usr/lib/postgresql/<version>/bin or the PATH. Either install them " +
     "(Debian/Ubuntu: `sudo apt-get install postgresql-15`; macOS: `brew install postgresql@15`), or start a server with " +
     "`docker compose up -d postgres` and set ConnectionStrings__Postgres=\"Host=localhost;Port=5432;Username=postgres;Password=postgres;Database=alavida\".");
+
+/// <summary>Thrown when the <c>postgres</c> user cannot reach the data folder (e.g. it sits under root's home).</summary>
+public sealed class PostgresDirectoryUnreachableException(string directory) : InvalidOperationException(
+    $"The 'postgres' user cannot write to '{directory}' (a parent folder is closed to it, e.g. root's home).")
+{
+    /// <summary>The folder that could not be used.</summary>
+    public string Directory { get; } = directory;
+}

@@ -1,7 +1,10 @@
 using System.ComponentModel.DataAnnotations;
 using System.Net;
 using System.Net.Sockets;
+using Alavida.Api.Health;
+using Alavida.Api.Hosting;
 using Alavida.Grains;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Npgsql;
 using Orleans.Configuration;
 using Orleans.Dashboard;
@@ -28,18 +31,23 @@ public static class OrleansHostingExtensions
             SearchPath = "orleans",
         }.ConnectionString;
 
+        var health = builder.Services.AddHealthChecks();
+        const string clusterCheck = "orleans-cluster";
         if (alavida.Role == HostRole.Gateway)
         {
+            health.AddCheck<ClusterHealthCheck>(clusterCheck, HealthStatus.Unhealthy, [ApiExtensions.ReadyTag], ApiExtensions.HealthCheckTimeout);
             builder.UseOrleansClient(client =>
             {
                 client.Configure<ClusterOptions>(o => (o.ClusterId, o.ServiceId) = (cluster.ClusterId, cluster.ServiceId));
                 client.UseAdoNetClustering(o => (o.Invariant, o.ConnectionString) = (Invariant, connectionString));
                 client.AddActivityPropagation();
                 client.AddDashboard();
+                client.UseConnectionRetryFilter<GatewayConnectionRetryFilter>();
             });
             return builder;
         }
 
+        health.AddCheck<SiloMembershipHealthCheck>(clusterCheck, HealthStatus.Unhealthy, [ApiExtensions.ReadyTag], ApiExtensions.HealthCheckTimeout);
         var advertised = ResolveAddress(cluster.AdvertisedAddress);
         builder.UseOrleans(silo =>
         {

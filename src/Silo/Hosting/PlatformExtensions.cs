@@ -16,6 +16,7 @@ public static class PlatformExtensions
         await builder.AddAlavidaDatabaseAsync();
         builder.AddAlavidaOrleans(configureSilo);
         builder.AddAlavidaApi();
+        builder.Services.AddHostedService<StartupBanner>();
         return builder;
     }
 

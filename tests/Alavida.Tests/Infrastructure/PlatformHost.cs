@@ -1,0 +1,105 @@
+using System.Net;
+using System.Net.Sockets;
+using Alavida.Silo.Hosting;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.Extensions.Configuration;
+using Microsoft.AspNetCore.Http.Features;
+using Microsoft.Extensions.DependencyInjection;
+using Orleans.Serialization;
+
+namespace Alavida.Tests.Infrastructure;
+
+/// <summary>
+/// A real platform process in the test: the same composition as the run command (<c>AddAlavidaPlatformAsync</c>),
+/// a real silo or gateway on free ports, and real HTTP on a loopback port.
+/// </summary>
+public sealed class PlatformHost : IAsyncDisposable
+{
+    private readonly WebApplication _app;
+    private int _stopped;
+
+    private PlatformHost(WebApplication app, Uri address)
+    {
+        _app = app;
+        Address = address;
+        Http = new HttpClient { BaseAddress = address };
+    }
+
+    /// <summary>The HTTP base address.</summary>
+    public Uri Address { get; }
+
+    /// <summary>A client for this host's HTTP surface.</summary>
+    public HttpClient Http { get; }
+
+    /// <summary>The host's services (grain factory, membership, data source…).</summary>
+    public IServiceProvider Services => _app.Services;
+
+    /// <summary>The grain factory of this silo (or client).</summary>
+    public IGrainFactory Grains => _app.Services.GetRequiredService<IGrainFactory>();
+
+    /// <summary>Starts a host on <paramref name="connectionString"/> in <paramref name="cluster"/> with the given role.</summary>
+    public static async Task<PlatformHost> StartAsync(
+        string connectionString,
+        ClusterIdentity cluster,
+        HostRole role = HostRole.All,
+        IReadOnlyDictionary<string, string?>? settings = null)
+    {
+        var builder = WebApplication.CreateBuilder(new WebApplicationOptions
+        {
+            EnvironmentName = "Test",
+            ContentRootPath = AppContext.BaseDirectory,
+        });
+        var config = new Dictionary<string, string?>
+        {
+            ["ConnectionStrings:Postgres"] = connectionString,
+            ["Alavida:Role"] = role.ToString(),
+            ["Orleans:ClusterId"] = cluster.ClusterId,
+            ["Orleans:ServiceId"] = cluster.ServiceId,
+            ["Orleans:SiloPort"] = FreePort().ToString(),
+            ["Orleans:GatewayPort"] = FreePort().ToString(),
+            ["Urls"] = "http://127.0.0.1:0",
+            ["Serilog:MinimumLevel:Default"] = "Warning",
+        };
+        foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
+        {
+            config[key] = value;
+        }
+
+        builder.Configuration.AddInMemoryCollection(config);
+        await builder.AddAlavidaPlatformAsync(silo => silo.Services.AddSerializer(s => s.AddAssembly(typeof(PlatformHost).Assembly)));
+
+        var app = builder.Build();
+        app.MapAlavidaPlatform();
+        await app.StartAsync();
+        var address = app.Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>().Addresses.First();
+        return new PlatformHost(app, new Uri(address));
+    }
+
+    /// <summary>Stops the host gracefully (the silo leaves the cluster and hands its grains over).</summary>
+    public async Task StopAsync()
+    {
+        if (Interlocked.Exchange(ref _stopped, 1) == 0)
+        {
+            Http.Dispose();
+            await _app.StopAsync();
+            await _app.DisposeAsync();
+        }
+    }
+
+    public async ValueTask DisposeAsync() => await StopAsync();
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+}
+
+/// <summary>A cluster identity unique to a test, so tests can share a database without seeing each other.</summary>
+public sealed record ClusterIdentity(string ClusterId, string ServiceId)
+{
+    public static ClusterIdentity New() => new($"c-{Guid.NewGuid():N}", $"s-{Guid.NewGuid():N}");
+}

@@ -1,0 +1,45 @@
+using Alavida.Silo.Hosting;
+using Microsoft.Extensions.Logging.Abstractions;
+using Npgsql;
+
+namespace Alavida.Tests.Infrastructure;
+
+/// <summary>
+/// One PostgreSQL server per test run: the server named by <c>ALAVIDA_TEST_POSTGRES</c> (a connection string whose
+/// user may create databases), or else a throwaway cluster started from the local binaries and removed at exit.
+/// Each fixture gets a fresh database on it.
+/// </summary>
+public static class TestPostgres
+{
+    /// <summary>The environment variable that points the suite at an existing server instead.</summary>
+    public const string ConnectionStringVariable = "ALAVIDA_TEST_POSTGRES";
+
+    private static readonly Lazy<Task<string>> Server = new(StartAsync);
+    private static int _sequence;
+
+    /// <summary>Creates an empty database with a unique name and returns its connection string.</summary>
+    public static async Task<string> CreateDatabaseAsync(string purpose)
+    {
+        var server = await Server.Value;
+        var name = $"t_{purpose}_{Environment.ProcessId}_{Interlocked.Increment(ref _sequence)}".ToLowerInvariant();
+        await using var connection = new NpgsqlConnection(new NpgsqlConnectionStringBuilder(server) { Pooling = false }.ConnectionString);
+        await connection.OpenAsync();
+        await using var create = new NpgsqlCommand($"CREATE DATABASE \"{name}\"", connection);
+        await create.ExecuteNonQueryAsync();
+        return new NpgsqlConnectionStringBuilder(server) { Database = name }.ConnectionString;
+    }
+
+    private static async Task<string> StartAsync()
+    {
+        var configured = Environment.GetEnvironmentVariable(ConnectionStringVariable);
+        if (!string.IsNullOrWhiteSpace(configured))
+        {
+            return configured;
+        }
+
+        var root = Path.Combine(Path.GetTempPath(), $"alavida-tests-{Guid.NewGuid():N}");
+        var server = await LocalPostgres.StartAsync(root, "postgres", deleteOnStop: true, NullLogger.Instance);
+        AppDomain.CurrentDomain.ProcessExit += (_, _) => server.StopAsync().GetAwaiter().GetResult();
+        return server.ConnectionString;
+    }
+}
