@@ -62,7 +62,12 @@ public sealed partial class LocalPostgres : IAsyncDisposable
         string? binDirectory = null,
         CancellationToken cancellationToken = default)
     {
-        var bin = binDirectory ?? FindBinDirectory() ?? throw new PostgresBinariesNotFoundException();
+        var bin = binDirectory ?? FindBinDirectory();
+        if (bin is null || !HasServerBinaries(bin))
+        {
+            throw new PostgresBinariesNotFoundException();
+        }
+
         rootDirectory = Path.GetFullPath(rootDirectory);
         Directory.CreateDirectory(rootDirectory);
         await GrantToServiceUserAsync(rootDirectory, cancellationToken);
@@ -136,6 +141,27 @@ public sealed partial class LocalPostgres : IAsyncDisposable
                 // A throwaway folder in the temp directory; the OS cleans it up if we cannot.
             }
         }
+    }
+
+    /// <summary>
+    /// Stops the server from a process that is about to exit (a test host is killed moments after its exit
+    /// handlers start): hands the stop and the clean-up to a detached shell that outlives this process.
+    /// </summary>
+    public void StopDetached()
+    {
+        if (!_ownsServer || Interlocked.Exchange(ref _stopped, 1) == 1)
+        {
+            return;
+        }
+
+        var pgCtl = $"'{Path.Combine(_binDirectory, "pg_ctl")}' -D '{_dataDirectory}' -m immediate -w -t 30 stop";
+        var stop = IsRoot ? $"runuser -u {ServiceUser} -- {pgCtl}" : pgCtl;
+        var cleanup = _deleteOnStop ? $"; rm -rf '{_rootDirectory}'" : "";
+        var start = new ProcessStartInfo("setsid") { UseShellExecute = false, WorkingDirectory = Path.GetTempPath() };
+        start.ArgumentList.Add("sh");
+        start.ArgumentList.Add("-c");
+        start.ArgumentList.Add($"exec >/dev/null 2>&1 </dev/null; {stop}{cleanup}");
+        Process.Start(start)?.Dispose();
     }
 
     /// <inheritdoc />

@@ -39,7 +39,7 @@ public static class TestPostgres
 
         var root = Path.Combine(Path.GetTempPath(), $"alavida-tests-{Guid.NewGuid():N}");
         var server = await LocalPostgres.StartAsync(root, "postgres", deleteOnStop: true, NullLogger.Instance);
-        AppDomain.CurrentDomain.ProcessExit += (_, _) => server.StopAsync().GetAwaiter().GetResult();
+        AppDomain.CurrentDomain.ProcessExit += (_, _) => server.StopDetached();
         return server.ConnectionString;
     }
 }
