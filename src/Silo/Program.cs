@@ -4,7 +4,8 @@ using Serilog;
 Log.Logger = ObservabilityExtensions.CreateBootstrapLogger();
 try
 {
-    var builder = WebApplication.CreateBuilder(args);
+    // Settings ship beside the binary, so the host finds them whatever the working directory.
+    var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
     await builder.AddAlavidaPlatformAsync();
 
     var app = builder.Build();

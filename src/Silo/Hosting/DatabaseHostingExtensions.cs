@@ -44,6 +44,8 @@ public static partial class DatabaseHostingExtensions
             connectionString = server.ConnectionString;
             builder.Configuration[$"ConnectionStrings:{ConnectionStringName}"] = connectionString;
             builder.Services.AddSingleton(server);
+            // Normally stopped with the host (below); this also covers a host that fails to start.
+            AppDomain.CurrentDomain.ProcessExit += (_, _) => server.StopDetached();
             builder.Services.AddHostedService<LocalPostgresLifetime>();
         }
 

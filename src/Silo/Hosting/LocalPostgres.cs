@@ -154,7 +154,8 @@ public sealed partial class LocalPostgres : IAsyncDisposable
             return;
         }
 
-        var pgCtl = $"'{Path.Combine(_binDirectory, "pg_ctl")}' -D '{_dataDirectory}' -m immediate -w -t 30 stop";
+        var mode = _deleteOnStop ? "immediate" : "fast";
+        var pgCtl = $"'{Path.Combine(_binDirectory, "pg_ctl")}' -D '{_dataDirectory}' -m {mode} -w -t 30 stop";
         var stop = IsRoot ? $"runuser -u {ServiceUser} -- {pgCtl}" : pgCtl;
         var cleanup = _deleteOnStop ? $"; rm -rf '{_rootDirectory}'" : "";
         var start = new ProcessStartInfo("setsid") { UseShellExecute = false, WorkingDirectory = Path.GetTempPath() };
