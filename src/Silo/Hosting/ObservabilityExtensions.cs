@@ -19,7 +19,8 @@ public static class ObservabilityExtensions
     /// <summary>Our own activity source and meter; quantum code creates spans and instruments under this name.</summary>
     public const string TelemetryName = "Alavida";
 
-    private static readonly string[] OperationalPaths = ["/metrics", "/health", "/alive"];
+    /// <summary>Probe and scrape paths: not traced, and their request log lines are Verbose.</summary>
+    public static readonly string[] OperationalPaths = ["/metrics", "/health", "/alive"];
 
     /// <summary>The first stage of Serilog's two-stage set-up: logs start-up (and start-up failures) as compact JSON.</summary>
     public static Serilog.ILogger CreateBootstrapLogger() =>
@@ -51,6 +52,7 @@ public static class ObservabilityExtensions
                 .MinimumLevel.Override("Microsoft.Extensions.Diagnostics.HealthChecks", LogEventLevel.Warning)
                 .MinimumLevel.Override("System.Net.Http.HttpClient", LogEventLevel.Warning)
                 .ReadFrom.Configuration(builder.Configuration)
+                .ReadFrom.Services(services)
                 .Enrich.FromLogContext()
                 .Enrich.With(services.GetRequiredService<TraceContextEnricher>())
                 .Enrich.WithProperty("service", ServiceName)

@@ -1,6 +1,7 @@
 using Alavida.Api.Hosting;
 using Orleans.Dashboard;
 using Serilog;
+using Serilog.Events;
 
 namespace Alavida.Silo.Hosting;
 
@@ -23,14 +24,21 @@ public static class PlatformExtensions
     /// <summary>Maps request logging, the gateway API, <c>/metrics</c> and the Orleans dashboard at <c>/dashboard</c>.</summary>
     public static WebApplication MapAlavidaPlatform(this WebApplication app)
     {
-        app.UseSerilogRequestLogging(o => o.GetLevel = (ctx, _, ex) =>
-            ex is not null || ctx.Response.StatusCode >= 500 ? Serilog.Events.LogEventLevel.Error
-            : ctx.Request.Path.StartsWithSegments("/health") || ctx.Request.Path.StartsWithSegments("/alive") || ctx.Request.Path.StartsWithSegments("/metrics")
-                ? Serilog.Events.LogEventLevel.Verbose
-                : Serilog.Events.LogEventLevel.Information);
+        app.UseSerilogRequestLogging(o =>
+        {
+            // The host's logger, not the static bootstrap one, so request lines honour configured levels and sinks.
+            o.Logger = app.Services.GetRequiredService<Serilog.ILogger>();
+            o.GetLevel = RequestLogLevel;
+        });
         app.MapAlavidaApi();
         app.MapPrometheusScrapingEndpoint("/metrics");
         app.MapOrleansDashboard(routePrefix: "/dashboard");
         return app;
     }
+
+    /// <summary>Failures at Error; probes and scrapes at Verbose (they arrive every few seconds); the rest at Information.</summary>
+    private static LogEventLevel RequestLogLevel(HttpContext context, double elapsedMs, Exception? exception) =>
+        exception is not null || context.Response.StatusCode >= 500 ? LogEventLevel.Error
+        : ObservabilityExtensions.OperationalPaths.Any(p => context.Request.Path.StartsWithSegments(p)) ? LogEventLevel.Verbose
+        : LogEventLevel.Information;
 }

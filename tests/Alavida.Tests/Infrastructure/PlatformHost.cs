@@ -44,7 +44,8 @@ public sealed class PlatformHost : IAsyncDisposable
         string connectionString,
         ClusterIdentity cluster,
         HostRole role = HostRole.All,
-        IReadOnlyDictionary<string, string?>? settings = null)
+        IReadOnlyDictionary<string, string?>? settings = null,
+        Action<IServiceCollection>? services = null)
     {
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions
         {
@@ -68,6 +69,7 @@ public sealed class PlatformHost : IAsyncDisposable
         }
 
         builder.Configuration.AddInMemoryCollection(config);
+        services?.Invoke(builder.Services);
         await builder.AddAlavidaPlatformAsync(silo => silo.Services.AddSerializer(s => s.AddAssembly(typeof(PlatformHost).Assembly)));
 
         var app = builder.Build();

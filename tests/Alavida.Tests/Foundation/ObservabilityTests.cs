@@ -1,0 +1,67 @@
+using System.Collections.Concurrent;
+using System.Net;
+using System.Text.Json;
+using Alavida.Tests.Infrastructure;
+using Microsoft.Extensions.DependencyInjection;
+using Serilog.Core;
+using Serilog.Events;
+
+namespace Alavida.Tests.Foundation;
+
+[Collection(ClusterCollection.Name)]
+public sealed class ObservabilityTests(DatabaseFixture database)
+{
+    [Fact]
+    public async Task RequestLogLine_CarriesTheTraceIdOfTheProblemResponse()
+    {
+        var sink = new CapturingSink();
+        await using var host = await PlatformHost.StartAsync(
+            database.ConnectionString,
+            ClusterIdentity.New(),
+            settings: new Dictionary<string, string?> { ["Serilog:MinimumLevel:Default"] = "Information" },
+            services: s => s.AddSingleton<ILogEventSink>(sink));
+
+        var response = await host.Http.GetAsync("/no-such-endpoint");
+        var problem = JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement;
+        var traceId = problem.GetProperty("trace_id").GetString();
+
+        Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        Assert.Matches("^[0-9a-f]{32}$", traceId);
+        // The request line is written as the response completes, so wait for it rather than racing it.
+        var line = await sink.WaitForAsync(e => e.Properties.TryGetValue("RequestPath", out var p) && p.ToString() == "\"/no-such-endpoint\"")
+            .Within(TimeSpan.FromSeconds(30), "the request log line");
+        Assert.Equal($"\"{traceId}\"", line.Properties["trace_id"].ToString());
+        Assert.Matches("^\"[0-9a-f]{16}\"$", line.Properties["span_id"].ToString());
+    }
+
+    private sealed class CapturingSink : ILogEventSink
+    {
+        private readonly ConcurrentQueue<(Func<LogEvent, bool> Match, TaskCompletionSource<LogEvent> Done)> _waiters = new();
+        private readonly ConcurrentQueue<LogEvent> _events = new();
+
+        public void Emit(LogEvent logEvent)
+        {
+            _events.Enqueue(logEvent);
+            foreach (var (match, done) in _waiters)
+            {
+                if (match(logEvent))
+                {
+                    done.TrySetResult(logEvent);
+                }
+            }
+        }
+
+        public Task<LogEvent> WaitForAsync(Func<LogEvent, bool> match)
+        {
+            var done = new TaskCompletionSource<LogEvent>(TaskCreationOptions.RunContinuationsAsynchronously);
+            _waiters.Enqueue((match, done));
+            if (_events.FirstOrDefault(match) is { } seen)
+            {
+                done.TrySetResult(seen);
+            }
+
+            return done.Task;
+        }
+    }
+}
