@@ -1,13 +1,20 @@
 using System.Diagnostics;
 using System.Text.Json;
+using System.Text.Json.Serialization;
+using Alavida.Api.Auth;
+using Alavida.Api.Endpoints;
 using Alavida.Api.Health;
+using Alavida.Api.Validation;
+using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Hosting;
+using Scalar.AspNetCore;
 
 namespace Alavida.Api.Hosting;
 
@@ -33,7 +40,29 @@ public static class ApiExtensions
             return builder;
         }
 
-        builder.Services.ConfigureHttpJsonOptions(o => o.SerializerOptions.PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower);
+        builder.Services.ConfigureHttpJsonOptions(o =>
+        {
+            o.SerializerOptions.PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower;
+            o.SerializerOptions.Converters.Add(new JsonStringEnumConverter(JsonNamingPolicy.SnakeCaseLower));
+        });
+        // Malformed bodies and bad route values reach the exception handler, which answers with a problem naming the cause.
+        builder.Services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
+        builder.Services.AddOptions<PlatformOptions>().BindConfiguration(PlatformOptions.SectionName);
+        builder.Services.TryAddSingleton(TimeProvider.System);
+        builder.Services.AddSingleton<AdminKey>();
+        builder.Services.AddSingleton<InputValidator>();
+        builder.Services.AddAuthentication(ApiKeyAuthenticationHandler.SchemeName)
+            .AddScheme<AuthenticationSchemeOptions, ApiKeyAuthenticationHandler>(ApiKeyAuthenticationHandler.SchemeName, null);
+        builder.Services.AddAuthorizationBuilder()
+            .AddPolicy(AuthPolicies.Team, p => p.RequireClaim(ApiKeyAuthenticationHandler.TeamClaim))
+            .AddPolicy(AuthPolicies.Admin, p => p.RequireRole(ApiKeyAuthenticationHandler.AdminRole));
+        builder.Services.AddOpenApi(o => o.AddDocumentTransformer((document, _, _) =>
+        {
+            document.Info.Title = "Alavida API";
+            document.Info.Description = "Run go-to-market quantums as async jobs, watch them, read their data, manage credits. " +
+                                        "Authenticate with 'Authorization: Bearer <api key>'. Every error is application/problem+json with a trace_id.";
+            return Task.CompletedTask;
+        }));
         builder.Services.AddProblemDetails(o => o.CustomizeProblemDetails = ctx =>
             ctx.ProblemDetails.Extensions["trace_id"] = Activity.Current?.TraceId.ToHexString() ?? ctx.HttpContext.TraceIdentifier);
         builder.Services.AddExceptionHandler<UnavailableExceptionHandler>();
@@ -49,6 +78,15 @@ public static class ApiExtensions
     {
         app.UseExceptionHandler();
         app.UseStatusCodePages();
+        app.UseAuthentication();
+        app.UseAuthorization();
+        app.MapOpenApi("/openapi/{documentName}.json");
+        app.MapScalarApiReference("/reference", o => o.WithTitle("Alavida API"));
+        app.MapQuantumEndpoints();
+        app.MapJobEndpoints();
+        app.MapCreditEndpoints();
+        app.MapRegistryEndpoints();
+        app.MapAdminEndpoints();
         MapHealth(app, "/health", ReadyTag).WithSummary("Readiness: PostgreSQL and the Orleans cluster");
         MapHealth(app, "/alive", LiveTag).WithSummary("Liveness: the process answers");
         return app;

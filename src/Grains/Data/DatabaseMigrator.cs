@@ -1,4 +1,5 @@
 using System.Reflection;
+using Alavida.Grains.Registry;
 using DbUp;
 using DbUp.Engine.Output;
 using Microsoft.Extensions.Logging;
@@ -43,6 +44,8 @@ public static partial class DatabaseMigrator
                 applied[component.Name] = await MigrateComponentAsync(lockConnection, connectionString, component, logger, cancellationToken);
             }
 
+            // Registry rows are data shipped with the build: published after the schema is in place, under the same lock.
+            Log.RegistryPublished(logger, await RegistrySeeder.SeedAsync(lockConnection, cancellationToken));
             return applied;
         }
         finally
@@ -104,6 +107,9 @@ public static partial class DatabaseMigrator
     {
         [LoggerMessage(1, LogLevel.Information, "Migrations for component {Component}: {Count} script(s) applied")]
         public static partial void ComponentMigrated(ILogger logger, string component, int count);
+
+        [LoggerMessage(5, LogLevel.Information, "Registry: {Count} component version(s) published or updated")]
+        public static partial void RegistryPublished(ILogger logger, int count);
 
         [LoggerMessage(2, LogLevel.Debug, "DbUp: {Message}")]
         public static partial void DbUpMessage(ILogger logger, string message);

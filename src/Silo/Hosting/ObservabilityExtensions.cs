@@ -17,7 +17,7 @@ public static class ObservabilityExtensions
     public const string ServiceName = "alavida";
 
     /// <summary>Our own activity source and meter; quantum code creates spans and instruments under this name.</summary>
-    public const string TelemetryName = "Alavida";
+    public const string TelemetryName = Alavida.Grains.AlavidaTelemetry.Name;
 
     /// <summary>Probe and scrape paths: not traced, and their request log lines are Verbose.</summary>
     public static readonly string[] OperationalPaths = ["/metrics", "/health", "/alive"];

@@ -14,9 +14,14 @@ public static class PlatformExtensions
     public static async Task<WebApplicationBuilder> AddAlavidaPlatformAsync(this WebApplicationBuilder builder, Action<ISiloBuilder>? configureSilo = null)
     {
         builder.AddAlavidaObservability();
+        var generatedAdminKey = PlatformBootstrap.EnsureAdminKey(builder.Configuration);
         await builder.AddAlavidaDatabaseAsync();
         builder.AddAlavidaOrleans(configureSilo);
         builder.AddAlavidaApi();
+        builder.WebHost.ConfigureKestrel(o => o.Limits.MaxRequestBodySize =
+            builder.Configuration.GetSection(PlatformOptions.SectionName).Get<PlatformOptions>()?.MaxRequestBodyBytes ?? new PlatformOptions().MaxRequestBodyBytes);
+        builder.Services.AddSingleton(new PlatformBootstrap.GeneratedAdminKey(generatedAdminKey));
+        builder.Services.AddHostedService<PlatformBootstrap.Service>();
         builder.Services.AddHostedService<StartupBanner>();
         return builder;
     }

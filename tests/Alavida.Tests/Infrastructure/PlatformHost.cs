@@ -27,6 +27,9 @@ public sealed class PlatformHost : IAsyncDisposable
         Http = new HttpClient { BaseAddress = address };
     }
 
+    /// <summary>The platform admin key every test host is configured with.</summary>
+    public const string AdminKey = "test-admin-key-0123456789";
+
     /// <summary>The HTTP base address.</summary>
     public Uri Address { get; }
 
@@ -62,6 +65,8 @@ public sealed class PlatformHost : IAsyncDisposable
             ["Orleans:GatewayPort"] = FreePort().ToString(),
             ["Urls"] = "http://127.0.0.1:0",
             ["Serilog:MinimumLevel:Default"] = "Warning",
+            ["Platform:AdminKey"] = AdminKey,
+            ["Platform:CreateDevTeam"] = "false",
         };
         foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
         {

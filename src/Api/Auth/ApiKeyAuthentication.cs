@@ -1,0 +1,90 @@
+using System.Security.Claims;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Encodings.Web;
+using Alavida.Grains.Platform;
+using Alavida.Api.Hosting;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace Alavida.Api.Auth;
+
+/// <summary>
+/// <c>Authorization: Bearer &lt;key&gt;</c>: the platform admin key from <c>Platform:AdminKey</c>, or a team's API key
+/// (verified by the key's grain). Failures answer with a problem document, never an empty 401.
+/// </summary>
+public sealed class ApiKeyAuthenticationHandler(
+    IOptionsMonitor<AuthenticationSchemeOptions> options,
+    ILoggerFactory logger,
+    UrlEncoder encoder,
+    IGrainFactory grains,
+    AdminKey adminKey) : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)
+{
+    public const string SchemeName = "ApiKey";
+    public const string TeamClaim = "alavida:team_id";
+    public const string KeyClaim = "alavida:key_id";
+    public const string AdminRole = "platform-admin";
+
+    protected override async Task<AuthenticateResult> HandleAuthenticateAsync()
+    {
+        string header = Request.Headers.Authorization.ToString();
+        if (string.IsNullOrEmpty(header))
+        {
+            return AuthenticateResult.NoResult();
+        }
+
+        if (!header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase))
+        {
+            return AuthenticateResult.Fail("The Authorization header must be 'Bearer <api key>'.");
+        }
+
+        var key = header["Bearer ".Length..].Trim();
+        if (adminKey.Matches(key))
+        {
+            return Success(new Claim(ClaimTypes.Role, AdminRole));
+        }
+
+        if (!ApiKeyFormat.TryGetPrefix(key, out var prefix))
+        {
+            return AuthenticateResult.Fail("The API key is not well-formed (keys look like alv_XXXXXXXXXX_…).");
+        }
+
+        var identity = await grains.GetGrain<IApiKeyGrain>(prefix).AuthenticateAsync(key);
+        return identity is null
+            ? AuthenticateResult.Fail("The API key is unknown or has been revoked.")
+            : Success(new Claim(TeamClaim, identity.TeamId.ToString()), new Claim(KeyClaim, identity.KeyId.ToString()));
+    }
+
+    protected override async Task HandleChallengeAsync(AuthenticationProperties properties)
+    {
+        Response.Headers.WWWAuthenticate = "Bearer";
+        var failure = (await HandleAuthenticateOnceSafeAsync()).Failure?.Message;
+        await Problems.Unauthorized(failure ?? "Send your API key as 'Authorization: Bearer <api key>'.").ExecuteAsync(Context);
+    }
+
+    protected override Task HandleForbiddenAsync(AuthenticationProperties properties) =>
+        Problems.Forbidden("This endpoint needs the platform admin key.").ExecuteAsync(Context);
+
+    private AuthenticateResult Success(params Claim[] claims) =>
+        AuthenticateResult.Success(new AuthenticationTicket(new ClaimsPrincipal(new ClaimsIdentity(claims, SchemeName)), SchemeName));
+}
+
+/// <summary>The admin key, compared in constant time.</summary>
+public sealed class AdminKey(IOptions<PlatformOptions> options)
+{
+    private readonly byte[] _key = Encoding.UTF8.GetBytes(options.Value.AdminKey ?? "");
+
+    public bool Matches(string candidate) =>
+        _key.Length > 0 && CryptographicOperations.FixedTimeEquals(Encoding.UTF8.GetBytes(candidate), _key);
+}
+
+/// <summary>The authenticated caller.</summary>
+public static class Caller
+{
+    /// <summary>The caller's team (only for team keys).</summary>
+    public static Guid TeamId(this ClaimsPrincipal user) => Guid.Parse(user.FindFirstValue(ApiKeyAuthenticationHandler.TeamClaim)!);
+
+    /// <summary>The API key used (only for team keys).</summary>
+    public static Guid KeyId(this ClaimsPrincipal user) => Guid.Parse(user.FindFirstValue(ApiKeyAuthenticationHandler.KeyClaim)!);
+}

@@ -1,0 +1,137 @@
+using System.Net.Mail;
+using Alavida.Grains.Platform;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Routing;
+
+namespace Alavida.Api.Endpoints;
+
+/// <summary><c>/admin</c>: platform administration with the admin key (teams, credit grants, API keys).</summary>
+public static class AdminEndpoints
+{
+    private const long MaxCredits = 1_000_000_000_000;
+
+    public static IEndpointRouteBuilder MapAdminEndpoints(this IEndpointRouteBuilder app)
+    {
+        var group = app.MapGroup("/admin/teams").WithTags("Admin").RequireAuthorization(AuthPolicies.Admin);
+        group.MapPost("/", CreateTeamAsync).WithName("CreateTeam").WithSummary("Create a team with its owner, opening credits and first API key (shown once)");
+        group.MapPost("/{teamId}/credits", GrantAsync).WithName("GrantCredits").WithSummary("Grant credits (Idempotency-Key makes retries safe)");
+        group.MapGet("/{teamId}/api-keys", ListKeysAsync).WithName("ListApiKeys").WithSummary("A team's API keys (never their secrets)");
+        group.MapPost("/{teamId}/api-keys", CreateKeyAsync).WithName("CreateApiKey").WithSummary("Create an API key (its secret is shown once)");
+        group.MapPost("/{teamId}/api-keys/{keyId}/revoke", RevokeKeyAsync).WithName("RevokeApiKey").WithSummary("Revoke an API key at once");
+        return app;
+    }
+
+    public static async Task<Results<Created<TeamCreatedResponse>, ProblemHttpResult>> CreateTeamAsync(CreateTeamRequest body, IGrainFactory grains)
+    {
+        var errors = new List<FieldError>();
+        var name = body.Name?.Trim();
+        if (string.IsNullOrEmpty(name) || name.Length > 200)
+        {
+            errors.Add(new FieldError("/name", "is required, 1 to 200 characters"));
+        }
+
+        var email = body.OwnerEmail?.Trim();
+        if (email is null || email.Length > 320 || !MailAddress.TryCreate(email, out var parsed) || parsed.Address != email)
+        {
+            errors.Add(new FieldError("/owner_email", "is required and must be a plain email address"));
+        }
+
+        if (body.Credits is < 0 or > MaxCredits)
+        {
+            errors.Add(new FieldError("/credits", $"must be from 0 to {MaxCredits}"));
+        }
+
+        if (errors.Count > 0)
+        {
+            return Problems.Invalid("The team is invalid.", errors);
+        }
+
+        var team = await grains.GetGrain<IPlatformAdminGrain>(0).CreateTeamAsync(new NewTeam(name!, email!, body.Credits ?? 0));
+        return TypedResults.Created($"/admin/teams/{team.TeamId}", TeamCreatedResponse.From(team));
+    }
+
+    public static async Task<Results<Ok<CreditsResponse>, ProblemHttpResult>> GrantAsync(
+        string teamId, GrantCreditsRequest body, HttpRequest request, IGrainFactory grains)
+    {
+        if (await FindTeamAsync(teamId, grains) is not { } team)
+        {
+            return TeamNotFound(teamId);
+        }
+
+        if (body.Credits is not (> 0 and <= MaxCredits))
+        {
+            return Problems.Invalid("The grant is invalid.", [new FieldError("/credits", $"is required, from 1 to {MaxCredits}")]);
+        }
+
+        var key = request.Headers["Idempotency-Key"].ToString();
+        if (key.Length > 255)
+        {
+            return Problems.BadRequest("Idempotency-Key must be at most 255 characters.");
+        }
+
+        var grantKey = key.Length > 0 ? $"grant:{team}:{key}" : $"grant:{team}:{Guid.NewGuid():N}";
+        var balance = await grains.GetGrain<ITeamGrain>(team).GrantAsync(new CreditGrant(body.Credits.Value, grantKey, body.Note?.Trim()));
+        return TypedResults.Ok(CreditsResponse.From(balance));
+    }
+
+    public static async Task<Results<Ok<ListResponse<ApiKeyView>>, ProblemHttpResult>> ListKeysAsync(string teamId, IGrainFactory grains)
+    {
+        if (await FindTeamAsync(teamId, grains) is not { } team)
+        {
+            return TeamNotFound(teamId);
+        }
+
+        return TypedResults.Ok(new ListResponse<ApiKeyView>(await grains.GetGrain<IPlatformAdminGrain>(0).ListApiKeysAsync(team), null));
+    }
+
+    public static async Task<Results<Created<NewApiKey>, ProblemHttpResult>> CreateKeyAsync(string teamId, CreateApiKeyRequest body, IGrainFactory grains)
+    {
+        var name = body.Name?.Trim();
+        if (string.IsNullOrEmpty(name) || name.Length > 100)
+        {
+            return Problems.Invalid("The key is invalid.", [new FieldError("/name", "is required, 1 to 100 characters")]);
+        }
+
+        var key = Guid.TryParse(teamId, out var team) ? await grains.GetGrain<IPlatformAdminGrain>(0).CreateApiKeyAsync(team, name) : null;
+        return key is null ? TeamNotFound(teamId) : TypedResults.Created($"/admin/teams/{team}/api-keys", key);
+    }
+
+    public static async Task<Results<NoContent, ProblemHttpResult>> RevokeKeyAsync(string teamId, string keyId, IGrainFactory grains)
+    {
+        if (!Guid.TryParse(teamId, out var team) || !Guid.TryParse(keyId, out var key))
+        {
+            return Problems.BadRequest("Team and key ids must be UUIDs.");
+        }
+
+        return await grains.GetGrain<IPlatformAdminGrain>(0).RevokeApiKeyAsync(team, key)
+            ? TypedResults.NoContent()
+            : Problems.NotFound($"Team {team} has no API key {key}.");
+    }
+
+    private static async Task<Guid?> FindTeamAsync(string teamId, IGrainFactory grains) =>
+        Guid.TryParse(teamId, out var team) && await grains.GetGrain<IPlatformAdminGrain>(0).TeamExistsAsync(team) ? team : null;
+
+    private static ProblemHttpResult TeamNotFound(string teamId) =>
+        Problems.NotFound($"There is no team '{(teamId.Length > 64 ? teamId[..64] + "…" : teamId)}'.");
+}
+
+/// <summary><c>POST /admin/teams</c>.</summary>
+public sealed record CreateTeamRequest(string? Name, string? OwnerEmail, long? Credits);
+
+/// <summary><c>POST /admin/teams/{id}/credits</c>.</summary>
+public sealed record GrantCreditsRequest(long? Credits, string? Note);
+
+/// <summary><c>POST /admin/teams/{id}/api-keys</c>.</summary>
+public sealed record CreateApiKeyRequest(string? Name);
+
+/// <summary>The 201 of <c>POST /admin/teams</c>: the API key's secret appears here only.</summary>
+public sealed record TeamCreatedResponse(Guid TeamId, string Name, TeamOwner Owner, string ApiKey, NewApiKey Key, CreditsResponse Credits)
+{
+    public static TeamCreatedResponse From(TeamCreated t) =>
+        new(t.TeamId, t.Name, new TeamOwner(t.OwnerUserId, t.OwnerEmail), t.ApiKey.Secret, t.ApiKey, CreditsResponse.From(t.Credits));
+}
+
+/// <summary>A team's owner.</summary>
+public sealed record TeamOwner(Guid UserId, string Email);

@@ -1,0 +1,174 @@
+using System.Diagnostics;
+using System.Security.Claims;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Alavida.Api.Auth;
+using Alavida.Api.Validation;
+using Alavida.Grains.Platform;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Routing;
+
+namespace Alavida.Api.Endpoints;
+
+/// <summary>The quantum contract: <c>POST /{quantum}/run/{action}</c>, <c>GET /{quantum}/health</c>, <c>/{quantum}/data/…</c>.</summary>
+public static class QuantumEndpoints
+{
+    private const string MaxCreditsField = "max_credits";
+    private const int MaxIdempotencyKeyLength = 255;
+    private static readonly JsonDocumentOptions BodyOptions = new() { AllowDuplicateProperties = false, MaxDepth = 64 };
+
+    public static IEndpointRouteBuilder MapQuantumEndpoints(this IEndpointRouteBuilder app)
+    {
+        var group = app.MapGroup("/{quantum}").WithTags("Quantums");
+        group.MapPost("/run/{action}", RunAsync)
+            .RequireAuthorization(AuthPolicies.Team)
+            .WithName("RunAction")
+            .WithSummary("Start an action as an async job")
+            .WithDescription("Validates the body against the action's input schema, reserves its estimated credits and returns 202 with the job. " +
+                             "Send Idempotency-Key to make retries safe for 24 h; add max_credits to cap the spend of the whole cascade.")
+            .Accepts<JsonElement>("application/json");
+        group.MapGet("/health", HealthAsync).WithName("QuantumHealth").WithSummary("A quantum's health and which actions run here");
+        group.MapGet("/data/{**path}", UnknownData).RequireAuthorization(AuthPolicies.Team).WithName("QuantumData").WithSummary("A quantum's data (per entity)");
+        return app;
+    }
+
+    public static async Task<Results<Accepted<RunAccepted>, ProblemHttpResult>> RunAsync(
+        string quantum, string action, HttpRequest request, ClaimsPrincipal user, IGrainFactory grains, InputValidator validator)
+    {
+        var component = await grains.GetGrain<IRegistryGrain>(0).GetAsync(quantum);
+        if (component is null)
+        {
+            return Problems.NotFound($"There is no quantum '{Shorten(quantum)}'. Quantums: {string.Join(", ", Quantums.All)}.");
+        }
+
+        var descriptor = component.FindAction(action);
+        if (descriptor is null)
+        {
+            return Problems.NotFound($"Quantum '{quantum}' has no action '{Shorten(action)}'. Actions: {string.Join(", ", component.Actions.Select(a => a.Name))}.");
+        }
+
+        if (!descriptor.Available)
+        {
+            return Problems.NotAvailable($"{quantum}/{action} is declared in the registry but its logic has not shipped on this deployment yet.");
+        }
+
+        var idempotencyKey = request.Headers["Idempotency-Key"].ToString();
+        if (idempotencyKey.Length > MaxIdempotencyKeyLength || idempotencyKey.Any(char.IsControl))
+        {
+            return Problems.BadRequest($"Idempotency-Key must be at most {MaxIdempotencyKeyLength} printable characters.");
+        }
+
+        JsonObject body;
+        try
+        {
+            using var document = await JsonDocument.ParseAsync(request.Body, BodyOptions);
+            body = document.RootElement.ValueKind == JsonValueKind.Object
+                ? JsonObject.Create(document.RootElement.Clone())!
+                : throw new JsonException("The body must be a JSON object.");
+        }
+        catch (JsonException ex)
+        {
+            return Problems.BadRequest($"The body is not a valid JSON object: {ex.Message}");
+        }
+
+        if (!TryTakeMaxCredits(body, out var maxCredits))
+        {
+            return Problems.Invalid("The request is invalid.", [new FieldError($"/{MaxCreditsField}", "must be a whole number of credits, 0 or more")]);
+        }
+
+        var input = JsonSerializer.SerializeToElement(body);
+        var errors = validator.Validate(component, descriptor, input);
+        if (errors.Count > 0)
+        {
+            return Problems.Invalid($"The input does not match the schema of {quantum}/{action}.", errors);
+        }
+
+        var units = input.TryGetProperty(descriptor.UnitsFrom, out var unitArray) && unitArray.ValueKind == JsonValueKind.Array ? unitArray.GetArrayLength() : 1;
+        var estimate = Math.Min(units * descriptor.PricePerUnit, maxCredits ?? long.MaxValue);
+        var inputJson = input.GetRawText();
+        var teamId = user.TeamId();
+        var submission = new JobSubmission(
+            Guid.CreateVersion7(), teamId, user.KeyId(), quantum, action, inputJson, estimate, maxCredits,
+            idempotencyKey.Length > 0 ? idempotencyKey : null, RequestHash(quantum, action, inputJson, maxCredits), descriptor.PricePerUnit);
+
+        var acceptance = await grains.GetGrain<ITeamGrain>(teamId).AcceptJobAsync(submission);
+        switch (acceptance.Outcome)
+        {
+            case AcceptanceOutcome.InsufficientCredits:
+                return Problems.InsufficientCredits(acceptance.Balance, acceptance.Required);
+            case AcceptanceOutcome.KeyConflict:
+                return Problems.Conflict("This Idempotency-Key was used in the last 24 hours for a different request.",
+                    new Dictionary<string, object?> { ["job_id"] = acceptance.JobId });
+            case AcceptanceOutcome.Accepted:
+                Activity.Current?.SetTag("alavida.job_id", acceptance.JobId);
+                await grains.GetGrain<IJobGrain>(acceptance.JobId).DispatchAsync();
+                break;
+        }
+
+        var job = await grains.GetGrain<IJobGrain>(acceptance.JobId).GetAsync()
+            ?? throw new InvalidOperationException($"Accepted job {acceptance.JobId} could not be read back.");
+        if (acceptance.Outcome == AcceptanceOutcome.Replayed)
+        {
+            request.HttpContext.Response.Headers["Idempotent-Replayed"] = "true";
+        }
+
+        var statusUrl = $"/jobs/{job.JobId}";
+        return TypedResults.Accepted(statusUrl, new RunAccepted(job.JobId, job.TraceId, job.Quantum, job.Action, job.Status.ToString().ToLowerInvariant(), statusUrl));
+    }
+
+    public static async Task<Results<Ok<QuantumHealth>, ProblemHttpResult>> HealthAsync(string quantum, IGrainFactory grains, TimeProvider time)
+    {
+        var component = await grains.GetGrain<IRegistryGrain>(0).GetAsync(quantum);
+        if (component is null)
+        {
+            return Problems.NotFound($"There is no quantum '{Shorten(quantum)}'. Quantums: {string.Join(", ", Quantums.All)}.");
+        }
+
+        var actions = component.Actions.Select(a => new ActionHealth(a.Name, a.Available)).ToList();
+        var status = actions.Any(a => a.Available) ? "ok" : "not_available";
+        return TypedResults.Ok(new QuantumHealth(component.Slug, component.Version, status, time.GetUtcNow(), actions));
+    }
+
+    /// <summary>Quantums map their own data routes (literal routes win); anything that reaches here is unknown.</summary>
+    public static async Task<ProblemHttpResult> UnknownData(string quantum, string? path, IGrainFactory grains)
+    {
+        var component = await grains.GetGrain<IRegistryGrain>(0).GetAsync(quantum);
+        if (component is null)
+        {
+            return Problems.NotFound($"There is no quantum '{Shorten(quantum)}'. Quantums: {string.Join(", ", Quantums.All)}.");
+        }
+
+        var entity = (path ?? "").Split('/')[0];
+        return component.DataEntities.Contains(entity)
+            ? Problems.NotAvailable($"{quantum} data '{entity}' is declared in the registry but has not shipped on this deployment yet.")
+            : Problems.NotFound($"Quantum '{quantum}' has no data entity '{Shorten(entity)}'. Entities: {string.Join(", ", component.DataEntities)}.");
+    }
+
+    private static bool TryTakeMaxCredits(JsonObject body, out long? maxCredits)
+    {
+        maxCredits = null;
+        if (!body.TryGetPropertyValue(MaxCreditsField, out var node))
+        {
+            return true;
+        }
+
+        body.Remove(MaxCreditsField);
+        if (node is JsonValue value && value.TryGetValue<long>(out var credits) && credits >= 0)
+        {
+            maxCredits = credits;
+            return true;
+        }
+
+        return false;
+    }
+
+    private static string RequestHash(string quantum, string action, string inputJson, long? maxCredits) =>
+        Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes($"{quantum}\n{action}\n{maxCredits}\n{inputJson}")));
+
+    /// <summary>Echo user text in errors, but never a 10 KB wall of it.</summary>
+    private static string Shorten(string text) => text.Length <= 64 ? text : text[..64] + "…";
+}

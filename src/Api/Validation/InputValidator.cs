@@ -1,0 +1,34 @@
+using System.Collections.Concurrent;
+using System.Text.Json;
+using Alavida.Grains.Platform;
+using Json.Schema;
+
+namespace Alavida.Api.Validation;
+
+/// <summary>Validates a request body against its action's JSON Schema (compiled once per action version).</summary>
+public sealed class InputValidator
+{
+    private const int MaxErrors = 50;
+    private readonly ConcurrentDictionary<(string Slug, string Version, string Action), JsonSchema> _schemas = new();
+
+    /// <summary>The violations, each naming the field by JSON pointer; empty when the input is valid.</summary>
+    public IReadOnlyList<FieldError> Validate(ComponentDescriptor component, ActionDescriptor action, JsonElement input)
+    {
+        var schema = _schemas.GetOrAdd((component.Slug, component.Version, action.Name), key =>
+            JsonSchema.FromText(action.InputSchemaJson, new BuildOptions(), new Uri($"https://schemas.alavida.dev/{key.Slug}/{key.Version}/{key.Action}/input.json")));
+        var result = schema.Evaluate(input, new EvaluationOptions { OutputFormat = OutputFormat.List });
+        if (result.IsValid)
+        {
+            return [];
+        }
+
+        return (result.Details ?? [result])
+            .Where(d => d.Errors is { Count: > 0 })
+            .SelectMany(d => d.Errors!.Select(e => new FieldError(Pointer(d.InstanceLocation.ToString()), e.Value)))
+            .Distinct()
+            .Take(MaxErrors)
+            .ToList();
+    }
+
+    private static string Pointer(string location) => string.IsNullOrEmpty(location) ? "/" : location;
+}

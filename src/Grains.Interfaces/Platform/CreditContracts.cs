@@ -1,0 +1,83 @@
+namespace Alavida.Grains.Platform;
+
+/// <summary>A team's credit account.</summary>
+/// <param name="Balance">Spendable credits.</param>
+/// <param name="Reserved">Credits held for accepted jobs that have not settled.</param>
+/// <param name="LifetimeUsed">Credits ever charged.</param>
+[GenerateSerializer, Immutable, Alias("Alavida.Platform.CreditBalance")]
+public sealed record CreditBalance([property: Id(0)] long Balance, [property: Id(1)] long Reserved, [property: Id(2)] long LifetimeUsed);
+
+/// <summary>One charge against a job's reservation.</summary>
+/// <param name="Step">The step that consumed the credits (e.g. <c>resolve-company</c>).</param>
+/// <param name="Units">Billable units.</param>
+/// <param name="Amount">Credits charged.</param>
+/// <param name="IdempotencyKey">Unique per charge: the same key never charges twice.</param>
+[GenerateSerializer, Immutable, Alias("Alavida.Platform.CreditCharge")]
+public sealed record CreditCharge([property: Id(0)] string Step, [property: Id(1)] int Units, [property: Id(2)] long Amount, [property: Id(3)] string IdempotencyKey);
+
+/// <summary>The outcome of settling a job.</summary>
+/// <param name="Charged">Credits charged by this job in all.</param>
+/// <param name="Refunded">Credits returned from the reservation.</param>
+/// <param name="AlreadySettled">True when the job had been settled before (nothing changed this time).</param>
+/// <param name="Balance">The account afterwards.</param>
+[GenerateSerializer, Immutable, Alias("Alavida.Platform.Settlement")]
+public sealed record Settlement(
+    [property: Id(0)] long Charged,
+    [property: Id(1)] long Refunded,
+    [property: Id(2)] bool AlreadySettled,
+    [property: Id(3)] CreditBalance Balance);
+
+/// <summary>Credits granted by a platform admin.</summary>
+/// <param name="Credits">How many (positive).</param>
+/// <param name="IdempotencyKey">A retried grant with the same key adds nothing.</param>
+/// <param name="Note">Why, for the audit trail.</param>
+[GenerateSerializer, Immutable, Alias("Alavida.Platform.CreditGrant")]
+public sealed record CreditGrant([property: Id(0)] long Credits, [property: Id(1)] string IdempotencyKey, [property: Id(2)] string? Note);
+
+/// <summary>
+/// The single writer of a team's credits: reserves at job acceptance (writing the job in the same transaction),
+/// settles actual usage, refunds the rest. The database backs every invariant too (balance never negative).
+/// </summary>
+[Alias("Alavida.Platform.ITeamGrain")]
+public interface ITeamGrain : IGrainWithGuidKey
+{
+    /// <summary>Accepts a job if the balance covers its reservation (or replays an idempotent submission).</summary>
+    [Alias("AcceptJob")]
+    Task<JobAcceptance> AcceptJobAsync(JobSubmission submission);
+
+    /// <summary>Charges a job's usage (idempotent per charge) and refunds the rest of its reservation, once.</summary>
+    [Alias("SettleJob")]
+    Task<Settlement> SettleJobAsync(Guid jobId, IReadOnlyList<CreditCharge> charges);
+
+    /// <summary>The account as it stands.</summary>
+    [Alias("GetCredits")]
+    Task<CreditBalance> GetCreditsAsync();
+
+    /// <summary>Adds credits (idempotent by the grant's key).</summary>
+    [Alias("Grant")]
+    Task<CreditBalance> GrantAsync(CreditGrant grant);
+}
+
+/// <summary>Credits used by one job.</summary>
+/// <param name="JobId">The job.</param>
+/// <param name="Quantum">Its quantum.</param>
+/// <param name="Action">Its action.</param>
+/// <param name="Units">Billable units charged.</param>
+/// <param name="Credits">Credits charged.</param>
+/// <param name="ChargedAt">When the (last) charge was made.</param>
+[GenerateSerializer, Immutable, Alias("Alavida.Platform.JobUsage")]
+public sealed record JobUsage(
+    [property: Id(0)] Guid JobId,
+    [property: Id(1)] string Quantum,
+    [property: Id(2)] string Action,
+    [property: Id(3)] long Units,
+    [property: Id(4)] long Credits,
+    [property: Id(5)] DateTimeOffset ChargedAt);
+
+/// <summary>Credits used per quantum.</summary>
+/// <param name="Quantum">The quantum.</param>
+/// <param name="Jobs">Jobs charged.</param>
+/// <param name="Units">Units charged.</param>
+/// <param name="Credits">Credits charged.</param>
+[GenerateSerializer, Immutable, Alias("Alavida.Platform.QuantumUsage")]
+public sealed record QuantumUsage([property: Id(0)] string Quantum, [property: Id(1)] long Jobs, [property: Id(2)] long Units, [property: Id(3)] long Credits);

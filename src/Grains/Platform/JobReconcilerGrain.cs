@@ -1,0 +1,60 @@
+using Dapper;
+using Microsoft.Extensions.Logging;
+using Npgsql;
+
+namespace Alavida.Grains.Platform;
+
+/// <summary>
+/// Finds accepted jobs that are not moving (their silo died, or dispatch was lost) and dispatches them again. Runs
+/// at silo start-up and then on a durable reminder. Re-dispatch is safe: a job's runner has one activation, and a
+/// job that is running or final is left alone.
+/// </summary>
+[Alias("Alavida.Platform.IJobReconcilerGrain")]
+public interface IJobReconcilerGrain : IGrainWithIntegerKey
+{
+    /// <summary>Arms the reminder (idempotent) and runs one pass now.</summary>
+    [Alias("Start")]
+    Task StartAsync();
+}
+
+public sealed partial class JobReconcilerGrain(NpgsqlDataSource db, ILogger<JobReconcilerGrain> logger) : Grain, IJobReconcilerGrain, IRemindable
+{
+    /// <summary>A job whose row has not changed for this long is considered stalled.</summary>
+    private static readonly TimeSpan StallAfter = TimeSpan.FromMinutes(1);
+
+    public async Task StartAsync()
+    {
+        await this.RegisterOrUpdateReminder("reconcile", TimeSpan.FromMinutes(1), TimeSpan.FromMinutes(1));
+        await ReconcileAsync();
+    }
+
+    public Task ReceiveReminder(string reminderName, TickStatus status) => ReconcileAsync();
+
+    private async Task ReconcileAsync()
+    {
+        await using var connection = await db.OpenConnectionAsync();
+        var stalled = (await connection.QueryAsync<Guid>(
+            """
+            SELECT id FROM jobs
+             WHERE status IN ('queued', 'running') AND updated_at < now() - make_interval(secs => @seconds)
+             ORDER BY updated_at
+             LIMIT 500
+            """,
+            new { seconds = StallAfter.TotalSeconds })).ToList();
+        foreach (var jobId in stalled)
+        {
+            await GrainFactory.GetGrain<IJobGrain>(jobId).DispatchAsync();
+        }
+
+        if (stalled.Count > 0)
+        {
+            Log.Redispatched(logger, stalled.Count);
+        }
+    }
+
+    private static partial class Log
+    {
+        [LoggerMessage(1, LogLevel.Warning, "Re-dispatched {Count} stalled job(s)")]
+        public static partial void Redispatched(ILogger logger, int count);
+    }
+}

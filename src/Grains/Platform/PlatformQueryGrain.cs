@@ -1,0 +1,95 @@
+using Dapper;
+using Npgsql;
+using Orleans.Concurrency;
+
+namespace Alavida.Grains.Platform;
+
+/// <summary>Read models over the platform tables; stateless, keyset-paged, always filtered by team.</summary>
+[StatelessWorker]
+public sealed class PlatformQueryGrain(NpgsqlDataSource db) : Grain, IPlatformQueryGrain
+{
+    public async Task<Page<JobView>> ListJobsAsync(JobQuery query)
+    {
+        var cursor = PageCursor.Parse(query.Cursor);
+        await using var connection = await db.OpenConnectionAsync();
+        var rows = (await connection.QueryAsync<JobRow>(
+            $"""
+            {JobRow.Select}
+             WHERE team_id = @TeamId
+               AND (@status::text IS NULL OR status = @status)
+               AND (@Quantum::text IS NULL OR component_slug = @Quantum)
+               AND (@since::timestamptz IS NULL OR created_at >= @since)
+               AND (@hasCursor = false OR (created_at, id) < (@cursorAt, @cursorId))
+             ORDER BY created_at DESC, id DESC
+             LIMIT @take
+            """,
+            new
+            {
+                query.TeamId,
+                status = query.Status?.ToText(),
+                query.Quantum,
+                since = query.Since?.UtcDateTime,
+                hasCursor = cursor is not null,
+                cursorAt = cursor?.At ?? DateTime.UnixEpoch,
+                cursorId = cursor?.Id ?? Guid.Empty,
+                take = query.Limit + 1,
+            })).ToList();
+        return Paged(rows, query.Limit, r => new PageCursor(r.CreatedAt, r.Id), r => r.ToView());
+    }
+
+    public async Task<Page<JobUsage>> ListUsageAsync(UsageQuery query)
+    {
+        var cursor = PageCursor.Parse(query.Cursor);
+        await using var connection = await db.OpenConnectionAsync();
+        var rows = (await connection.QueryAsync<UsageRow>(
+            """
+            SELECT u.job_id, j.component_slug AS quantum, j.action, sum(u.units) AS units, sum(u.amount) AS credits,
+                   max(u.created_at) AS charged_at
+              FROM credit_usage u JOIN jobs j ON j.id = u.job_id
+             WHERE u.team_id = @TeamId
+               AND (@Quantum::text IS NULL OR u.quantum = @Quantum)
+               AND (@since::timestamptz IS NULL OR u.created_at >= @since)
+             GROUP BY u.job_id, j.component_slug, j.action
+            HAVING @hasCursor = false OR (max(u.created_at), u.job_id) < (@cursorAt, @cursorId)
+             ORDER BY charged_at DESC, u.job_id DESC
+             LIMIT @take
+            """,
+            new
+            {
+                query.TeamId,
+                query.Quantum,
+                since = query.Since?.UtcDateTime,
+                hasCursor = cursor is not null,
+                cursorAt = cursor?.At ?? DateTime.UnixEpoch,
+                cursorId = cursor?.Id ?? Guid.Empty,
+                take = query.Limit + 1,
+            })).ToList();
+        return Paged(rows, query.Limit, r => new PageCursor(r.ChargedAt, r.JobId), r => new JobUsage(r.JobId, r.Quantum, r.Action, r.Units, r.Credits, r.ChargedAt.Utc()));
+    }
+
+    public async Task<IReadOnlyList<QuantumUsage>> UsageByQuantumAsync(UsageQuery query)
+    {
+        await using var connection = await db.OpenConnectionAsync();
+        var rows = await connection.QueryAsync<QuantumUsage>(
+            """
+            SELECT quantum, count(DISTINCT job_id) AS jobs, sum(units) AS units, sum(amount) AS credits
+              FROM credit_usage
+             WHERE team_id = @TeamId
+               AND (@Quantum::text IS NULL OR quantum = @Quantum)
+               AND (@since::timestamptz IS NULL OR created_at >= @since)
+             GROUP BY quantum
+             ORDER BY quantum
+            """,
+            new { query.TeamId, query.Quantum, since = query.Since?.UtcDateTime });
+        return rows.ToList();
+    }
+
+    private static Page<TView> Paged<TRow, TView>(List<TRow> rows, int limit, Func<TRow, PageCursor> cursorOf, Func<TRow, TView> view)
+    {
+        var hasMore = rows.Count > limit;
+        var page = hasMore ? rows[..limit] : rows;
+        return new Page<TView>(page.Select(view).ToList(), hasMore ? cursorOf(page[^1]).Encode() : null);
+    }
+
+    private sealed record UsageRow(Guid JobId, string Quantum, string Action, long Units, long Credits, DateTime ChargedAt);
+}
