@@ -64,7 +64,9 @@ public sealed class ApiKeyAuthenticationHandler(
     }
 
     protected override Task HandleForbiddenAsync(AuthenticationProperties properties) =>
-        Problems.Forbidden("This endpoint needs the platform admin key.").ExecuteAsync(Context);
+        Problems.Forbidden(Context.User.IsInRole(AdminRole)
+            ? "This endpoint acts for a team: call it with one of the team's API keys, not the platform admin key."
+            : "This endpoint needs the platform admin key.").ExecuteAsync(Context);
 
     private AuthenticateResult Success(params Claim[] claims) =>
         AuthenticateResult.Success(new AuthenticationTicket(new ClaimsPrincipal(new ClaimsIdentity(claims, SchemeName)), SchemeName));

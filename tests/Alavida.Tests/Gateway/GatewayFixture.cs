@@ -1,0 +1,91 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text.Json;
+using Alavida.Tests.Infrastructure;
+using Npgsql;
+
+namespace Alavida.Tests.Gateway;
+
+/// <summary>One platform process (silo + gateway) on its own database for the gateway tests; teams are per test.</summary>
+public sealed class GatewayFixture : IAsyncLifetime
+{
+    public PlatformHost Host { get; private set; } = null!;
+
+    public string ConnectionString { get; private set; } = "";
+
+    public async Task InitializeAsync()
+    {
+        ConnectionString = await TestPostgres.CreateDatabaseAsync("gateway");
+        Host = await PlatformHost.StartAsync(ConnectionString, ClusterIdentity.New());
+    }
+
+    public async Task DisposeAsync() => await Host.DisposeAsync();
+
+    /// <summary>A client with the given bearer token (none when null).</summary>
+    public HttpClient Client(string? bearer)
+    {
+        var client = new HttpClient { BaseAddress = Host.Address };
+        if (bearer is not null)
+        {
+            client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", bearer);
+        }
+
+        return client;
+    }
+
+    public HttpClient Admin() => Client(PlatformHost.AdminKey);
+
+    /// <summary>Creates a team through the admin API and returns it with a client that uses its key.</summary>
+    public async Task<TestTeam> CreateTeamAsync(long credits, string? name = null)
+    {
+        using var admin = Admin();
+        var response = await admin.PostAsJsonAsync("/admin/teams", new { name = name ?? $"team-{Guid.NewGuid():N}", owner_email = $"{Guid.NewGuid():N}@example.com", credits });
+        Assert.Equal(HttpStatusCode.Created, response.StatusCode);
+        var body = await response.ReadJsonAsync();
+        var key = body.GetProperty("api_key").GetString()!;
+        return new TestTeam(Guid.Parse(body.GetProperty("team_id").GetString()!), key, Client(key));
+    }
+
+    /// <summary>Runs a scalar query against the gateway's database (to check what was, or was not, written).</summary>
+    public async Task<T> ScalarAsync<T>(string sql, params (string Name, object Value)[] parameters)
+    {
+        await using var connection = new NpgsqlConnection(ConnectionString);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand(sql, connection);
+        foreach (var (parameterName, value) in parameters)
+        {
+            command.Parameters.AddWithValue(parameterName, value);
+        }
+
+        return (T)(await command.ExecuteScalarAsync())!;
+    }
+}
+
+/// <summary>A team created for one test.</summary>
+public sealed record TestTeam(Guid TeamId, string ApiKey, HttpClient Http);
+
+[CollectionDefinition(Name)]
+public sealed class GatewayCollection : ICollectionFixture<GatewayFixture>
+{
+    public const string Name = "gateway";
+}
+
+public static class HttpJson
+{
+    public static async Task<JsonElement> ReadJsonAsync(this HttpResponseMessage response) =>
+        JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.Clone();
+
+    /// <summary>Asserts a problem response: status, problem+json, a trace id; returns the body.</summary>
+    public static async Task<JsonElement> AssertProblemAsync(this HttpResponseMessage response, HttpStatusCode status)
+    {
+        var text = await response.Content.ReadAsStringAsync();
+        Assert.True(status == response.StatusCode, $"expected {(int)status}, got {(int)response.StatusCode}: {text}");
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        var body = JsonDocument.Parse(text).RootElement.Clone();
+        Assert.Equal((int)status, body.GetProperty("status").GetInt32());
+        Assert.Matches("^[0-9a-f]{32}$", body.GetProperty("trace_id").GetString());
+        Assert.False(string.IsNullOrWhiteSpace(body.GetProperty("detail").GetString()));
+        return body;
+    }
+}
