@@ -43,7 +43,7 @@ public sealed class PlatformQueryGrain(NpgsqlDataSource db) : Grain, IPlatformQu
         await using var connection = await db.OpenConnectionAsync();
         var rows = (await connection.QueryAsync<UsageRow>(
             """
-            SELECT u.job_id, j.component_slug AS quantum, j.action, sum(u.units) AS units, sum(u.amount) AS credits,
+            SELECT u.job_id, j.component_slug AS quantum, j.action, sum(u.units)::bigint AS units, sum(u.amount)::bigint AS credits,
                    max(u.created_at) AS charged_at
               FROM credit_usage u JOIN jobs j ON j.id = u.job_id
              WHERE u.team_id = @TeamId
@@ -72,7 +72,7 @@ public sealed class PlatformQueryGrain(NpgsqlDataSource db) : Grain, IPlatformQu
         await using var connection = await db.OpenConnectionAsync();
         var rows = await connection.QueryAsync<QuantumUsage>(
             """
-            SELECT quantum, count(DISTINCT job_id) AS jobs, sum(units) AS units, sum(amount) AS credits
+            SELECT quantum, count(DISTINCT job_id) AS jobs, sum(units)::bigint AS units, sum(amount)::bigint AS credits
               FROM credit_usage
              WHERE team_id = @TeamId
                AND (@Quantum::text IS NULL OR quantum = @Quantum)
