@@ -153,12 +153,11 @@ public sealed partial class JobGrain(NpgsqlDataSource db, ILogger<JobGrain> logg
 
     private static string ErrorJson(JobError error) => JsonSerializer.Serialize(new { code = error.Code, message = error.Message });
 
-    /// <summary>Runs one write and reloads the row, so the cached job always equals the stored one.</summary>
+    /// <summary>Runs one write returning the row, so the cached job always equals the stored one.</summary>
     private async Task UpdateAsync(string sql, object parameters)
     {
         await using var connection = await db.OpenConnectionAsync();
-        await connection.ExecuteAsync(sql, parameters);
-        _job = await connection.QuerySingleAsync<JobRow>($"{JobRow.Select} WHERE id = @JobId", new { JobId });
+        _job = await connection.QuerySingleAsync<JobRow>($"{sql} RETURNING {JobRow.Columns}", parameters);
     }
 
     private static partial class Log
@@ -176,13 +175,14 @@ internal sealed record JobRow(
     Guid Id, Guid TeamId, string ComponentSlug, string Action, string Status, string Input, string? ResultPayload, string? UsageMetrics,
     string? Error, string? Progress, long PricePerUnit, long ReservedCredits, DateTime CreatedAt, DateTime? StartedAt, DateTime? EndedAt)
 {
-    public const string Select =
+    public const string Columns =
         """
-        SELECT id, team_id, component_slug, action, status, input::text AS input, result_payload::text AS result_payload,
-               usage_metrics::text AS usage_metrics, error::text AS error, progress::text AS progress, price_per_unit,
-               reserved_credits, created_at, started_at, ended_at
-          FROM jobs
+        id, team_id, component_slug, action, status, input::text AS input, result_payload::text AS result_payload,
+        usage_metrics::text AS usage_metrics, error::text AS error, progress::text AS progress, price_per_unit,
+        reserved_credits, created_at, started_at, ended_at
         """;
+
+    public const string Select = $"SELECT {Columns} FROM jobs";
 
     public JobView ToView() => new(
         Id, TeamId, ComponentSlug, Action, Db.ParseStatus(Status), CreatedAt.Utc(), StartedAt.Utc(), EndedAt.Utc(),

@@ -1,0 +1,69 @@
+#!/usr/bin/env bash
+# Gateway benchmark: accepted POST /identity/run/resolve-company per second and p50/p99 latency with 32 concurrent
+# clients against the single process, next to pgbench on the same PostgreSQL running the transaction the acceptance
+# stands for (update a balance + insert a job + insert an event), in the same run. Prints a Markdown block.
+#   bench/gateway.sh              # 32 clients, 15 s per measurement
+#   SECONDS_PER_RUN=30 bench/gateway.sh
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
+duration=${SECONDS_PER_RUN:-15}
+clients=32
+port=18080
+admin_key="bench-admin-$RANDOM$RANDOM"
+pgbin=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -1)
+work=$(mktemp -d); chmod 755 "$work"
+pid=""
+cleanup() { [[ -n "$pid" ]] && kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null; rm -rf "$work"; }
+trap cleanup EXIT
+
+dotnet build -c Release src/Silo/Silo.csproj -v q -nologo >/dev/null
+dotnet build -c Release bench/Gateway.Bench/Gateway.Bench.csproj -v q -nologo >/dev/null
+
+dotnet src/Silo/bin/Release/net10.0/Alavida.Silo.dll --Urls="http://127.0.0.1:$port" --Alavida:LocalPostgresDirectory="$work/pg" \
+  --Orleans:SiloPort=21111 --Orleans:GatewayPort=23000 --Orleans:ClusterId=bench --Platform:AdminKey="$admin_key" \
+  --Platform:CreateDevTeam=false --Serilog:MinimumLevel:Default=Warning >"$work/host.log" 2>&1 &
+pid=$!
+until curl -sf "http://127.0.0.1:$port/health" >/dev/null; do
+  kill -0 "$pid" 2>/dev/null || { tail -20 "$work/host.log" >&2; exit 1; }
+  sleep 0.2
+done
+pgport=$(sed -n 4p "$work/pg/data/postmaster.pid")
+
+load() { dotnet bench/Gateway.Bench/bin/Release/net10.0/Alavida.Gateway.Bench.dll --url "http://127.0.0.1:$port" --admin-key "$admin_key" \
+           --clients "$clients" --teams "$1" --seconds "$duration"; }
+many=$(load "$clients")
+one=$(load 1)
+
+psql=("$pgbin/psql" -q -h 127.0.0.1 -p "$pgport" -U postgres -d alavida)
+"${psql[@]}" <<'SQL'
+CREATE SCHEMA bench;
+CREATE TABLE bench.accounts (team_id int PRIMARY KEY, balance bigint NOT NULL CHECK (balance >= 0), reserved bigint NOT NULL DEFAULT 0);
+INSERT INTO bench.accounts SELECT g, 1000000000 FROM generate_series(1, 32) g;
+CREATE TABLE bench.jobs (id uuid PRIMARY KEY, team_id int NOT NULL, status text NOT NULL, input jsonb NOT NULL, created_at timestamptz NOT NULL DEFAULT now());
+CREATE TABLE bench.events (id uuid PRIMARY KEY, name text NOT NULL, data jsonb NOT NULL, ts timestamptz NOT NULL DEFAULT now());
+SQL
+cat >"$work/accept.sql" <<'SQL'
+\set team random(1, :teams)
+BEGIN;
+UPDATE bench.accounts SET balance = balance - 1, reserved = reserved + 1 WHERE team_id = :team AND balance >= 1;
+INSERT INTO bench.jobs (id, team_id, status, input) VALUES (gen_random_uuid(), :team, 'queued', '{"companies":[{"domain":"acme.com"}]}');
+INSERT INTO bench.events (id, name, data) VALUES (gen_random_uuid(), 'job/accepted', '{"quantum":"identity"}');
+END;
+SQL
+pgb() { "$pgbin/pgbench" -h 127.0.0.1 -p "$pgport" -U postgres -n -c "$clients" -j 2 -T "$duration" -D teams="$1" -f "$work/accept.sql" alavida 2>/dev/null \
+          | awk '/^tps/ {printf "%.0f", $3}'; }
+pg_many=$(pgb 32)
+pg_one=$(pgb 1)
+
+field() { echo "$1" | sed -E "s/.*\"$2\":([0-9.]+).*/\1/"; }
+ratio() { echo "scale=2; $1 / $2" | bc; }
+cat <<MD
+Machine: $(nproc) cores, $(free -g | awk '/Mem/ {print $2}') GiB, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs) · $(date -u +%Y-%m-%d) · commit $(git rev-parse --short HEAD)
+Command: \`bench/gateway.sh\` ($clients clients, ${duration} s per measurement, Release, local PostgreSQL with stock durable settings)
+
+| Load | Accepted /run per s | p50 | p99 | pgbench tps (same transaction shape) | Ratio |
+|---|---|---|---|---|---|
+| $clients clients over $clients teams | $(field "$many" accepted_per_second) | $(field "$many" p50_ms) ms | $(field "$many" p99_ms) ms | $pg_many | $(ratio "$(field "$many" accepted_per_second)" "$pg_many") |
+| $clients clients, one team | $(field "$one" accepted_per_second) | $(field "$one" p50_ms) ms | $(field "$one" p99_ms) ms | $pg_one | $(ratio "$(field "$one" accepted_per_second)" "$pg_one") |
+MD
