@@ -92,7 +92,4 @@ public sealed record ComponentManifest(string Slug, string Name, string Kind, st
 
     private static IReadOnlyList<string> Strings(JsonNode? node) =>
         node is JsonArray array ? array.Select(n => n!.GetValue<string>()).ToList() : [];
-
-    /// <summary>The manifest as JSON with nothing but the given indentation (for the registry API).</summary>
-    public JsonElement ToJsonElement() => JsonDocument.Parse(ManifestJson).RootElement.Clone();
 }
