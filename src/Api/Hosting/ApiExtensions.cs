@@ -64,7 +64,10 @@ public static class ApiExtensions
             return Task.CompletedTask;
         }));
         builder.Services.AddProblemDetails(o => o.CustomizeProblemDetails = ctx =>
-            ctx.ProblemDetails.Extensions["trace_id"] = Activity.Current?.TraceId.ToHexString() ?? ctx.HttpContext.TraceIdentifier);
+        {
+            ctx.ProblemDetails.Extensions["trace_id"] = Activity.Current?.TraceId.ToHexString() ?? ctx.HttpContext.TraceIdentifier;
+            ctx.ProblemDetails.Detail ??= DefaultDetail(ctx.HttpContext);
+        });
         builder.Services.AddExceptionHandler<UnavailableExceptionHandler>();
 
         builder.Services.AddHealthChecks()
@@ -91,6 +94,17 @@ public static class ApiExtensions
         MapHealth(app, "/alive", LiveTag).WithSummary("Liveness: the process answers");
         return app;
     }
+
+    /// <summary>A useful sentence for the problems the framework raises without one (no route, body too large…).</summary>
+    private static string DefaultDetail(HttpContext context) => context.Response.StatusCode switch
+    {
+        StatusCodes.Status404NotFound => $"No endpoint matches {context.Request.Method} {context.Request.Path}. The API reference is at /reference.",
+        StatusCodes.Status405MethodNotAllowed => $"{context.Request.Method} is not allowed on {context.Request.Path}.",
+        StatusCodes.Status413PayloadTooLarge =>
+            $"The request body is larger than the {context.RequestServices.GetRequiredService<Microsoft.Extensions.Options.IOptions<PlatformOptions>>().Value.MaxRequestBodyBytes} bytes allowed; send fewer items per request.",
+        StatusCodes.Status415UnsupportedMediaType => "Send the body as JSON with 'Content-Type: application/json'.",
+        _ => "The request could not be processed.",
+    };
 
     private static IEndpointConventionBuilder MapHealth(IEndpointRouteBuilder app, string path, string tag) =>
         app.MapHealthChecks(path, new HealthCheckOptions
