@@ -1,10 +1,8 @@
-using System.Collections.Concurrent;
 using System.Net;
 using System.Text.Json;
 using Alavida.Tests.Infrastructure;
 using Microsoft.Extensions.DependencyInjection;
 using Serilog.Core;
-using Serilog.Events;
 
 namespace Alavida.Tests.Foundation;
 
@@ -33,35 +31,5 @@ public sealed class ObservabilityTests(DatabaseFixture database)
             .Within(TimeSpan.FromSeconds(30), "the request log line");
         Assert.Equal($"\"{traceId}\"", line.Properties["trace_id"].ToString());
         Assert.Matches("^\"[0-9a-f]{16}\"$", line.Properties["span_id"].ToString());
-    }
-
-    private sealed class CapturingSink : ILogEventSink
-    {
-        private readonly ConcurrentQueue<(Func<LogEvent, bool> Match, TaskCompletionSource<LogEvent> Done)> _waiters = new();
-        private readonly ConcurrentQueue<LogEvent> _events = new();
-
-        public void Emit(LogEvent logEvent)
-        {
-            _events.Enqueue(logEvent);
-            foreach (var (match, done) in _waiters)
-            {
-                if (match(logEvent))
-                {
-                    done.TrySetResult(logEvent);
-                }
-            }
-        }
-
-        public Task<LogEvent> WaitForAsync(Func<LogEvent, bool> match)
-        {
-            var done = new TaskCompletionSource<LogEvent>(TaskCreationOptions.RunContinuationsAsynchronously);
-            _waiters.Enqueue((match, done));
-            if (_events.FirstOrDefault(match) is { } seen)
-            {
-                done.TrySetResult(seen);
-            }
-
-            return done.Task;
-        }
     }
 }
