@@ -1,0 +1,43 @@
+using Alavida.Grains.Identity.Data;
+using Alavida.Grains.Identity.Rules;
+
+namespace Alavida.Grains.Identity;
+
+/// <summary>A company, keyed by its UUID; also the grain the resolver asks about the UUIDv5 of a company key.</summary>
+public sealed class CompanyGrain(CompanyStore store) : EntityGrain<CompanyFacts, CompanyAttributes>(store), ICompanyGrain, ICompanyKeyGrain
+{
+    public async Task<CompanyView?> GetAsync()
+    {
+        if (Record is not { } record)
+        {
+            return null;
+        }
+
+        if (record.MergedInto is { } survivor)
+        {
+            // Survivors never call their losers, so this chain cannot deadlock.
+            var view = await GrainFactory.GetGrain<ICompanyGrain>(survivor).GetAsync();
+            return view is null ? null : view with { MergedInto = view.Id, RequestedId = record.Id };
+        }
+
+        var a = record.Attributes;
+        return new CompanyView(
+            record.Id, a.DisplayName, a.LegalForm, record.KeyValues(IdentityRules.Keys.Domain), a.LinkedInSlug, a.Country,
+            record.Sources, record.CreatedAt, record.UpdatedAt, null, record.Id);
+    }
+
+    public Task<KeyOutcome> ResolveAsync(CompanyFacts facts, IdentityKey key, string? source) => ResolveCoreAsync(facts, key, source);
+
+    public Task<MergeResult> AbsorbAsync(Guid loserId, string requestedBy) => AbsorbCoreAsync(loserId, requestedBy);
+
+    public Task ReloadAsync() => ReloadCoreAsync();
+
+    protected override IReadOnlyList<IdentityKey> KeysOf(CompanyFacts facts) => facts.StrongKeys;
+
+    protected override string EvidenceOf(IdentityKey key, CompanyFacts facts) => key.Kind switch
+    {
+        IdentityRules.Keys.Domain => IdentityRules.Evidence.Domain,
+        IdentityRules.Keys.LinkedIn => IdentityRules.Evidence.LinkedIn,
+        _ => facts.Country is null ? IdentityRules.Evidence.Name : IdentityRules.Evidence.NameAndCountry,
+    };
+}

@@ -1,0 +1,76 @@
+using Alavida.Grains.Identity.Data;
+using Alavida.Grains.Identity.Rules;
+
+namespace Alavida.Grains.Identity;
+
+/// <summary>
+/// What company and person grains share: the row cached from the <c>identity</c> tables (the tables are the state, so
+/// no second copy goes to grain storage), key resolution with create-by-claim, enrichment, merge and tombstones.
+/// Not reentrant: resolutions of one key queue, which is what makes "create if absent" safe within a silo; across
+/// silos the key claim in PostgreSQL decides.
+/// </summary>
+public abstract class EntityGrain<TFacts, TAttributes>(EntityStore<TFacts, TAttributes> store) : Grain
+    where TFacts : class
+{
+    private EntityRecord<TAttributes>? _record;
+    private Guid? _alias;
+
+    protected EntityRecord<TAttributes>? Record => _record;
+
+    public override async Task OnActivateAsync(CancellationToken cancellationToken) =>
+        _record = await store.LoadAsync(this.GetPrimaryKey(), cancellationToken);
+
+    /// <summary>The evidence reported when this entity was found through <paramref name="key"/>.</summary>
+    protected abstract string EvidenceOf(IdentityKey key, TFacts facts);
+
+    protected abstract IReadOnlyList<IdentityKey> KeysOf(TFacts facts);
+
+    protected async Task<KeyOutcome> ResolveCoreAsync(TFacts facts, IdentityKey key, string? source)
+    {
+        if (_record is { MergedInto: { } survivor })
+        {
+            return new KeyOutcome(ResolutionStatus.Matched, EvidenceOf(key, facts), survivor);
+        }
+
+        if (_record is not null)
+        {
+            _record = await store.EnrichAsync(_record, facts, source);
+            return new KeyOutcome(ResolutionStatus.Matched, EvidenceOf(key, facts), null);
+        }
+
+        if (_alias is { } alias)
+        {
+            return new KeyOutcome(ResolutionStatus.Matched, EvidenceOf(key, facts), alias);
+        }
+
+        var id = this.GetPrimaryKey();
+        // Another entity may already own this key or one of the input's other keys (strongest first).
+        if (await store.FindOwnerAsync([key, .. KeysOf(facts).Where(k => k != key)]) is { } found && found.Owner != id)
+        {
+            _alias = found.Key == key ? found.Owner : null;
+            return new KeyOutcome(ResolutionStatus.Matched, EvidenceOf(found.Key, facts), found.Owner);
+        }
+
+        if (await store.TryCreateAsync(id, key, facts, source) is { } owner)
+        {
+            _alias = owner;
+            return new KeyOutcome(ResolutionStatus.Matched, EvidenceOf(key, facts), owner);
+        }
+
+        _record = await store.LoadAsync(id);
+        return new KeyOutcome(ResolutionStatus.Created, EvidenceOf(key, facts), null);
+    }
+
+    protected async Task<MergeResult> AbsorbCoreAsync(Guid loserId, string requestedBy)
+    {
+        var result = await store.MergeAsync(this.GetPrimaryKey(), loserId, requestedBy);
+        _record = await store.LoadAsync(this.GetPrimaryKey());
+        return result;
+    }
+
+    protected async Task ReloadCoreAsync()
+    {
+        _alias = null;
+        _record = await store.LoadAsync(this.GetPrimaryKey());
+    }
+}
