@@ -49,7 +49,7 @@ public static class CompanyNameRules
         }
 
         var key = string.Join(' ', tokens);
-        var display = TextRules.CollapseSpaces(input!);
+        var display = TextRules.CollapseSpaces(input!.Normalize(System.Text.NormalizationForm.FormKC));
         if (legalForm is not null)
         {
             display = StripTrailingLegalForm(display, key);
