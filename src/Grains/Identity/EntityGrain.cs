@@ -51,14 +51,15 @@ public abstract class EntityGrain<TFacts, TAttributes>(EntityStore<TFacts, TAttr
             return new KeyOutcome(ResolutionStatus.Matched, EvidenceOf(found.Key, facts), found.Owner);
         }
 
-        if (await store.TryCreateAsync(id, key, facts, source) is { } owner)
+        var (owner, inserted) = await store.TryCreateAsync(id, key, facts, source);
+        if (owner != id)
         {
             _alias = owner;
             return new KeyOutcome(ResolutionStatus.Matched, EvidenceOf(key, facts), owner);
         }
 
         _record = await store.LoadAsync(id);
-        return new KeyOutcome(ResolutionStatus.Created, EvidenceOf(key, facts), null);
+        return new KeyOutcome(inserted ? ResolutionStatus.Created : ResolutionStatus.Matched, EvidenceOf(key, facts), null);
     }
 
     protected async Task<MergeResult> AbsorbCoreAsync(Guid loserId, string requestedBy)

@@ -61,7 +61,7 @@ public static class OrleansHostingExtensions
             silo.UseAdoNetReminderService(o => (o.Invariant, o.ConnectionString) = (Invariant, connectionString));
             silo.AddActivityPropagation();
             silo.AddDashboard();
-            silo.Services.AddAlavidaIdentity();
+            silo.Services.AddAlavidaIdentity(builder.Configuration.GetConnectionString(DatabaseHostingExtensions.ConnectionStringName)!);
             configureSilo?.Invoke(silo);
         });
         return builder;

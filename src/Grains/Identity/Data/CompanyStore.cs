@@ -4,7 +4,7 @@ using Npgsql;
 namespace Alavida.Grains.Identity.Data;
 
 /// <summary><c>identity.companies</c> with <c>company_keys</c> (domain, linkedin, name) and <c>company_names</c>.</summary>
-public sealed class CompanyStore(NpgsqlDataSource db, IIdentityEvents events) : EntityStore<CompanyFacts, CompanyAttributes>(db, events)
+public sealed class CompanyStore(IdentityDatabase db, IIdentityEvents events) : EntityStore<CompanyFacts, CompanyAttributes>(db, events)
 {
     private static readonly FactColumn<CompanyFacts, CompanyAttributes>[] Columns =
     [

@@ -12,7 +12,7 @@ public abstract partial class EntityStore<TFacts, TAttributes>
     public async Task<MergeResult> MergeAsync(Guid survivorId, Guid loserId, string requestedBy, CancellationToken cancellationToken = default)
     {
         var t = Tables;
-        await using var connection = await db.OpenConnectionAsync(cancellationToken);
+        await using var connection = await _db.OpenConnectionAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
         var rows = new Dictionary<Guid, Guid?>();
         await using (var lockRows = new NpgsqlCommand($"SELECT id, merged_into FROM {t.Entities} WHERE id = ANY(@ids) ORDER BY id FOR UPDATE", connection, transaction))

@@ -9,9 +9,11 @@ namespace Alavida.Grains.Identity.Data;
 /// attributes, match names, merge. Every claim is an <c>INSERT … ON CONFLICT DO NOTHING</c> on a key's primary key, so
 /// silos racing on the same key agree on one owner.
 /// </summary>
-public abstract partial class EntityStore<TFacts, TAttributes>(NpgsqlDataSource db, IIdentityEvents events)
+public abstract partial class EntityStore<TFacts, TAttributes>(IdentityDatabase database, IIdentityEvents events)
     where TFacts : class
 {
+    private readonly NpgsqlDataSource _db = database.DataSource;
+
     protected abstract EntityTables Tables { get; }
 
     /// <summary>The attribute columns, in the order <see cref="ReadAttributes"/> reads them.</summary>
@@ -38,7 +40,7 @@ public abstract partial class EntityStore<TFacts, TAttributes>(NpgsqlDataSource 
                    {string.Join(", ", AttributeColumns.Select(c => "e." + c))}
             FROM {t.Entities} e WHERE e.id = @id
             """;
-        await using var command = db.CreateCommand(sql);
+        await using var command = _db.CreateCommand(sql);
         command.Parameters.AddWithValue("id", id);
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         if (!await reader.ReadAsync(cancellationToken))
@@ -69,7 +71,7 @@ public abstract partial class EntityStore<TFacts, TAttributes>(NpgsqlDataSource 
             SELECT k.kind, k.value, k.{Tables.Owner}
             FROM {Tables.Keys} k JOIN unnest(@kinds, @values) AS q(kind, value) ON k.kind = q.kind AND k.value = q.value
             """;
-        await using var command = db.CreateCommand(sql);
+        await using var command = _db.CreateCommand(sql);
         command.Parameters.AddWithValue("kinds", keys.Select(k => k.Kind).ToArray());
         command.Parameters.AddWithValue("values", keys.Select(k => k.Value).ToArray());
         var owners = new Dictionary<IdentityKey, Guid>();
@@ -94,14 +96,16 @@ public abstract partial class EntityStore<TFacts, TAttributes>(NpgsqlDataSource 
 
     /// <summary>
     /// Creates entity <paramref name="id"/> owning <paramref name="canonical"/> and, where still free, the facts' other
-    /// keys. Returns null on success, or the other entity that owns the canonical key (then nothing is written).
+    /// keys. Returns the canonical key's owner — another entity means nothing was written — and whether this call
+    /// inserted the row (false when a racing silo of another cluster created the same id first).
     /// </summary>
-    public async Task<Guid?> TryCreateAsync(Guid id, IdentityKey canonical, TFacts facts, string? source, CancellationToken cancellationToken = default)
+    public async Task<(Guid Owner, bool Inserted)> TryCreateAsync(Guid id, IdentityKey canonical, TFacts facts, string? source, CancellationToken cancellationToken = default)
     {
         var t = Tables;
         var columns = FactColumns;
-        await using var connection = await db.OpenConnectionAsync(cancellationToken);
+        await using var connection = await _db.OpenConnectionAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        bool inserted;
         var insert = $"""
             INSERT INTO {t.Entities} (id, canonical_key, sources{string.Concat(columns.Select(c => ", " + c.Name))})
             VALUES (@id, @canonical, @sources{string.Concat(columns.Select((_, i) => $", @p{i}"))})
@@ -113,19 +117,19 @@ public abstract partial class EntityStore<TFacts, TAttributes>(NpgsqlDataSource 
             command.Parameters.AddWithValue("canonical", canonical.ToString());
             command.Parameters.AddWithValue("sources", source is null ? Array.Empty<string>() : [source]);
             AddFactParameters(command, facts);
-            await command.ExecuteNonQueryAsync(cancellationToken);
+            inserted = await command.ExecuteNonQueryAsync(cancellationToken) == 1;
         }
 
         var owner = await ClaimAsync(transaction, id, canonical, cancellationToken);
         if (owner != id)
         {
             await transaction.RollbackAsync(cancellationToken);
-            return owner;
+            return (owner, false);
         }
 
         await ClaimFactsAsync(transaction, id, facts, cancellationToken);
         await transaction.CommitAsync(cancellationToken);
-        return null;
+        return (id, inserted);
     }
 
     /// <summary>
@@ -144,7 +148,7 @@ public abstract partial class EntityStore<TFacts, TAttributes>(NpgsqlDataSource 
         }
 
         var t = Tables;
-        await using (var connection = await db.OpenConnectionAsync(cancellationToken))
+        await using (var connection = await _db.OpenConnectionAsync(cancellationToken))
         await using (var transaction = await connection.BeginTransactionAsync(cancellationToken))
         {
             await ClaimFactsAsync(transaction, current.Id, facts, cancellationToken);
@@ -177,7 +181,7 @@ public abstract partial class EntityStore<TFacts, TAttributes>(NpgsqlDataSource 
         if (requests.Count > 0)
         {
             var sql = $"SELECT normalized_name, scope, {Tables.Owner} FROM {Tables.Names} WHERE normalized_name = ANY(@names)";
-            await using var command = db.CreateCommand(sql);
+            await using var command = _db.CreateCommand(sql);
             command.Parameters.AddWithValue("names", requests.Select(r => r.Name).Distinct().ToArray());
             await using var reader = await command.ExecuteReaderAsync(cancellationToken);
             while (await reader.ReadAsync(cancellationToken))

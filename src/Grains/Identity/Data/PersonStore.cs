@@ -4,7 +4,7 @@ using Npgsql;
 namespace Alavida.Grains.Identity.Data;
 
 /// <summary><c>identity.persons</c> with <c>person_keys</c> (linkedin, email, name) and <c>person_names</c>.</summary>
-public sealed class PersonStore(NpgsqlDataSource db, IIdentityEvents events) : EntityStore<PersonFacts, PersonAttributes>(db, events)
+public sealed class PersonStore(IdentityDatabase db, IIdentityEvents events) : EntityStore<PersonFacts, PersonAttributes>(db, events)
 {
     private static readonly FactColumn<PersonFacts, PersonAttributes>[] Columns =
     [
