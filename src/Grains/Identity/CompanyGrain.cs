@@ -8,7 +8,7 @@ public sealed class CompanyGrain(CompanyStore store) : EntityGrain<CompanyFacts,
 {
     public async Task<CompanyView?> GetAsync()
     {
-        if (Record is not { } record)
+        if (await CurrentAsync() is not { } record)
         {
             return null;
         }
@@ -34,10 +34,5 @@ public sealed class CompanyGrain(CompanyStore store) : EntityGrain<CompanyFacts,
 
     protected override IReadOnlyList<IdentityKey> KeysOf(CompanyFacts facts) => facts.StrongKeys;
 
-    protected override string EvidenceOf(IdentityKey key, CompanyFacts facts) => key.Kind switch
-    {
-        IdentityRules.Keys.Domain => IdentityRules.Evidence.Domain,
-        IdentityRules.Keys.LinkedIn => IdentityRules.Evidence.LinkedIn,
-        _ => facts.Country is null ? IdentityRules.Evidence.Name : IdentityRules.Evidence.NameAndCountry,
-    };
+    protected override string EvidenceOf(IdentityKey key, CompanyFacts facts) => IdentityRules.CompanyEvidence(key, facts.Country);
 }

@@ -15,7 +15,8 @@ public abstract class EntityGrain<TFacts, TAttributes>(EntityStore<TFacts, TAttr
     private EntityRecord<TAttributes>? _record;
     private Guid? _alias;
 
-    protected EntityRecord<TAttributes>? Record => _record;
+    /// <summary>The cached row; a grain that found none looks again (a batch may have created it in bulk since).</summary>
+    protected async Task<EntityRecord<TAttributes>?> CurrentAsync() => _record ??= await store.LoadAsync(this.GetPrimaryKey());
 
     public override async Task OnActivateAsync(CancellationToken cancellationToken) =>
         _record = await store.LoadAsync(this.GetPrimaryKey(), cancellationToken);

@@ -10,99 +10,106 @@ namespace Alavida.Grains.Identity;
 /// asks name indexes in one query per batch, and fans out to the entity grains of the inputs' canonical keys.
 /// </summary>
 [StatelessWorker]
-public sealed partial class IdentityResolverGrain(CompanyStore companies, PersonStore persons, ILogger<IdentityResolverGrain> logger)
+public sealed partial class IdentityResolverGrain(CompanyStore companies, PersonStore persons, KnownKeys knownKeys, ILogger<IdentityResolverGrain> logger)
     : Grain, IIdentityResolverGrain
 {
-    // A merge points at a live survivor and keys move with merges, so real chains are one or two hops long.
-    private const int MaxRedirects = 8;
-
     private static readonly IReadOnlyList<Guid> NoCandidates = [];
 
     public async Task<IReadOnlyList<CompanyResolution>> ResolveCompaniesAsync(IReadOnlyList<CompanyInput> inputs, string? source = null)
     {
         CheckBatch(inputs.Count);
         var facts = inputs.Select(CompanyInputRules.Normalize).ToArray();
-        var nameOnly = facts.Where(f => f.IsValid && f.Value!.StrongKeys.Count == 0)
-            .Select(f => (f.Value!.NameKey!, f.Value.Country)).ToList();
+        var results = new CompanyResolution?[facts.Length];
+        var nameOnly = facts.Where(f => f.IsValid && f.Value!.StrongKeys.Count == 0).Select(f => (f.Value!.NameKey!, f.Value.Country)).ToList();
         var byName = await companies.FindByNamesAsync(nameOnly);
-
-        var results = await Task.WhenAll(facts.Select(async (normalized, index) =>
+        var items = new List<KeyItem<CompanyFacts>>();
+        for (var index = 0; index < facts.Length; index++)
         {
-            if (normalized.Value is not { } f)
+            if (facts[index].Value is not { } f)
             {
-                return CompanyRejected(index, normalized.Rejection!);
+                results[index] = CompanyRejected(index, facts[index].Rejection!);
+                continue;
             }
 
-            if (f.StrongKeys.Count == 0)
+            var candidates = f.StrongKeys.Count == 0 ? byName[(f.NameKey!, f.Country)] : NoCandidates;
+            var nameEvidence = f.Country is null ? IdentityRules.Evidence.Name : IdentityRules.Evidence.NameAndCountry;
+            results[index] = candidates.Count switch
             {
-                var candidates = byName[(f.NameKey!, f.Country)];
-                var evidence = f.Country is null ? IdentityRules.Evidence.Name : IdentityRules.Evidence.NameAndCountry;
-                if (candidates.Count > 1)
-                {
-                    return new CompanyResolution(index, ResolutionStatus.Ambiguous, null, 0, evidence, IdentityRules.Version,
-                        $"name matches {candidates.Count} companies", candidates);
-                }
-
-                if (candidates.Count == 1)
-                {
-                    return CompanyResolved(index, ResolutionStatus.Matched, candidates[0], evidence);
-                }
+                > 1 => new CompanyResolution(index, ResolutionStatus.Ambiguous, null, 0, nameEvidence, IdentityRules.Version,
+                    $"name matches {candidates.Count} companies", candidates),
+                1 => CompanyResolved(index, ResolutionStatus.Matched, candidates[0], nameEvidence),
+                _ => null,
+            };
+            if (results[index] is null)
+            {
+                items.Add(new(index, f, f.StrongKeys.Count > 0 ? f.StrongKeys[0] : f.NameOnlyKey));
             }
+        }
 
-            var key = f.StrongKeys.Count > 0 ? f.StrongKeys[0] : f.NameOnlyKey;
-            var (status, id, found) = await FollowAsync(DeterministicIds.Company(key), next => GrainFactory.GetGrain<ICompanyKeyGrain>(next).ResolveAsync(f, key, source));
-            return CompanyResolved(index, status, id, found);
-        }));
-        return results;
+        var resolved = await ResolveByKeysAsync(CompanyEntity, companies, items, f => f.StrongKeys, DeterministicIds.Company,
+            (id, f, key) => GrainFactory.GetGrain<ICompanyKeyGrain>(id).ResolveAsync(f, key, source),
+            (key, f) => IdentityRules.CompanyEvidence(key, f.Country), source);
+        foreach (var (index, outcome) in resolved)
+        {
+            results[index] = CompanyResolved(index, outcome.Status, outcome.Id, outcome.Evidence);
+        }
+
+        return results!;
     }
 
     public async Task<IReadOnlyList<PersonResolution>> ResolvePersonsAsync(IReadOnlyList<PersonInput> inputs, string? source = null)
     {
         CheckBatch(inputs.Count);
-        var facts = inputs.Select(PersonInputRules.Normalize).ToArray();
+        var normalized = inputs.Select(PersonInputRules.Normalize).ToArray();
 
         // A work email or company domain links the person to a company: resolve those companies first, once each.
-        var domains = facts.Where(f => f.Value?.CompanyDomain is not null).Select(f => f.Value!.CompanyDomain!).Distinct().ToList();
+        var domains = normalized.Where(f => f.Value?.CompanyDomain is not null).Select(f => f.Value!.CompanyDomain!).Distinct().ToList();
         var companyResults = await ResolveCompaniesAsync([.. domains.Select(d => new CompanyInput(Domain: d))], source);
         var companyOf = domains.Zip(companyResults).ToDictionary(p => p.First, p => p.Second.CompanyId);
-        var linked = facts.Select(f => f.Value is { CompanyDomain: { } d } v ? Normalized<PersonFacts>.Ok(v with { CompanyId = companyOf[d] }) : f).ToArray();
+        var facts = normalized.Select(f => f.Value is { CompanyDomain: { } d } v ? Normalized<PersonFacts>.Ok(v with { CompanyId = companyOf[d] }) : f).ToArray();
 
-        var nameOnly = linked.Where(f => f.IsValid && f.Value!.StrongKeys.Count == 0 && f.Value.NameKey is not null && f.Value.CompanyId is not null)
+        var results = new PersonResolution?[facts.Length];
+        var nameOnly = facts.Where(f => f.IsValid && f.Value!.StrongKeys.Count == 0 && f.Value.NameKey is not null && f.Value.CompanyId is not null)
             .Select(f => (f.Value!.NameKey!, (string?)f.Value.NameScope)).ToList();
         var byName = await persons.FindByNamesAsync(nameOnly);
-
-        var results = await Task.WhenAll(linked.Select(async (normalized, index) =>
+        var items = new List<KeyItem<PersonFacts>>();
+        for (var index = 0; index < facts.Length; index++)
         {
-            if (normalized.Value is not { } f)
+            if (facts[index].Value is not { } f)
             {
-                return PersonRejected(index, normalized.Rejection!);
+                results[index] = PersonRejected(index, facts[index].Rejection!);
+                continue;
             }
 
-            if (f.StrongKeys.Count == 0)
+            if (f.StrongKeys.Count == 0 && (f.NameKey is null || f.CompanyId is null))
             {
-                if (f.NameKey is null || f.CompanyId is null)
-                {
-                    return PersonRejected(index, "a name identifies a person only together with a company");
-                }
-
-                var candidates = byName[(f.NameKey, f.NameScope)];
-                if (candidates.Count > 1)
-                {
-                    return new PersonResolution(index, ResolutionStatus.Ambiguous, null, f.CompanyId, 0, IdentityRules.Evidence.NameAndCompany,
-                        IdentityRules.Version, $"name matches {candidates.Count} persons at this company", candidates);
-                }
-
-                if (candidates.Count == 1)
-                {
-                    return PersonResolved(index, ResolutionStatus.Matched, candidates[0], f.CompanyId, IdentityRules.Evidence.NameAndCompany);
-                }
+                results[index] = PersonRejected(index, "a name identifies a person only together with a company");
+                continue;
             }
 
-            var key = f.StrongKeys.Count > 0 ? f.StrongKeys[0] : f.NameOnlyKey;
-            var (status, id, found) = await FollowAsync(DeterministicIds.Person(key), next => GrainFactory.GetGrain<IPersonKeyGrain>(next).ResolveAsync(f, key, source));
-            return PersonResolved(index, status, id, f.CompanyId, found);
-        }));
-        return results;
+            var candidates = f.StrongKeys.Count == 0 ? byName[(f.NameKey!, f.NameScope)] : NoCandidates;
+            results[index] = candidates.Count switch
+            {
+                > 1 => new PersonResolution(index, ResolutionStatus.Ambiguous, null, f.CompanyId, 0, IdentityRules.Evidence.NameAndCompany,
+                    IdentityRules.Version, $"name matches {candidates.Count} persons at this company", candidates),
+                1 => PersonResolved(index, ResolutionStatus.Matched, candidates[0], f.CompanyId, IdentityRules.Evidence.NameAndCompany),
+                _ => null,
+            };
+            if (results[index] is null)
+            {
+                items.Add(new(index, f, f.StrongKeys.Count > 0 ? f.StrongKeys[0] : f.NameOnlyKey));
+            }
+        }
+
+        var resolved = await ResolveByKeysAsync(PersonEntity, persons, items, f => f.StrongKeys, DeterministicIds.Person,
+            (id, f, key) => GrainFactory.GetGrain<IPersonKeyGrain>(id).ResolveAsync(f, key, source),
+            (key, f) => IdentityRules.PersonEvidence(key, f.IsWorkEmail), source);
+        foreach (var (index, outcome) in resolved)
+        {
+            results[index] = PersonResolved(index, outcome.Status, outcome.Id, facts[index].Value!.CompanyId, outcome.Evidence);
+        }
+
+        return results!;
     }
 
     public async Task<MergeResult> MergeCompaniesAsync(MergeRequest request)
@@ -164,25 +171,6 @@ public sealed partial class IdentityResolverGrain(CompanyStore companies, Person
         }
 
         return result;
-    }
-
-    /// <summary>Asks the grain of <paramref name="id"/>, then whichever grain it redirects to, until one answers.</summary>
-    private static async Task<(ResolutionStatus Status, Guid Id, string Evidence)> FollowAsync(Guid id, Func<Guid, Task<KeyOutcome>> ask)
-    {
-        string? evidence = null;
-        for (var hop = 0; hop < MaxRedirects; hop++)
-        {
-            var outcome = await ask(id);
-            evidence ??= outcome.Evidence;
-            if (outcome.RedirectTo is not { } next)
-            {
-                return (outcome.Status, id, evidence);
-            }
-
-            id = next;
-        }
-
-        throw new InvalidOperationException($"Identity redirect chain longer than {MaxRedirects} hops at {id}.");
     }
 
     private static void CheckBatch(int count)

@@ -27,6 +27,22 @@ public static class IdentityRules
         public const string NameAndCompany = "name+company";
     }
 
+    /// <summary>The evidence of a company found through <paramref name="key"/>.</summary>
+    public static string CompanyEvidence(Rules.IdentityKey key, string? country) => key.Kind switch
+    {
+        Keys.Domain => Evidence.Domain,
+        Keys.LinkedIn => Evidence.LinkedIn,
+        _ => country is null ? Evidence.Name : Evidence.NameAndCountry,
+    };
+
+    /// <summary>The evidence of a person found through <paramref name="key"/>.</summary>
+    public static string PersonEvidence(Rules.IdentityKey key, bool isWorkEmail) => key.Kind switch
+    {
+        Keys.LinkedIn => Evidence.LinkedIn,
+        Keys.Email => isWorkEmail ? Evidence.WorkEmail : Evidence.PersonalEmail,
+        _ => Evidence.NameAndCompany,
+    };
+
     /// <summary>The confidence of a matched or created result with the given evidence.</summary>
     public static double Confidence(string evidence) => evidence switch
     {

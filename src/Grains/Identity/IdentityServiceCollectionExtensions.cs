@@ -16,6 +16,7 @@ public static class IdentityServiceCollectionExtensions
         services.TryAddSingleton<IIdentityEvents, OutboxIdentityEvents>();
         services.TryAddSingleton<CompanyStore>();
         services.TryAddSingleton<PersonStore>();
+        services.TryAddSingleton<KnownKeys>();
         return services;
     }
 }

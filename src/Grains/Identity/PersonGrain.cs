@@ -8,7 +8,7 @@ public sealed class PersonGrain(PersonStore store) : EntityGrain<PersonFacts, Pe
 {
     public async Task<PersonView?> GetAsync()
     {
-        if (Record is not { } record)
+        if (await CurrentAsync() is not { } record)
         {
             return null;
         }
@@ -34,10 +34,5 @@ public sealed class PersonGrain(PersonStore store) : EntityGrain<PersonFacts, Pe
 
     protected override IReadOnlyList<IdentityKey> KeysOf(PersonFacts facts) => facts.StrongKeys;
 
-    protected override string EvidenceOf(IdentityKey key, PersonFacts facts) => key.Kind switch
-    {
-        IdentityRules.Keys.LinkedIn => IdentityRules.Evidence.LinkedIn,
-        IdentityRules.Keys.Email => facts.IsWorkEmail ? IdentityRules.Evidence.WorkEmail : IdentityRules.Evidence.PersonalEmail,
-        _ => IdentityRules.Evidence.NameAndCompany,
-    };
+    protected override string EvidenceOf(IdentityKey key, PersonFacts facts) => IdentityRules.PersonEvidence(key, facts.IsWorkEmail);
 }

@@ -1,3 +1,5 @@
+using NpgsqlTypes;
+
 namespace Alavida.Grains.Identity.Data;
 
 /// <summary>
@@ -31,8 +33,9 @@ public sealed record PersonAttributes(
 /// <param name="Value">Its value from the facts (null: nothing to say).</param>
 /// <param name="Current">Its cached value.</param>
 /// <param name="Overwrite">Replace an existing value (current company); otherwise only fill a null.</param>
+/// <param name="Type">The column's type (text unless said).</param>
 public sealed record FactColumn<TFacts, TAttributes>(
-    string Name, Func<TFacts, object?> Value, Func<TAttributes, object?> Current, bool Overwrite = false)
+    string Name, Func<TFacts, object?> Value, Func<TAttributes, object?> Current, bool Overwrite = false, NpgsqlDbType Type = NpgsqlDbType.Text)
 {
     /// <summary>Whether the facts would change this column.</summary>
     public bool Changes(TFacts facts, TAttributes current) =>

@@ -62,27 +62,7 @@ public abstract partial class EntityStore<TFacts, TAttributes>(IdentityDatabase 
     /// <summary>The owner of the first of <paramref name="keys"/> (in the given priority order) that has one.</summary>
     public async Task<(Guid Owner, IdentityKey Key)?> FindOwnerAsync(IReadOnlyList<IdentityKey> keys, CancellationToken cancellationToken = default)
     {
-        if (keys.Count == 0)
-        {
-            return null;
-        }
-
-        var sql = $"""
-            SELECT k.kind, k.value, k.{Tables.Owner}
-            FROM {Tables.Keys} k JOIN unnest(@kinds, @values) AS q(kind, value) ON k.kind = q.kind AND k.value = q.value
-            """;
-        await using var command = _db.CreateCommand(sql);
-        command.Parameters.AddWithValue("kinds", keys.Select(k => k.Kind).ToArray());
-        command.Parameters.AddWithValue("values", keys.Select(k => k.Value).ToArray());
-        var owners = new Dictionary<IdentityKey, Guid>();
-        await using (var reader = await command.ExecuteReaderAsync(cancellationToken))
-        {
-            while (await reader.ReadAsync(cancellationToken))
-            {
-                owners[new IdentityKey(reader.GetString(0), reader.GetString(1))] = reader.GetGuid(2);
-            }
-        }
-
+        var owners = await FindOwnersAsync(keys, cancellationToken);
         foreach (var key in keys)
         {
             if (owners.TryGetValue(key, out var owner))
@@ -92,6 +72,38 @@ public abstract partial class EntityStore<TFacts, TAttributes>(IdentityDatabase 
         }
 
         return null;
+    }
+
+    /// <summary>The owners of those of <paramref name="keys"/> that have one.</summary>
+    public async Task<IReadOnlyDictionary<IdentityKey, Guid>> FindOwnersAsync(IReadOnlyCollection<IdentityKey> keys, CancellationToken cancellationToken = default)
+    {
+        if (keys.Count == 0)
+        {
+            return new Dictionary<IdentityKey, Guid>();
+        }
+
+        await using var connection = await _db.OpenConnectionAsync(cancellationToken);
+        return await OwnersAsync(connection, null, keys, cancellationToken);
+    }
+
+    private async Task<Dictionary<IdentityKey, Guid>> OwnersAsync(
+        NpgsqlConnection connection, NpgsqlTransaction? transaction, IReadOnlyCollection<IdentityKey> keys, CancellationToken cancellationToken)
+    {
+        var sql = $"""
+            SELECT k.kind, k.value, k.{Tables.Owner}
+            FROM {Tables.Keys} k JOIN unnest(@kinds, @values) AS q(kind, value) ON k.kind = q.kind AND k.value = q.value
+            """;
+        await using var command = new NpgsqlCommand(sql, connection, transaction);
+        command.Parameters.AddWithValue("kinds", keys.Select(k => k.Kind).ToArray());
+        command.Parameters.AddWithValue("values", keys.Select(k => k.Value).ToArray());
+        var owners = new Dictionary<IdentityKey, Guid>();
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            owners[new IdentityKey(reader.GetString(0), reader.GetString(1))] = reader.GetGuid(2);
+        }
+
+        return owners;
     }
 
     /// <summary>

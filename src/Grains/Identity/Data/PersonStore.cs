@@ -1,5 +1,6 @@
 using Alavida.Grains.Identity.Rules;
 using Npgsql;
+using NpgsqlTypes;
 
 namespace Alavida.Grains.Identity.Data;
 
@@ -13,7 +14,7 @@ public sealed class PersonStore(IdentityDatabase db, IIdentityEvents events) : E
         new("family_name", f => f.FamilyName, a => a.FamilyName),
         new("normalized_name", f => f.NameKey, a => a.NameKey),
         // The latest work email or company domain says where the person works now.
-        new("current_company_id", f => f.CompanyId, a => a.CurrentCompanyId, Overwrite: true),
+        new("current_company_id", f => f.CompanyId, a => a.CurrentCompanyId, Overwrite: true, Type: NpgsqlDbType.Uuid),
     ];
 
     protected override EntityTables Tables => EntityTables.Persons;
