@@ -13,6 +13,7 @@ public abstract class EntityGrain<TFacts, TAttributes>(EntityStore<TFacts, TAttr
     where TFacts : class
 {
     private EntityRecord<TAttributes>? _record;
+    private readonly HashSet<string> _foreignKeys = new(StringComparer.Ordinal);
     private Guid? _alias;
 
     /// <summary>The cached row; a grain that found none looks again (a batch may have created it in bulk since).</summary>
@@ -35,7 +36,9 @@ public abstract class EntityGrain<TFacts, TAttributes>(EntityStore<TFacts, TAttr
 
         if (_record is not null)
         {
-            _record = await store.EnrichAsync(_record, facts, source);
+            _record = await store.EnrichAsync(_record, facts, source, _foreignKeys);
+            // Keys the facts name that are still not ours belong to other entities: remember, so we stop claiming them.
+            _foreignKeys.UnionWith(KeysOf(facts).Select(k => k.ToString()).Where(k => !_record.Keys.Contains(k)));
             return new KeyOutcome(ResolutionStatus.Matched, EvidenceOf(key, facts), null);
         }
 
@@ -73,6 +76,7 @@ public abstract class EntityGrain<TFacts, TAttributes>(EntityStore<TFacts, TAttr
     protected async Task ReloadCoreAsync()
     {
         _alias = null;
+        _foreignKeys.Clear();
         _record = await store.LoadAsync(this.GetPrimaryKey());
     }
 }

@@ -147,10 +147,12 @@ public abstract partial class EntityStore<TFacts, TAttributes>(IdentityDatabase 
     /// <summary>
     /// Adds what the facts say that <paramref name="current"/> lacks (free keys, a new name, empty attributes, the
     /// source); returns the reloaded entity, or <paramref name="current"/> itself when there was nothing to add.
+    /// <paramref name="foreignKeys"/> (<c>kind:value</c>) are known to belong to other entities: not worth another claim.
     /// </summary>
-    public async Task<EntityRecord<TAttributes>> EnrichAsync(EntityRecord<TAttributes> current, TFacts facts, string? source, CancellationToken cancellationToken = default)
+    public async Task<EntityRecord<TAttributes>> EnrichAsync(
+        EntityRecord<TAttributes> current, TFacts facts, string? source, IReadOnlySet<string> foreignKeys, CancellationToken cancellationToken = default)
     {
-        var newKeys = KeysOf(facts).Any(k => !current.Keys.Contains(k.ToString()));
+        var newKeys = KeysOf(facts).Select(k => k.ToString()).Any(k => !current.Keys.Contains(k) && !foreignKeys.Contains(k));
         var newName = NameOf(facts) is { } name && !current.Names.Contains($"{name.Name}|{name.Scope}");
         var newSource = source is not null && !current.Sources.Contains(source);
         var changed = FactColumns.Any(c => c.Changes(facts, current.Attributes));
