@@ -186,7 +186,8 @@ public abstract partial class EntityStore<TFacts, TAttributes>(IdentityDatabase 
 
     /// <summary>
     /// Entities by normalized name: for each requested (name, scope) the distinct owners, where a null scope matches
-    /// every scope. Merged entities' names belong to their survivors, so no tombstone is returned.
+    /// every scope and an empty one (scope unknown) matches any request. Merged entities' names belong to their
+    /// survivors, so no tombstone is returned.
     /// </summary>
     public async Task<IReadOnlyDictionary<(string Name, string? Scope), IReadOnlyList<Guid>>> FindByNamesAsync(
         IReadOnlyCollection<(string Name, string? Scope)> requests, CancellationToken cancellationToken = default)
@@ -206,7 +207,7 @@ public abstract partial class EntityStore<TFacts, TAttributes>(IdentityDatabase 
 
         return requests.Distinct().ToDictionary(
             r => r,
-            r => (IReadOnlyList<Guid>)[.. rows.Where(x => x.Name == r.Name && (r.Scope is null || x.Scope == r.Scope)).Select(x => x.Owner).Distinct().Order()]);
+            r => (IReadOnlyList<Guid>)[.. rows.Where(x => x.Name == r.Name && (r.Scope is null || x.Scope == r.Scope || x.Scope.Length == 0)).Select(x => x.Owner).Distinct().Order()]);
     }
 
     private void AddFactParameters(NpgsqlCommand command, TFacts facts)

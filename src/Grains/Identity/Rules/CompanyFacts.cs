@@ -32,52 +32,33 @@ public static class CompanyInputRules
             return Normalized<CompanyFacts>.Reject("no domain, name or linkedin_url given");
         }
 
-        string? domain = null, slug = null, country = null;
-        CompanyName? name = null;
-        if (!IsBlank(input.Domain))
+        var domain = Optional(input.Domain, DomainRules.CompanyDomain);
+        var slug = Optional(input.LinkedInUrl, LinkedInRules.CompanySlug);
+        var name = Optional(input.Name, CompanyNameRules.Normalize);
+        var country = Optional(input.Country, CountryCode);
+        if (FirstRejection(domain?.Rejection, slug?.Rejection, name?.Rejection, country?.Rejection) is { } rejection)
         {
-            var normalized = DomainRules.CompanyDomain(input.Domain);
-            if (!normalized.IsValid)
-            {
-                return Normalized<CompanyFacts>.Reject(normalized.Rejection!);
-            }
-
-            domain = normalized.Value;
+            return Normalized<CompanyFacts>.Reject(rejection);
         }
 
-        if (!IsBlank(input.LinkedInUrl))
-        {
-            var normalized = LinkedInRules.CompanySlug(input.LinkedInUrl);
-            if (!normalized.IsValid)
-            {
-                return Normalized<CompanyFacts>.Reject(normalized.Rejection!);
-            }
-
-            slug = normalized.Value;
-        }
-
-        if (!IsBlank(input.Name))
-        {
-            var normalized = CompanyNameRules.Normalize(input.Name);
-            if (!normalized.IsValid)
-            {
-                return Normalized<CompanyFacts>.Reject(normalized.Rejection!);
-            }
-
-            name = normalized.Value;
-        }
-
-        if (!IsBlank(input.Country))
-        {
-            country = input.Country!.Trim().ToUpperInvariant();
-            if (country.Length != 2 || !country.All(char.IsAsciiLetterUpper))
-            {
-                return Normalized<CompanyFacts>.Reject("country is not an ISO 3166-1 alpha-2 code");
-            }
-        }
-
-        return Normalized<CompanyFacts>.Ok(new CompanyFacts(domain, slug, name?.Key, name?.Display, name?.LegalForm, country));
+        var n = name?.Value;
+        return Normalized<CompanyFacts>.Ok(new CompanyFacts(domain?.Value, slug?.Value, n?.Key, n?.Display, n?.LegalForm, country?.Value));
     }
 
     internal static bool IsBlank(string? value) => string.IsNullOrWhiteSpace(value);
+
+    /// <summary>An optional field: null when blank, else its normalization (a value or a rejection).</summary>
+    internal static Normalized<T>? Optional<T>(string? raw, Func<string?, Normalized<T>> rule)
+        where T : class => IsBlank(raw) ? null : rule(raw);
+
+    /// <summary>The first rejection among an input's fields, if any: one bad field rejects the input.</summary>
+    internal static string? FirstRejection(params string?[] rejections) => rejections.FirstOrDefault(r => r is not null);
+
+    private static Normalized<string> CountryCode(string? raw)
+    {
+        var country = raw!.Trim().ToUpperInvariant();
+        return country.Length == 2 && country.All(char.IsAsciiLetterUpper)
+            ? Normalized<string>.Ok(country)
+            : Normalized<string>.Reject("country is not an ISO 3166-1 alpha-2 code");
+    }
 }

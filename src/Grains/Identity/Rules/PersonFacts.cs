@@ -22,10 +22,6 @@ public sealed record PersonFacts(
 
     /// <summary>The scope names are matched in: the company id.</summary>
     public string NameScope => CompanyId?.ToString() ?? "";
-
-    /// <summary>The evidence of the strongest key.</summary>
-    public string StrongEvidence => LinkedInSlug is not null ? IdentityRules.Evidence.LinkedIn
-        : IsWorkEmail ? IdentityRules.Evidence.WorkEmail : IdentityRules.Evidence.PersonalEmail;
 }
 
 /// <summary>Person inputs to <see cref="PersonFacts"/>: every given field must be valid, and one must identify.</summary>
@@ -39,61 +35,25 @@ public static class PersonInputRules
             return Normalized<PersonFacts>.Reject("no email, name or linkedin_url given");
         }
 
-        string? slug = null, companyDomain = null;
-        Email? email = null;
-        PersonName? name = null;
-        if (!CompanyInputRules.IsBlank(input.LinkedInUrl))
+        var slug = CompanyInputRules.Optional(input.LinkedInUrl, LinkedInRules.PersonSlug);
+        var email = CompanyInputRules.Optional(input.Email, EmailRules.Normalize);
+        var company = CompanyInputRules.Optional(input.CompanyDomain, DomainRules.CompanyDomain);
+        var name = CompanyInputRules.Optional(input.Name, PersonNameRules.Normalize);
+        var companyRejection = company?.Rejection is { } r ? $"company_{r}" : null;
+        if (CompanyInputRules.FirstRejection(slug?.Rejection, email?.Rejection, companyRejection, name?.Rejection) is { } rejection)
         {
-            var normalized = LinkedInRules.PersonSlug(input.LinkedInUrl);
-            if (!normalized.IsValid)
-            {
-                return Normalized<PersonFacts>.Reject(normalized.Rejection!);
-            }
-
-            slug = normalized.Value;
-        }
-
-        if (!CompanyInputRules.IsBlank(input.Email))
-        {
-            var normalized = EmailRules.Normalize(input.Email);
-            if (!normalized.IsValid)
-            {
-                return Normalized<PersonFacts>.Reject(normalized.Rejection!);
-            }
-
-            email = normalized.Value;
-        }
-
-        if (!CompanyInputRules.IsBlank(input.CompanyDomain))
-        {
-            var normalized = DomainRules.CompanyDomain(input.CompanyDomain);
-            if (!normalized.IsValid)
-            {
-                return Normalized<PersonFacts>.Reject($"company_{normalized.Rejection}");
-            }
-
-            companyDomain = normalized.Value;
-        }
-
-        if (!CompanyInputRules.IsBlank(input.Name))
-        {
-            var normalized = PersonNameRules.Normalize(input.Name);
-            if (!normalized.IsValid)
-            {
-                return Normalized<PersonFacts>.Reject(normalized.Rejection!);
-            }
-
-            name = normalized.Value;
+            return Normalized<PersonFacts>.Reject(rejection);
         }
 
         // A work email links the person to its company; an explicit company_domain wins when both are given.
-        companyDomain ??= email?.CompanyDomain;
-        if (slug is null && email is null && companyDomain is null)
+        var (e, n) = (email?.Value, name?.Value);
+        var companyDomain = company?.Value ?? e?.CompanyDomain;
+        if (slug is null && e is null && companyDomain is null)
         {
             return Normalized<PersonFacts>.Reject("a name identifies a person only together with company_domain");
         }
 
         return Normalized<PersonFacts>.Ok(new PersonFacts(
-            slug, email?.Address, email?.IsWork ?? false, companyDomain, name?.Key, name?.Display, name?.Given, name?.Family, null));
+            slug?.Value, e?.Address, e?.IsWork ?? false, companyDomain, n?.Key, n?.Display, n?.Given, n?.Family, null));
     }
 }
