@@ -4,7 +4,7 @@ using Alavida.Grains.Identity.Rules;
 namespace Alavida.Grains.Identity;
 
 /// <summary>A company, keyed by its UUID; also the grain the resolver asks about the UUIDv5 of a company key.</summary>
-public sealed class CompanyGrain(CompanyStore store) : EntityGrain<CompanyFacts, CompanyAttributes>(store), ICompanyGrain, ICompanyKeyGrain
+public sealed class CompanyGrain(CompanyStore store) : EntityGrain<CompanyFacts, CompanyAttributes>(store), ICompanyGrain
 {
     public async Task<CompanyView?> GetAsync()
     {
@@ -25,12 +25,6 @@ public sealed class CompanyGrain(CompanyStore store) : EntityGrain<CompanyFacts,
             record.Id, a.DisplayName, a.LegalForm, record.KeyValues(IdentityRules.Keys.Domain), a.LinkedInSlug, a.Country,
             record.Sources, record.CreatedAt, record.UpdatedAt, null, record.Id);
     }
-
-    public Task<KeyOutcome> ResolveAsync(CompanyFacts facts, IdentityKey key, string? source) => ResolveCoreAsync(facts, key, source);
-
-    public Task<MergeResult> AbsorbAsync(Guid loserId, string requestedBy) => AbsorbCoreAsync(loserId, requestedBy);
-
-    public Task ReloadAsync() => ReloadCoreAsync();
 
     protected override IReadOnlyList<IdentityKey> KeysOf(CompanyFacts facts) => facts.StrongKeys;
 

@@ -9,7 +9,7 @@ namespace Alavida.Grains.Identity;
 /// Not reentrant: resolutions of one key queue, which is what makes "create if absent" safe within a silo; across
 /// silos the key claim in PostgreSQL decides.
 /// </summary>
-public abstract class EntityGrain<TFacts, TAttributes>(EntityStore<TFacts, TAttributes> store) : Grain
+public abstract class EntityGrain<TFacts, TAttributes>(EntityStore<TFacts, TAttributes> store) : Grain, IEntityKeyGrain<TFacts>
     where TFacts : class
 {
     private EntityRecord<TAttributes>? _record;
@@ -27,7 +27,7 @@ public abstract class EntityGrain<TFacts, TAttributes>(EntityStore<TFacts, TAttr
 
     protected abstract IReadOnlyList<IdentityKey> KeysOf(TFacts facts);
 
-    protected async Task<KeyOutcome> ResolveCoreAsync(TFacts facts, IdentityKey key, string? source)
+    public async Task<KeyOutcome> ResolveAsync(TFacts facts, IdentityKey key, string? source)
     {
         if (_record is { MergedInto: { } survivor })
         {
@@ -66,14 +66,14 @@ public abstract class EntityGrain<TFacts, TAttributes>(EntityStore<TFacts, TAttr
         return new KeyOutcome(inserted ? ResolutionStatus.Created : ResolutionStatus.Matched, EvidenceOf(key, facts), null);
     }
 
-    protected async Task<MergeResult> AbsorbCoreAsync(Guid loserId, string requestedBy)
+    public async Task<MergeResult> AbsorbAsync(Guid loserId, string requestedBy)
     {
         var result = await store.MergeAsync(this.GetPrimaryKey(), loserId, requestedBy);
         _record = await store.LoadAsync(this.GetPrimaryKey());
         return result;
     }
 
-    protected async Task ReloadCoreAsync()
+    public async Task ReloadAsync()
     {
         _alias = null;
         _foreignKeys.Clear();

@@ -15,32 +15,18 @@ public sealed record KeyOutcome(
     [property: Id(1)] string Evidence,
     [property: Id(2)] Guid? RedirectTo);
 
-/// <summary>The company grain as the resolver drives it: keyed by the UUIDv5 of a canonical key.</summary>
-[Alias("Alavida.Identity.Internal.ICompanyKeyGrain")]
-public interface ICompanyKeyGrain : IGrainWithGuidKey
+/// <summary>
+/// A company or person grain as the resolver drives it: keyed by the UUIDv5 of a canonical key, or by an entity id.
+/// </summary>
+[Alias("Alavida.Identity.Internal.IEntityKeyGrain`1")]
+public interface IEntityKeyGrain<TFacts> : IGrainWithGuidKey
+    where TFacts : class
 {
     /// <summary>Matches, creates (claiming <paramref name="key"/>) or redirects; enriches an existing entity.</summary>
     [Alias("Resolve")]
-    Task<KeyOutcome> ResolveAsync(CompanyFacts facts, IdentityKey key, string? source);
+    Task<KeyOutcome> ResolveAsync(TFacts facts, IdentityKey key, string? source);
 
-    /// <summary>Merges <paramref name="loserId"/> into this company.</summary>
-    [Alias("Absorb")]
-    Task<MergeResult> AbsorbAsync(Guid loserId, string requestedBy);
-
-    /// <summary>Drops the cached row (after a merge changed it elsewhere).</summary>
-    [Alias("Reload")]
-    Task ReloadAsync();
-}
-
-/// <summary>The person grain as the resolver drives it: keyed by the UUIDv5 of a canonical key.</summary>
-[Alias("Alavida.Identity.Internal.IPersonKeyGrain")]
-public interface IPersonKeyGrain : IGrainWithGuidKey
-{
-    /// <summary>Matches, creates (claiming <paramref name="key"/>) or redirects; enriches an existing entity.</summary>
-    [Alias("Resolve")]
-    Task<KeyOutcome> ResolveAsync(PersonFacts facts, IdentityKey key, string? source);
-
-    /// <summary>Merges <paramref name="loserId"/> into this person.</summary>
+    /// <summary>Merges <paramref name="loserId"/> into this entity.</summary>
     [Alias("Absorb")]
     Task<MergeResult> AbsorbAsync(Guid loserId, string requestedBy);
 

@@ -47,7 +47,7 @@ public sealed partial class IdentityResolverGrain(CompanyStore companies, Person
         }
 
         var resolved = await ResolveByKeysAsync(CompanyEntity, companies, items, f => f.StrongKeys, DeterministicIds.Company,
-            (id, f, key) => GrainFactory.GetGrain<ICompanyKeyGrain>(id).ResolveAsync(f, key, source),
+            (id, f, key) => GrainFactory.GetGrain<IEntityKeyGrain<CompanyFacts>>(id).ResolveAsync(f, key, source),
             (key, f) => IdentityRules.CompanyEvidence(key, f.Country), source);
         foreach (var (index, outcome) in resolved)
         {
@@ -102,7 +102,7 @@ public sealed partial class IdentityResolverGrain(CompanyStore companies, Person
         }
 
         var resolved = await ResolveByKeysAsync(PersonEntity, persons, items, f => f.StrongKeys, DeterministicIds.Person,
-            (id, f, key) => GrainFactory.GetGrain<IPersonKeyGrain>(id).ResolveAsync(f, key, source),
+            (id, f, key) => GrainFactory.GetGrain<IEntityKeyGrain<PersonFacts>>(id).ResolveAsync(f, key, source),
             (key, f) => IdentityRules.PersonEvidence(key, f.IsWorkEmail), source);
         foreach (var (index, outcome) in resolved)
         {
@@ -114,16 +114,16 @@ public sealed partial class IdentityResolverGrain(CompanyStore companies, Person
 
     public async Task<MergeResult> MergeCompaniesAsync(MergeRequest request)
     {
-        var result = await MergeAsync(request, GrainFactory.GetGrain<ICompanyKeyGrain>(request.SurvivorId).AbsorbAsync,
-            () => GrainFactory.GetGrain<ICompanyKeyGrain>(request.LoserId).ReloadAsync());
+        var result = await MergeAsync(request, GrainFactory.GetGrain<IEntityKeyGrain<CompanyFacts>>(request.SurvivorId).AbsorbAsync,
+            () => GrainFactory.GetGrain<IEntityKeyGrain<CompanyFacts>>(request.LoserId).ReloadAsync());
         Log.Merged(logger, "company", request.LoserId, request.SurvivorId, result.Status);
         return result;
     }
 
     public async Task<MergeResult> MergePersonsAsync(MergeRequest request)
     {
-        var result = await MergeAsync(request, GrainFactory.GetGrain<IPersonKeyGrain>(request.SurvivorId).AbsorbAsync,
-            () => GrainFactory.GetGrain<IPersonKeyGrain>(request.LoserId).ReloadAsync());
+        var result = await MergeAsync(request, GrainFactory.GetGrain<IEntityKeyGrain<PersonFacts>>(request.SurvivorId).AbsorbAsync,
+            () => GrainFactory.GetGrain<IEntityKeyGrain<PersonFacts>>(request.LoserId).ReloadAsync());
         Log.Merged(logger, "person", request.LoserId, request.SurvivorId, result.Status);
         return result;
     }

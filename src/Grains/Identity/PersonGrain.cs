@@ -4,7 +4,7 @@ using Alavida.Grains.Identity.Rules;
 namespace Alavida.Grains.Identity;
 
 /// <summary>A person, keyed by their UUID; also the grain the resolver asks about the UUIDv5 of a person key.</summary>
-public sealed class PersonGrain(PersonStore store) : EntityGrain<PersonFacts, PersonAttributes>(store), IPersonGrain, IPersonKeyGrain
+public sealed class PersonGrain(PersonStore store) : EntityGrain<PersonFacts, PersonAttributes>(store), IPersonGrain
 {
     public async Task<PersonView?> GetAsync()
     {
@@ -25,12 +25,6 @@ public sealed class PersonGrain(PersonStore store) : EntityGrain<PersonFacts, Pe
             record.Id, a.FullName, a.GivenName, a.FamilyName, record.KeyValues(IdentityRules.Keys.Email), a.LinkedInSlug,
             a.CurrentCompanyId, record.Sources, record.CreatedAt, record.UpdatedAt, null, record.Id);
     }
-
-    public Task<KeyOutcome> ResolveAsync(PersonFacts facts, IdentityKey key, string? source) => ResolveCoreAsync(facts, key, source);
-
-    public Task<MergeResult> AbsorbAsync(Guid loserId, string requestedBy) => AbsorbCoreAsync(loserId, requestedBy);
-
-    public Task ReloadAsync() => ReloadCoreAsync();
 
     protected override IReadOnlyList<IdentityKey> KeysOf(PersonFacts facts) => facts.StrongKeys;
 
