@@ -6,25 +6,12 @@ namespace Alavida.Grains.Identity;
 /// <summary>A company, keyed by its UUID; also the grain the resolver asks about the UUIDv5 of a company key.</summary>
 public sealed class CompanyGrain(CompanyStore store) : EntityGrain<CompanyFacts, CompanyAttributes>(store), ICompanyGrain
 {
-    public async Task<CompanyView?> GetAsync()
-    {
-        if (await CurrentAsync() is not { } record)
-        {
-            return null;
-        }
-
-        if (record.MergedInto is { } survivor)
-        {
-            // Survivors never call their losers, so this chain cannot deadlock.
-            var view = await GrainFactory.GetGrain<ICompanyGrain>(survivor).GetAsync();
-            return view is null ? null : view with { MergedInto = view.Id, RequestedId = record.Id };
-        }
-
-        var a = record.Attributes;
-        return new CompanyView(
-            record.Id, a.DisplayName, a.LegalForm, record.KeyValues(IdentityRules.Keys.Domain), a.LinkedInSlug, a.Country,
-            record.Sources, record.CreatedAt, record.UpdatedAt, null, record.Id);
-    }
+    public Task<CompanyView?> GetAsync() => ViewAsync(
+        r => new CompanyView(
+            r.Id, r.Attributes.DisplayName, r.Attributes.LegalForm, r.KeyValues(IdentityRules.Keys.Domain), r.Attributes.LinkedInSlug,
+            r.Attributes.Country, r.Sources, r.CreatedAt, r.UpdatedAt, null, r.Id),
+        survivor => GrainFactory.GetGrain<ICompanyGrain>(survivor).GetAsync(),
+        (view, requested) => view with { MergedInto = view.Id, RequestedId = requested });
 
     protected override IReadOnlyList<IdentityKey> KeysOf(CompanyFacts facts) => facts.StrongKeys;
 

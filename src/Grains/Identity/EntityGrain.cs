@@ -22,6 +22,27 @@ public abstract class EntityGrain<TFacts, TAttributes>(EntityStore<TFacts, TAttr
     public override async Task OnActivateAsync(CancellationToken cancellationToken) =>
         _record = await store.LoadAsync(this.GetPrimaryKey(), cancellationToken);
 
+    /// <summary>
+    /// The entity's view, or null for an unknown id. A tombstone answers with its survivor's view marked as merged
+    /// (survivors never call their losers, so the chain cannot deadlock).
+    /// </summary>
+    protected async Task<TView?> ViewAsync<TView>(
+        Func<EntityRecord<TAttributes>, TView> map, Func<Guid, Task<TView?>> survivorView, Func<TView, Guid, TView> asMerged)
+        where TView : class
+    {
+        if (await CurrentAsync() is not { } record)
+        {
+            return null;
+        }
+
+        if (record.MergedInto is not { } survivor)
+        {
+            return map(record);
+        }
+
+        return await survivorView(survivor) is { } view ? asMerged(view, record.Id) : null;
+    }
+
     /// <summary>The evidence reported when this entity was found through <paramref name="key"/>.</summary>
     protected abstract string EvidenceOf(IdentityKey key, TFacts facts);
 

@@ -6,25 +6,12 @@ namespace Alavida.Grains.Identity;
 /// <summary>A person, keyed by their UUID; also the grain the resolver asks about the UUIDv5 of a person key.</summary>
 public sealed class PersonGrain(PersonStore store) : EntityGrain<PersonFacts, PersonAttributes>(store), IPersonGrain
 {
-    public async Task<PersonView?> GetAsync()
-    {
-        if (await CurrentAsync() is not { } record)
-        {
-            return null;
-        }
-
-        if (record.MergedInto is { } survivor)
-        {
-            // Survivors never call their losers, so this chain cannot deadlock.
-            var view = await GrainFactory.GetGrain<IPersonGrain>(survivor).GetAsync();
-            return view is null ? null : view with { MergedInto = view.Id, RequestedId = record.Id };
-        }
-
-        var a = record.Attributes;
-        return new PersonView(
-            record.Id, a.FullName, a.GivenName, a.FamilyName, record.KeyValues(IdentityRules.Keys.Email), a.LinkedInSlug,
-            a.CurrentCompanyId, record.Sources, record.CreatedAt, record.UpdatedAt, null, record.Id);
-    }
+    public Task<PersonView?> GetAsync() => ViewAsync(
+        r => new PersonView(
+            r.Id, r.Attributes.FullName, r.Attributes.GivenName, r.Attributes.FamilyName, r.KeyValues(IdentityRules.Keys.Email),
+            r.Attributes.LinkedInSlug, r.Attributes.CurrentCompanyId, r.Sources, r.CreatedAt, r.UpdatedAt, null, r.Id),
+        survivor => GrainFactory.GetGrain<IPersonGrain>(survivor).GetAsync(),
+        (view, requested) => view with { MergedInto = view.Id, RequestedId = requested });
 
     protected override IReadOnlyList<IdentityKey> KeysOf(PersonFacts facts) => facts.StrongKeys;
 

@@ -144,6 +144,17 @@ public sealed class CompanyResolutionTests(IdentityCluster cluster)
     }
 
     [Fact]
+    public async Task Lookups_OfUnknownIdsAndKeys_ReturnNull()
+    {
+        Assert.Null(await cluster.Host.Grains.GetGrain<ICompanyGrain>(Guid.NewGuid()).GetAsync());
+        Assert.Null(await cluster.Host.Grains.GetGrain<IPersonGrain>(Guid.NewGuid()).GetAsync());
+        Assert.Null(await cluster.Resolver.FindCompanyByDomainAsync(IdentityCluster.NewDomain()));
+        Assert.Null(await cluster.Resolver.FindCompanyByDomainAsync("gmail.com"));
+        Assert.Null(await cluster.Resolver.FindCompanyByLinkedInAsync("not a url"));
+        Assert.Null(await cluster.Resolver.FindPersonByEmailAsync("info@acme.com"));
+    }
+
+    [Fact]
     public async Task ResolveCompanies_RefusesMoreThanTheBatchLimit()
     {
         var inputs = Enumerable.Range(0, IdentityLimits.MaxBatchSize + 1).Select(i => new CompanyInput(Domain: $"x{i}.com")).ToList();
