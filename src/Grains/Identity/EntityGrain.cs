@@ -13,7 +13,7 @@ public abstract class EntityGrain<TFacts, TAttributes>(EntityStore<TFacts, TAttr
     where TFacts : class
 {
     private EntityRecord<TAttributes>? _record;
-    private readonly HashSet<string> _foreignKeys = new(StringComparer.Ordinal);
+    private readonly List<string> _foreignKeys = [];
     private Guid? _alias;
 
     /// <summary>The cached row; a grain that found none looks again (a batch may have created it in bulk since).</summary>
@@ -59,7 +59,7 @@ public abstract class EntityGrain<TFacts, TAttributes>(EntityStore<TFacts, TAttr
         {
             _record = await store.EnrichAsync(_record, facts, source, _foreignKeys);
             // Keys the facts name that are still not ours belong to other entities: remember, so we stop claiming them.
-            _foreignKeys.UnionWith(KeysOf(facts).Select(k => k.ToString()).Where(k => !_record.Keys.Contains(k)));
+            _foreignKeys.AddRange(KeysOf(facts).Select(k => k.ToString()).Where(k => !_record.Keys.Contains(k) && !_foreignKeys.Contains(k)));
             return new KeyOutcome(ResolutionStatus.Matched, EvidenceOf(key, facts), null);
         }
 

@@ -4,13 +4,14 @@ namespace Alavida.Grains.Identity.Data;
 
 /// <summary>
 /// One company or person row with its keys (<c>kind:value</c>) and indexed names (<c>normalized name|scope</c>), as
-/// cached by its grain.
+/// cached by its grain. Plain arrays, not sets: an entity has a handful of each, and a set costs ~200 bytes more per
+/// cached grain.
 /// </summary>
 public sealed record EntityRecord<TAttributes>(
     Guid Id,
     TAttributes Attributes,
-    IReadOnlySet<string> Keys,
-    IReadOnlySet<string> Names,
+    IReadOnlyList<string> Keys,
+    IReadOnlyList<string> Names,
     IReadOnlyList<string> Sources,
     DateTimeOffset CreatedAt,
     DateTimeOffset UpdatedAt,

@@ -51,8 +51,8 @@ public abstract partial class EntityStore<TFacts, TAttributes>(IdentityDatabase 
         return new EntityRecord<TAttributes>(
             id,
             ReadAttributes(reader, 6),
-            reader.GetFieldValue<string[]>(4).ToHashSet(StringComparer.Ordinal),
-            reader.GetFieldValue<string[]>(5).ToHashSet(StringComparer.Ordinal),
+            reader.GetFieldValue<string[]>(4),
+            reader.GetFieldValue<string[]>(5),
             reader.GetFieldValue<string[]>(0),
             reader.GetFieldValue<DateTimeOffset>(1),
             reader.GetFieldValue<DateTimeOffset>(2),
@@ -150,7 +150,7 @@ public abstract partial class EntityStore<TFacts, TAttributes>(IdentityDatabase 
     /// <paramref name="foreignKeys"/> (<c>kind:value</c>) are known to belong to other entities: not worth another claim.
     /// </summary>
     public async Task<EntityRecord<TAttributes>> EnrichAsync(
-        EntityRecord<TAttributes> current, TFacts facts, string? source, IReadOnlySet<string> foreignKeys, CancellationToken cancellationToken = default)
+        EntityRecord<TAttributes> current, TFacts facts, string? source, IReadOnlyCollection<string> foreignKeys, CancellationToken cancellationToken = default)
     {
         var newKeys = KeysOf(facts).Select(k => k.ToString()).Any(k => !current.Keys.Contains(k) && !foreignKeys.Contains(k));
         var newName = NameOf(facts) is { } name && !current.Names.Contains($"{name.Name}|{name.Scope}");
