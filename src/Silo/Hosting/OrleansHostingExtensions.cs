@@ -5,6 +5,7 @@ using Alavida.Api.Health;
 using Alavida.Api.Hosting;
 using Alavida.Grains;
 using Alavida.Grains.Platform;
+using Alavida.Grains.Identity;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Npgsql;
 using Orleans.Configuration;
@@ -63,6 +64,7 @@ public static class OrleansHostingExtensions
             silo.AddDashboard();
             silo.Services.AddAlavidaPlatformGrains();
             silo.AddStartupTask((services, _) => services.GetRequiredService<IGrainFactory>().GetGrain<IJobReconcilerGrain>(0).StartAsync());
+            silo.Services.AddAlavidaIdentity(builder.Configuration.GetConnectionString(DatabaseHostingExtensions.ConnectionStringName)!);
             configureSilo?.Invoke(silo);
         });
         return builder;

@@ -24,6 +24,9 @@ public sealed class NoteState
     [Id(1)] public int Writes { get; set; }
 }
 
+// Random placement, as ClusterTests assumes: the default (resource-optimized) placement keeps every grain on the local
+// silo when the machine is busy, and then none would live on the silo that leaves.
+[Orleans.Placement.RandomPlacement]
 public sealed class NoteGrain([PersistentState("note", StorageNames.Main)] IPersistentState<NoteState> state) : Grain, INoteGrain
 {
     public async Task<string> WriteAsync(string text)

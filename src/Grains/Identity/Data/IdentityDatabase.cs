@@ -1,0 +1,21 @@
+using Npgsql;
+
+namespace Alavida.Grains.Identity.Data;
+
+/// <summary>
+/// The identity quantum's own connection pool. Bounded, so a burst of cold resolutions (a thousand grain activations
+/// at once) queues for connections instead of exhausting the server's; other components keep theirs.
+/// </summary>
+public sealed class IdentityDatabase(string connectionString) : IAsyncDisposable
+{
+    /// <summary>Connections this process opens at most for identity work.</summary>
+    public const int MaxConnections = 24;
+
+    public NpgsqlDataSource DataSource { get; } = NpgsqlDataSource.Create(new NpgsqlConnectionStringBuilder(connectionString)
+    {
+        MaxPoolSize = MaxConnections,
+        ApplicationName = "alavida-identity",
+    }.ConnectionString);
+
+    public ValueTask DisposeAsync() => DataSource.DisposeAsync();
+}

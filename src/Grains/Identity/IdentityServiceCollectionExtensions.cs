@@ -1,0 +1,22 @@
+using Alavida.Grains.Identity.Data;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+
+namespace Alavida.Grains.Identity;
+
+public static class IdentityServiceCollectionExtensions
+{
+    /// <summary>The identity quantum's services: its connection pool, stores and event outbox. Safe to call twice.</summary>
+    /// <param name="services">The silo's services.</param>
+    /// <param name="connectionString">The platform database (tables are schema-qualified, any search path works).</param>
+    public static IServiceCollection AddAlavidaIdentity(this IServiceCollection services, string connectionString)
+    {
+        services.TryAddSingleton(_ => new IdentityDatabase(connectionString));
+        services.TryAddSingleton(TimeProvider.System);
+        services.TryAddSingleton<IIdentityEvents, OutboxIdentityEvents>();
+        services.TryAddSingleton<CompanyStore>();
+        services.TryAddSingleton<PersonStore>();
+        services.TryAddSingleton<KnownKeys>();
+        return services;
+    }
+}

@@ -1,0 +1,75 @@
+using Alavida.Grains.Identity;
+using Alavida.Silo.Hosting;
+using Alavida.Tests.Infrastructure;
+
+namespace Alavida.Tests.Identity;
+
+[Collection(IdentityCollection.Name)]
+public sealed class ConcurrentResolutionTests(IdentityCluster cluster)
+{
+    [Fact]
+    public async Task ResolveCompanies_FromManyCallersAtOnce_CreatesOneCompany()
+    {
+        var domain = IdentityCluster.NewDomain();
+        var start = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var callers = Enumerable.Range(0, 64).Select(async i =>
+        {
+            await start.Task;
+            return (await cluster.Resolver.ResolveCompaniesAsync([new(Domain: i % 2 == 0 ? domain : $"https://www.{domain}/p{i}")]))[0];
+        }).ToList();
+
+        start.SetResult();
+        var results = await Task.WhenAll(callers);
+
+        Assert.Single(results.Select(r => r.CompanyId).Distinct());
+        Assert.Single(results, r => r.Status == ResolutionStatus.Created);
+        Assert.Equal(1L, await cluster.ScalarAsync<long>(
+            "SELECT count(*) FROM identity.company_keys WHERE kind = 'domain' AND value = @domain", ("domain", domain)));
+    }
+
+    [Fact]
+    public async Task ResolveCompanies_OnTwoSilosOfOneCluster_GiveOneIdPerCompany()
+    {
+        var identity = ClusterIdentity.New();
+        await using var first = await PlatformHost.StartAsync(cluster.ConnectionString, identity);
+        await using var second = await PlatformHost.StartAsync(cluster.ConnectionString, identity, HostRole.Silo);
+        await first.WaitForMembershipAsync(s => s.ActiveCount() == 2, "both silos active");
+
+        await AssertOneIdPerCompanyAsync(first, second);
+    }
+
+    [Fact]
+    public async Task ResolveCompanies_OnTwoIndependentClusters_OnOneDatabase_GiveOneIdPerCompany()
+    {
+        // No shared grain directory at all: only the deterministic ids and the key claims in PostgreSQL can agree.
+        await using var first = await PlatformHost.StartAsync(cluster.ConnectionString, ClusterIdentity.New());
+        await using var second = await PlatformHost.StartAsync(cluster.ConnectionString, ClusterIdentity.New());
+
+        await AssertOneIdPerCompanyAsync(first, second);
+    }
+
+    private async Task AssertOneIdPerCompanyAsync(PlatformHost first, PlatformHost second)
+    {
+        var inputs = Enumerable.Range(0, 200).Select(i => new CompanyInput(Domain: IdentityCluster.NewDomain($"c{i}"), Name: $"Company {i} Ltd")).ToList();
+        var start = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        async Task<IReadOnlyList<CompanyResolution>> Call(PlatformHost host, IReadOnlyList<CompanyInput> batch)
+        {
+            await start.Task;
+            return await host.Grains.GetGrain<IIdentityResolverGrain>(0).ResolveCompaniesAsync(batch);
+        }
+
+        var reversed = inputs.AsEnumerable().Reverse().ToList();
+        var calls = new[] { Call(first, inputs), Call(second, reversed), Call(first, reversed), Call(second, inputs) };
+        start.SetResult();
+        var results = await Task.WhenAll(calls);
+
+        var ids = results[0].Select(r => r.CompanyId).ToList();
+        Assert.All(ids, id => Assert.NotNull(id));
+        Assert.Equal(ids, results[1].Reverse().Select(r => r.CompanyId));
+        Assert.Equal(ids, results[2].Reverse().Select(r => r.CompanyId));
+        Assert.Equal(ids, results[3].Select(r => r.CompanyId));
+        Assert.Equal(inputs.Count, results.SelectMany(r => r).Count(r => r.Status == ResolutionStatus.Created));
+        Assert.Equal((long)inputs.Count, await cluster.ScalarAsync<long>(
+            "SELECT count(*) FROM identity.companies WHERE id = ANY(@ids)", ("ids", ids.Select(i => i!.Value).ToArray())));
+    }
+}
