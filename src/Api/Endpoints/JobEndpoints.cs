@@ -15,7 +15,8 @@ public static class JobEndpoints
     {
         var group = app.MapGroup("/jobs").WithTags("Jobs").RequireAuthorization(AuthPolicies.Team);
         group.MapGet("/", ListAsync).WithName("ListJobs").WithSummary("List the team's jobs, newest first (filters: status, quantum, since)");
-        group.MapGet("/{id}", GetAsync).WithName("GetJob").WithSummary("A job with its status, result, usage and error");
+        group.MapGet("/{id}", GetAsync).WithName("GetJob")
+            .WithSummary("A job with its status, result, usage and error (wait_seconds: long-poll up to 20 s for the final status)");
         group.MapPost("/{id}/cancel", CancelAsync).WithName("CancelJob").WithSummary("Cancel a queued or running job (its reservation is refunded)");
         return app;
     }
@@ -52,10 +53,26 @@ public static class JobEndpoints
         return TypedResults.Ok(new ListResponse<JobResponse>(page.Items.Select(JobResponse.From).ToList(), page.NextCursor));
     }
 
-    public static async Task<Results<Ok<JobResponse>, ProblemHttpResult>> GetAsync(string id, ClaimsPrincipal user, IGrainFactory grains)
+    /// <summary>Longest long poll: <c>?wait_seconds=</c> holds the request until the job is final or this passes.</summary>
+    public const int MaxWaitSeconds = 20; // under Orleans' 30 s response timeout
+
+    public static async Task<Results<Ok<JobResponse>, ProblemHttpResult>> GetAsync(
+        string id, ClaimsPrincipal user, IGrainFactory grains, string? wait_seconds = null)
     {
+        var wait = 0;
+        if (wait_seconds is not null && (!int.TryParse(wait_seconds, out wait) || wait is < 0 or > MaxWaitSeconds))
+        {
+            return Problems.Invalid("The query is invalid.", [new FieldError("wait_seconds", $"must be a whole number from 0 to {MaxWaitSeconds}")]);
+        }
+
         var job = await FindAsync(id, user, grains);
-        return job.Problem ?? (Results<Ok<JobResponse>, ProblemHttpResult>)TypedResults.Ok(JobResponse.From(job.View!));
+        if (job.Problem is not null)
+        {
+            return job.Problem;
+        }
+
+        var view = wait > 0 ? await grains.GetGrain<IJobGrain>(job.View!.JobId).WaitForFinalAsync(TimeSpan.FromSeconds(wait)) : job.View;
+        return TypedResults.Ok(JobResponse.From(view!));
     }
 
     public static async Task<Results<Ok<JobResponse>, ProblemHttpResult>> CancelAsync(string id, ClaimsPrincipal user, IGrainFactory grains)
@@ -70,7 +87,7 @@ public static class JobEndpoints
         if (await grain.CancelAsync() == CancelOutcome.AlreadyFinal)
         {
             return Problems.Conflict($"The job has already {job.View.Status.ToString().ToLowerInvariant()}; it cannot be cancelled.",
-                new Dictionary<string, object?> { ["status"] = job.View.Status.ToString().ToLowerInvariant() });
+                new Dictionary<string, object?> { ["job_status"] = job.View.Status.ToString().ToLowerInvariant() });
         }
 
         return TypedResults.Ok(JobResponse.From((await grain.GetAsync())!));

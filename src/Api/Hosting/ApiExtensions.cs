@@ -90,6 +90,7 @@ public static class ApiExtensions
         app.MapCreditEndpoints();
         app.MapRegistryEndpoints();
         app.MapAdminEndpoints();
+        app.MapIdentityDataEndpoints();
         MapHealth(app, "/health", ReadyTag).WithSummary("Readiness: PostgreSQL and the Orleans cluster");
         MapHealth(app, "/alive", LiveTag).WithSummary("Liveness: the process answers");
         return app;

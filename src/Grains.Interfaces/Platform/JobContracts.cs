@@ -174,4 +174,11 @@ public interface IJobGrain : IGrainWithGuidKey
     /// <summary>Cancels a queued or running job, refunding its reservation.</summary>
     [Alias("Cancel")]
     Task<CancelOutcome> CancelAsync();
+
+    /// <summary>
+    /// The job once it is final, or as it stands when <paramref name="timeout"/> passes first (a long poll: callers
+    /// wait for the outcome without polling). Null when there is no such job.
+    /// </summary>
+    [Alias("WaitForFinal"), Orleans.Concurrency.AlwaysInterleave]
+    Task<JobView?> WaitForFinalAsync(TimeSpan timeout);
 }

@@ -1,4 +1,5 @@
 using Alavida.Grains.Identity.Data;
+using Alavida.Grains.Platform;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 
@@ -17,6 +18,13 @@ public static class IdentityServiceCollectionExtensions
         services.TryAddSingleton<CompanyStore>();
         services.TryAddSingleton<PersonStore>();
         services.TryAddSingleton<KnownKeys>();
+        if (!services.Any(s => s.ImplementationType == typeof(ResolveCompanyAction)))
+        {
+            services.AddQuantumAction<ResolveCompanyAction>();
+            services.AddQuantumAction<ResolvePersonAction>();
+            services.AddQuantumAction<MergeAction>();
+        }
+
         return services;
     }
 }

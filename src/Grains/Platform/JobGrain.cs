@@ -11,8 +11,9 @@ namespace Alavida.Grains.Platform;
 /// Owns one job's lifecycle and writes every transition through to <c>public.jobs</c> before answering. Credits are
 /// settled through the team's grain before the final status is written, so a crash in between settles nothing twice.
 /// </summary>
-public sealed partial class JobGrain(NpgsqlDataSource db, ILogger<JobGrain> logger) : Grain, IJobGrain
+public sealed partial class JobGrain(NpgsqlDataSource db, TimeProvider time, ILogger<JobGrain> logger) : Grain, IJobGrain
 {
+    private readonly TaskCompletionSource _final = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private JobRow? _job;
 
     private Guid JobId => this.GetPrimaryKey();
@@ -25,6 +26,23 @@ public sealed partial class JobGrain(NpgsqlDataSource db, ILogger<JobGrain> logg
     }
 
     public Task<JobView?> GetAsync() => Task.FromResult(_job?.ToView());
+
+    public async Task<JobView?> WaitForFinalAsync(TimeSpan timeout)
+    {
+        if (_job is not null && !_job.ToView().IsFinal && timeout > TimeSpan.Zero)
+        {
+            try
+            {
+                await _final.Task.WaitAsync(timeout, time);
+            }
+            catch (TimeoutException)
+            {
+                // Not final yet: answer with the job as it stands.
+            }
+        }
+
+        return _job?.ToView();
+    }
 
     public async Task DispatchAsync()
     {
@@ -120,6 +138,7 @@ public sealed partial class JobGrain(NpgsqlDataSource db, ILogger<JobGrain> logg
             """,
             new { JobId, status = status.ToText(), result, usage, error });
         var view = _job!.ToView();
+        _final.TrySetResult();
         var tags = new TagList { { "quantum", view.Quantum }, { "status", status.ToText() } };
         AlavidaTelemetry.JobsFinished.Add(1, tags);
         if (view is { StartedAt: { } started, EndedAt: { } ended })

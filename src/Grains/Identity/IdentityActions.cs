@@ -1,0 +1,160 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Alavida.Grains.Platform;
+
+namespace Alavida.Grains.Identity;
+
+/// <summary>
+/// <c>/identity/run/resolve-company</c>: resolves in chunks (reporting progress), links every resolved id to the team,
+/// and bills the inputs that were not rejected. The input was validated against the registry schema at the gateway.
+/// </summary>
+public sealed class ResolveCompanyAction(IGrainFactory grains) : IdentityAction(grains)
+{
+    public override string Action => "resolve-company";
+
+    public override async Task<JobResult> ExecuteAsync(QuantumActionContext context, CancellationToken cancellationToken)
+    {
+        var inputs = context.Input.GetProperty("companies").EnumerateArray().Select(c => new CompanyInput(
+            Str(c, "domain"), Str(c, "name"), Str(c, "linkedin_url"), Str(c, "country"))).ToList();
+        var results = new List<CompanyResolution>(inputs.Count);
+        foreach (var chunk in inputs.Chunk(ChunkSize))
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            var offset = results.Count;
+            var resolved = await Resolver.ResolveCompaniesAsync(chunk, Source(context));
+            results.AddRange(resolved.Select(r => r with { Index = r.Index + offset }));
+            await context.ReportProgressAsync(results.Count, inputs.Count, $"{results.Count} of {inputs.Count} companies resolved");
+        }
+
+        var ids = results.SelectMany(r => r.CompanyId is { } id ? [id] : r.Candidates).ToList();
+        await Data.LinkAsync(context.Job.TeamId, context.Job.JobId, IdentityKind.Company, ids);
+        var items = results.Select(r => Item(r.Index, r.Status, r.Confidence, r.Evidence, r.RulesVersion, r.Reason, r.Candidates, ("company_id", r.CompanyId)));
+        return Result(items, results.Select(r => r.Status));
+    }
+}
+
+/// <summary><c>/identity/run/resolve-person</c>: as <see cref="ResolveCompanyAction"/>, for persons (and their companies).</summary>
+public sealed class ResolvePersonAction(IGrainFactory grains) : IdentityAction(grains)
+{
+    public override string Action => "resolve-person";
+
+    public override async Task<JobResult> ExecuteAsync(QuantumActionContext context, CancellationToken cancellationToken)
+    {
+        var inputs = context.Input.GetProperty("persons").EnumerateArray().Select(p => new PersonInput(
+            Str(p, "email"), Str(p, "name"), Str(p, "linkedin_url"), Str(p, "company_domain"))).ToList();
+        var results = new List<PersonResolution>(inputs.Count);
+        foreach (var chunk in inputs.Chunk(ChunkSize))
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            var offset = results.Count;
+            var resolved = await Resolver.ResolvePersonsAsync(chunk, Source(context));
+            results.AddRange(resolved.Select(r => r with { Index = r.Index + offset }));
+            await context.ReportProgressAsync(results.Count, inputs.Count, $"{results.Count} of {inputs.Count} persons resolved");
+        }
+
+        await Data.LinkAsync(context.Job.TeamId, context.Job.JobId, IdentityKind.Person, results.SelectMany(r => r.PersonId is { } id ? [id] : r.Candidates).ToList());
+        await Data.LinkAsync(context.Job.TeamId, context.Job.JobId, IdentityKind.Company, results.Where(r => r.CompanyId is not null).Select(r => r.CompanyId!.Value).ToList());
+        var items = results.Select(r => Item(r.Index, r.Status, r.Confidence, r.Evidence, r.RulesVersion, r.Reason, r.Candidates,
+            ("person_id", r.PersonId), ("company_id", r.CompanyId)));
+        return Result(items, results.Select(r => r.Status));
+    }
+}
+
+/// <summary><c>/identity/run/merge</c>: joins entities the team can see; the loser keeps a tombstone.</summary>
+public sealed class MergeAction(IGrainFactory grains) : IdentityAction(grains)
+{
+    public override string Action => "merge";
+
+    public override async Task<JobResult> ExecuteAsync(QuantumActionContext context, CancellationToken cancellationToken)
+    {
+        var results = new JsonArray();
+        var index = 0;
+        foreach (var merge in context.Input.GetProperty("merges").EnumerateArray())
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            var kind = merge.GetProperty("kind").GetString() == "person" ? IdentityKind.Person : IdentityKind.Company;
+            var survivor = merge.GetProperty("survivor_id").GetGuid();
+            var loser = merge.GetProperty("loser_id").GetGuid();
+            MergeResult outcome;
+            if (!await Data.AreVisibleAsync(context.Job.TeamId, kind, [survivor, loser]))
+            {
+                outcome = new MergeResult(MergeStatus.Rejected, survivor, loser, "both ids must be entities your team has resolved");
+            }
+            else
+            {
+                var request = new MergeRequest(survivor, loser, $"team:{context.Job.TeamId}");
+                outcome = kind == IdentityKind.Company ? await Resolver.MergeCompaniesAsync(request) : await Resolver.MergePersonsAsync(request);
+            }
+
+            results.Add(new JsonObject
+            {
+                ["index"] = index++,
+                ["kind"] = kind == IdentityKind.Company ? "company" : "person",
+                ["status"] = Snake(outcome.Status.ToString()),
+                ["survivor_id"] = outcome.SurvivorId,
+                ["loser_id"] = outcome.LoserId,
+                ["reason"] = outcome.Reason,
+            });
+        }
+
+        return new JobResult(new JsonObject { ["results"] = results }.ToJsonString(), index, null);
+    }
+}
+
+/// <summary>What the identity actions share: the resolver, chunking, JSON shaping and billing.</summary>
+public abstract class IdentityAction(IGrainFactory grains) : IQuantumAction
+{
+    /// <summary>Inputs resolved per call, so a 1,000-item job reports progress as it goes.</summary>
+    protected const int ChunkSize = 100;
+
+    public string Quantum => Quantums.Identity;
+
+    public abstract string Action { get; }
+
+    protected IIdentityResolverGrain Resolver => grains.GetGrain<IIdentityResolverGrain>(0);
+
+    protected IIdentityDataGrain Data => grains.GetGrain<IIdentityDataGrain>(0);
+
+    public abstract Task<JobResult> ExecuteAsync(QuantumActionContext context, CancellationToken cancellationToken);
+
+    protected static string? Str(JsonElement item, string name) =>
+        item.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String ? value.GetString() : null;
+
+    protected static string Source(QuantumActionContext context) => $"job:{context.Job.JobId}";
+
+    protected static JsonObject Item(int index, ResolutionStatus status, double confidence, string evidence, string rulesVersion, string? reason,
+        IReadOnlyList<Guid> candidates, params (string Name, Guid? Id)[] ids)
+    {
+        var item = new JsonObject { ["index"] = index, ["status"] = Snake(status.ToString()) };
+        foreach (var (name, id) in ids)
+        {
+            item[name] = id;
+        }
+
+        item["confidence"] = confidence;
+        item["evidence"] = evidence;
+        item["rules_version"] = rulesVersion;
+        if (reason is not null)
+        {
+            item["reason"] = reason;
+        }
+
+        if (status == ResolutionStatus.Ambiguous)
+        {
+            item["candidates"] = new JsonArray([.. candidates.Select(c => JsonValue.Create(c))]);
+        }
+
+        return item;
+    }
+
+    /// <summary>Rejected inputs are not billed; everything else (including ambiguous answers) is.</summary>
+    protected static JobResult Result(IEnumerable<JsonObject> items, IEnumerable<ResolutionStatus> statuses)
+    {
+        var counts = statuses.GroupBy(s => s).ToDictionary(g => Snake(g.Key.ToString()), g => g.Count());
+        var billable = counts.Where(c => c.Key != "rejected").Sum(c => c.Value);
+        var metrics = new JsonObject { ["by_status"] = new JsonObject([.. counts.Select(c => KeyValuePair.Create(c.Key, (JsonNode?)c.Value))]) };
+        return new JobResult(new JsonObject { ["results"] = new JsonArray([.. items]) }.ToJsonString(), billable, metrics.ToJsonString());
+    }
+
+    protected static string Snake(string pascal) => pascal.ToLowerInvariant();
+}

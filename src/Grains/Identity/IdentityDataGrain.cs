@@ -1,0 +1,132 @@
+using Alavida.Grains.Platform;
+using Dapper;
+using Npgsql;
+using Orleans.Concurrency;
+
+namespace Alavida.Grains.Identity;
+
+/// <summary>Per-team visibility over the global identities, and the reads behind <c>/identity/data</c>.</summary>
+[StatelessWorker]
+public sealed class IdentityDataGrain(NpgsqlDataSource db) : Grain, IIdentityDataGrain
+{
+    public async Task LinkAsync(Guid teamId, Guid? jobId, IdentityKind kind, IReadOnlyList<Guid> entityIds)
+    {
+        if (entityIds.Count == 0)
+        {
+            return;
+        }
+
+        await using var connection = await db.OpenConnectionAsync();
+        await connection.ExecuteAsync(
+            """
+            INSERT INTO identity.team_entities (team_id, kind, entity_id, job_id)
+            SELECT @teamId, @kind, id, @jobId FROM unnest(@ids) AS id
+            ON CONFLICT (team_id, kind, entity_id) DO NOTHING
+            """,
+            new { teamId, kind = Kind(kind), jobId, ids = entityIds.Distinct().ToArray() });
+    }
+
+    public async Task<bool> AreVisibleAsync(Guid teamId, IdentityKind kind, IReadOnlyList<Guid> entityIds)
+    {
+        foreach (var id in entityIds.Distinct())
+        {
+            var survivor = kind == IdentityKind.Company
+                ? (await GrainFactory.GetGrain<ICompanyGrain>(id).GetAsync())?.Id
+                : (await GrainFactory.GetGrain<IPersonGrain>(id).GetAsync())?.Id;
+            if (survivor is null || !await IsLinkedAsync(teamId, kind, id, survivor.Value))
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    public async Task<CompanyView?> GetCompanyAsync(Guid teamId, Guid companyId)
+    {
+        var view = await GrainFactory.GetGrain<ICompanyGrain>(companyId).GetAsync();
+        return view is not null && await IsLinkedAsync(teamId, IdentityKind.Company, companyId, view.Id) ? view : null;
+    }
+
+    public async Task<PersonView?> GetPersonAsync(Guid teamId, Guid personId)
+    {
+        var view = await GrainFactory.GetGrain<IPersonGrain>(personId).GetAsync();
+        return view is not null && await IsLinkedAsync(teamId, IdentityKind.Person, personId, view.Id) ? view : null;
+    }
+
+    public async Task<Page<CompanyView>> FindCompaniesAsync(IdentityQuery query)
+    {
+        var resolver = GrainFactory.GetGrain<IIdentityResolverGrain>(0);
+        if (query.Domain is not null || query.LinkedIn is not null)
+        {
+            var byDomain = query.Domain is null ? null : await resolver.FindCompanyByDomainAsync(query.Domain);
+            var byLinkedIn = query.LinkedIn is null ? null : await resolver.FindCompanyByLinkedInAsync(query.LinkedIn);
+            var found = query.Domain is not null && query.LinkedIn is not null && byDomain?.Id != byLinkedIn?.Id ? null : byDomain ?? byLinkedIn;
+            return Single(found is not null && await IsLinkedAsync(query.TeamId, IdentityKind.Company, found.RequestedId, found.Id) ? found : null);
+        }
+
+        var (ids, next) = await ListAsync(query, IdentityKind.Company, companyFilter: false);
+        var views = await Task.WhenAll(ids.Select(id => GrainFactory.GetGrain<ICompanyGrain>(id).GetAsync()));
+        return new Page<CompanyView>(views.OfType<CompanyView>().ToList(), next);
+    }
+
+    public async Task<Page<PersonView>> FindPersonsAsync(IdentityQuery query)
+    {
+        var resolver = GrainFactory.GetGrain<IIdentityResolverGrain>(0);
+        if (query.Email is not null || query.LinkedIn is not null)
+        {
+            var byEmail = query.Email is null ? null : await resolver.FindPersonByEmailAsync(query.Email);
+            var byLinkedIn = query.LinkedIn is null ? null : await resolver.FindPersonByLinkedInAsync(query.LinkedIn);
+            var found = query.Email is not null && query.LinkedIn is not null && byEmail?.Id != byLinkedIn?.Id ? null : byEmail ?? byLinkedIn;
+            return Single(found is not null && await IsLinkedAsync(query.TeamId, IdentityKind.Person, found.RequestedId, found.Id)
+                && (query.CompanyId is null || found.CurrentCompanyId == query.CompanyId) ? found : null);
+        }
+
+        var (ids, next) = await ListAsync(query, IdentityKind.Person, companyFilter: query.CompanyId is not null);
+        var views = await Task.WhenAll(ids.Select(id => GrainFactory.GetGrain<IPersonGrain>(id).GetAsync()));
+        return new Page<PersonView>(views.OfType<PersonView>().ToList(), next);
+    }
+
+    private async Task<bool> IsLinkedAsync(Guid teamId, IdentityKind kind, Guid requested, Guid survivor)
+    {
+        await using var connection = await db.OpenConnectionAsync();
+        return await connection.ExecuteScalarAsync<bool>(
+            "SELECT EXISTS (SELECT 1 FROM identity.team_entities WHERE team_id = @teamId AND kind = @kind AND entity_id IN (@requested, @survivor))",
+            new { teamId, kind = Kind(kind), requested, survivor });
+    }
+
+    private async Task<(IReadOnlyList<Guid> Ids, string? Next)> ListAsync(IdentityQuery query, IdentityKind kind, bool companyFilter)
+    {
+        var cursor = PageCursor.Parse(query.Cursor);
+        await using var connection = await db.OpenConnectionAsync();
+        var rows = (await connection.QueryAsync<(Guid EntityId, DateTime LinkedAt)>(
+            """
+            SELECT t.entity_id, t.linked_at
+              FROM identity.team_entities t
+             WHERE t.team_id = @TeamId AND t.kind = @kind
+               AND (@JobId::uuid IS NULL OR t.job_id = @JobId)
+               AND (@companyFilter = false OR EXISTS (SELECT 1 FROM identity.persons p WHERE p.id = t.entity_id AND p.current_company_id = @CompanyId))
+               AND (@hasCursor = false OR (t.linked_at, t.entity_id) < (@cursorAt, @cursorId))
+             ORDER BY t.linked_at DESC, t.entity_id DESC
+             LIMIT @take
+            """,
+            new
+            {
+                query.TeamId,
+                kind = Kind(kind),
+                query.JobId,
+                companyFilter,
+                query.CompanyId,
+                hasCursor = cursor is not null,
+                cursorAt = cursor?.At ?? DateTime.UnixEpoch,
+                cursorId = cursor?.Id ?? Guid.Empty,
+                take = query.Limit + 1,
+            })).ToList();
+        var page = rows.Count > query.Limit ? rows[..query.Limit] : rows;
+        return (page.Select(r => r.EntityId).ToList(), rows.Count > query.Limit ? new PageCursor(page[^1].LinkedAt, page[^1].EntityId).Encode() : null);
+    }
+
+    private static Page<T> Single<T>(T? item) where T : class => new(item is null ? [] : [item], null);
+
+    private static string Kind(IdentityKind kind) => kind == IdentityKind.Company ? "company" : "person";
+}

@@ -1,0 +1,211 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text;
+using System.Text.Json;
+using Alavida.Grains.Platform;
+
+namespace Alavida.Tests.Gateway;
+
+[Collection(GatewayCollection.Name)]
+public sealed class RunTests(GatewayFixture gateway)
+{
+    private const string ResolveCompany = "/identity/run/resolve-company";
+
+    [Fact]
+    public async Task Run_Returns202WithTheJob_ThenTheJobSucceedsAndSettlesItsCredits()
+    {
+        var team = await gateway.CreateTeamAsync(100);
+
+        var response = await team.Http.PostAsJsonAsync(ResolveCompany, new
+        {
+            companies = new object[] { new { domain = "https://www.run-test-acme.co.uk/about" }, new { domain = "run-test-acme.co.uk" }, new { domain = "gmail.com" } },
+        });
+        var accepted = await response.ReadJsonAsync();
+
+        Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
+        var jobId = accepted.GetProperty("job_id").GetString()!;
+        Assert.Equal(Guid.Parse(jobId).ToString("N"), accepted.GetProperty("trace_id").GetString());
+        Assert.Equal(("identity", "resolve-company"), (accepted.GetProperty("quantum").GetString(), accepted.GetProperty("action").GetString()));
+        Assert.Equal($"/jobs/{jobId}", accepted.GetProperty("status_url").GetString());
+        Assert.Equal($"/jobs/{jobId}", response.Headers.Location?.OriginalString);
+
+        var job = await WaitForFinalAsync(team, jobId);
+        Assert.Equal("succeeded", job.GetProperty("status").GetString());
+        var results = job.GetProperty("result").GetProperty("results").EnumerateArray().ToList();
+        Assert.Equal([0, 1, 2], results.Select(r => r.GetProperty("index").GetInt32()));
+        Assert.Equal(results[0].GetProperty("company_id").GetString(), results[1].GetProperty("company_id").GetString());
+        Assert.Equal("rejected", results[2].GetProperty("status").GetString());
+        var usage = job.GetProperty("usage");
+        Assert.Equal((3, 2, 1), (usage.GetProperty("credits_reserved").GetInt32(), usage.GetProperty("credits_charged").GetInt32(), usage.GetProperty("credits_refunded").GetInt32()));
+        var credits = await (await team.Http.GetAsync("/credits")).ReadJsonAsync();
+        Assert.Equal((98, 0, 2), (credits.GetProperty("balance").GetInt32(), credits.GetProperty("reserved").GetInt32(), credits.GetProperty("lifetime_used").GetInt32()));
+
+        var company = await team.Http.GetAsync($"/identity/data/companies/{results[0].GetProperty("company_id").GetString()}");
+        Assert.Contains("run-test-acme.co.uk", (await company.ReadJsonAsync()).GetProperty("domains").EnumerateArray().Select(d => d.GetString()));
+        var usagePage = await (await team.Http.GetAsync("/credits/usage")).ReadJsonAsync();
+        Assert.Equal(jobId, Assert.Single(usagePage.GetProperty("items").EnumerateArray()).GetProperty("job_id").GetString());
+        Assert.Equal(2, Assert.Single(usagePage.GetProperty("by_quantum").EnumerateArray()).GetProperty("credits").GetInt32());
+    }
+
+    [Fact]
+    public async Task HundredConcurrentRuns_WithCreditsForTen_AcceptExactlyTen_AndTheLedgerAgrees()
+    {
+        var team = await gateway.CreateTeamAsync(10);
+
+        var responses = await Task.WhenAll(Enumerable.Range(0, 100).Select(i =>
+            team.Http.PostAsJsonAsync(ResolveCompany, new { companies = new[] { new { domain = $"concurrent-{i}-{team.TeamId:N}.com" } } })));
+
+        Assert.Equal(10, responses.Count(r => r.StatusCode == HttpStatusCode.Accepted));
+        Assert.Equal(90, responses.Count(r => r.StatusCode == HttpStatusCode.PaymentRequired));
+        var problem = await responses.First(r => r.StatusCode == HttpStatusCode.PaymentRequired).AssertProblemAsync(HttpStatusCode.PaymentRequired);
+        Assert.Equal(1, problem.GetProperty("required").GetInt32());
+        foreach (var accepted in responses.Where(r => r.StatusCode == HttpStatusCode.Accepted))
+        {
+            await WaitForFinalAsync(team, (await accepted.ReadJsonAsync()).GetProperty("job_id").GetString()!);
+        }
+
+        var credits = await (await team.Http.GetAsync("/credits")).ReadJsonAsync();
+        var used = await gateway.ScalarAsync<long>("SELECT coalesce(sum(amount), 0)::bigint FROM credit_usage WHERE team_id = @t", ("t", team.TeamId));
+        Assert.Equal(10L, used);
+        Assert.Equal((0L, 0L, 10L), (credits.GetProperty("balance").GetInt64(), credits.GetProperty("reserved").GetInt64(), credits.GetProperty("lifetime_used").GetInt64()));
+        Assert.Equal(10L, await gateway.ScalarAsync<long>("SELECT count(*) FROM jobs WHERE team_id = @t", ("t", team.TeamId)));
+    }
+
+    [Fact]
+    public async Task IdempotencyKey_ReplaysTheSameJob_AndRejectsItsReuseForAnotherRequest()
+    {
+        var team = await gateway.CreateTeamAsync(10);
+        var body = new { companies = new[] { new { domain = $"idem-{team.TeamId:N}.com" } } };
+
+        var first = await Send(body, "key-1");
+        var second = await Send(body, "key-1");
+        var other = await Send(new { companies = new[] { new { domain = "another.com" } } }, "key-1");
+
+        Assert.Equal(HttpStatusCode.Accepted, first.StatusCode);
+        Assert.Equal(HttpStatusCode.Accepted, second.StatusCode);
+        var firstId = (await first.ReadJsonAsync()).GetProperty("job_id").GetString();
+        Assert.Equal(firstId, (await second.ReadJsonAsync()).GetProperty("job_id").GetString());
+        Assert.Equal("true", second.Headers.GetValues("Idempotent-Replayed").Single());
+        var conflict = await other.AssertProblemAsync(HttpStatusCode.Conflict);
+        Assert.Equal(firstId, conflict.GetProperty("job_id").GetString());
+        Assert.Equal(1L, await gateway.ScalarAsync<long>("SELECT count(*) FROM jobs WHERE team_id = @t", ("t", team.TeamId)));
+
+        async Task<HttpResponseMessage> Send(object payload, string key)
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Post, ResolveCompany) { Content = JsonContent.Create(payload) };
+            request.Headers.Add("Idempotency-Key", key);
+            return await team.Http.SendAsync(request);
+        }
+    }
+
+    [Fact]
+    public async Task TeamIsolation_AnotherTeamSees404_ForJobsAndData()
+    {
+        var owner = await gateway.CreateTeamAsync(10);
+        var other = await gateway.CreateTeamAsync(10);
+        var accepted = await (await owner.Http.PostAsJsonAsync(ResolveCompany, new { companies = new[] { new { domain = $"isolated-{owner.TeamId:N}.com" } } })).ReadJsonAsync();
+        var jobId = accepted.GetProperty("job_id").GetString()!;
+        var job = await WaitForFinalAsync(owner, jobId);
+        var companyId = job.GetProperty("result").GetProperty("results")[0].GetProperty("company_id").GetString();
+
+        await (await other.Http.GetAsync($"/jobs/{jobId}")).AssertProblemAsync(HttpStatusCode.NotFound);
+        await (await other.Http.PostAsync($"/jobs/{jobId}/cancel", null)).AssertProblemAsync(HttpStatusCode.NotFound);
+        await (await other.Http.GetAsync($"/identity/data/companies/{companyId}")).AssertProblemAsync(HttpStatusCode.NotFound);
+        Assert.Empty((await (await other.Http.GetAsync("/jobs")).ReadJsonAsync()).GetProperty("items").EnumerateArray());
+        Assert.Empty((await (await other.Http.GetAsync($"/identity/data/companies?domain=isolated-{owner.TeamId:N}.com")).ReadJsonAsync()).GetProperty("items").EnumerateArray());
+        Assert.Empty((await (await other.Http.GetAsync("/credits/usage")).ReadJsonAsync()).GetProperty("items").EnumerateArray());
+        Assert.Equal(jobId, Assert.Single((await (await owner.Http.GetAsync("/jobs")).ReadJsonAsync()).GetProperty("items").EnumerateArray()).GetProperty("job_id").GetString());
+    }
+
+    public static TheoryData<string, string, string?, HttpStatusCode, string?> BadRuns() => new()
+    {
+        { ResolveCompany, "{not json", null, HttpStatusCode.BadRequest, null },
+        { ResolveCompany, "[1,2,3]", null, HttpStatusCode.BadRequest, null },
+        { ResolveCompany, """{"companies":[{"domain":1}]}""", null, HttpStatusCode.UnprocessableEntity, "/companies/0/domain" },
+        { ResolveCompany, """{"companies":"acme.com"}""", null, HttpStatusCode.UnprocessableEntity, "/companies" },
+        { ResolveCompany, """{"companies":[]}""", null, HttpStatusCode.UnprocessableEntity, "/companies" },
+        { ResolveCompany, """{"firms":[{"domain":"acme.com"}]}""", null, HttpStatusCode.UnprocessableEntity, "/" },
+        { ResolveCompany, """{"companies":[{"domain":"acme.com"}],"max_credits":-1}""", null, HttpStatusCode.UnprocessableEntity, "/max_credits" },
+        { ResolveCompany, """{"companies":[{"domain":"acme.com"}],"companies":[{"domain":"b.com"}]}""", null, HttpStatusCode.BadRequest, null },
+        { "/nope/run/resolve-company", """{"companies":[{"domain":"acme.com"}]}""", null, HttpStatusCode.NotFound, null },
+        { "/identity/run/nope", """{"companies":[{"domain":"acme.com"}]}""", null, HttpStatusCode.NotFound, null },
+        { "/identity%27%3B%20DROP%20TABLE%20jobs%3B--/run/resolve-company", "{}", null, HttpStatusCode.NotFound, null },
+        { "/meeting-sync/run/ingest", """{"transcripts":[]}""", null, HttpStatusCode.NotImplemented, null },
+        { ResolveCompany, """{"companies":[{"domain":"acme.com"}]}""", new string('k', 256), HttpStatusCode.BadRequest, null },
+    };
+
+    [Theory]
+    [MemberData(nameof(BadRuns))]
+    public async Task BadRun_IsTheRightProblem_AndChangesNothing(string path, string body, string? idempotencyKey, HttpStatusCode status, string? field)
+    {
+        var team = await gateway.CreateTeamAsync(10);
+        using var request = new HttpRequestMessage(HttpMethod.Post, path) { Content = new StringContent(body, Encoding.UTF8, "application/json") };
+        if (idempotencyKey is not null)
+        {
+            request.Headers.Add("Idempotency-Key", idempotencyKey);
+        }
+
+        var problem = await (await team.Http.SendAsync(request)).AssertProblemAsync(status);
+
+        if (field is not null)
+        {
+            Assert.Contains(problem.GetProperty("errors").EnumerateArray(), e => e.GetProperty("field").GetString() == field);
+        }
+
+        Assert.Equal(0L, await gateway.ScalarAsync<long>("SELECT count(*) FROM jobs WHERE team_id = @t", ("t", team.TeamId)));
+        Assert.Equal(10, (await (await team.Http.GetAsync("/credits")).ReadJsonAsync()).GetProperty("balance").GetInt32());
+    }
+
+    [Fact]
+    public async Task Run_OverTheBatchLimitOrTheBodyLimit_IsRejectedWithoutAJob()
+    {
+        var team = await gateway.CreateTeamAsync(5000);
+        var tooMany = new { companies = Enumerable.Range(0, 1001).Select(i => new { domain = $"d{i}.com" }) };
+        var tooBig = $$"""{"companies":[{"name":"{{new string('n', 3 * 1024 * 1024)}}"}]}""";
+
+        await (await team.Http.PostAsJsonAsync(ResolveCompany, tooMany)).AssertProblemAsync(HttpStatusCode.UnprocessableEntity);
+        await (await team.Http.PostAsync(ResolveCompany, new StringContent(tooBig, Encoding.UTF8, "application/json"))).AssertProblemAsync(HttpStatusCode.RequestEntityTooLarge);
+
+        Assert.Equal(0L, await gateway.ScalarAsync<long>("SELECT count(*) FROM jobs WHERE team_id = @t", ("t", team.TeamId)));
+    }
+
+    [Fact]
+    public async Task MaxCredits_CapsTheReservationAndTheCharge()
+    {
+        var team = await gateway.CreateTeamAsync(100);
+        var companies = Enumerable.Range(0, 5).Select(i => new { domain = $"capped-{i}-{team.TeamId:N}.com" });
+
+        var accepted = await (await team.Http.PostAsJsonAsync(ResolveCompany, new { companies, max_credits = 2 })).ReadJsonAsync();
+        var job = await WaitForFinalAsync(team, accepted.GetProperty("job_id").GetString()!);
+
+        Assert.Equal(2, job.GetProperty("usage").GetProperty("credits_reserved").GetInt32());
+        Assert.Equal(2, job.GetProperty("usage").GetProperty("credits_charged").GetInt32());
+        Assert.Equal(98, (await (await team.Http.GetAsync("/credits")).ReadJsonAsync()).GetProperty("balance").GetInt32());
+    }
+
+    [Fact]
+    public async Task Cancel_OfAQueuedJob_RefundsItsReservation_AndOfAFinishedJobIs409()
+    {
+        var team = await gateway.CreateTeamAsync(20);
+        var jobId = Guid.CreateVersion7();
+        await gateway.Host.Grains.GetGrain<ITeamGrain>(team.TeamId).AcceptJobAsync(new JobSubmission(
+            jobId, team.TeamId, null, Quantums.Identity, "resolve-company", """{"companies":[{"domain":"q.com"}]}""", 7, null, null, "00", 1));
+        Assert.Equal(13, (await (await team.Http.GetAsync("/credits")).ReadJsonAsync()).GetProperty("balance").GetInt32());
+
+        var cancelled = await (await team.Http.PostAsync($"/jobs/{jobId}/cancel", null)).ReadJsonAsync();
+        var again = await team.Http.PostAsync($"/jobs/{jobId}/cancel", null);
+
+        Assert.Equal("cancelled", cancelled.GetProperty("status").GetString());
+        Assert.Equal("cancelled", cancelled.GetProperty("error").GetProperty("code").GetString());
+        await again.AssertProblemAsync(HttpStatusCode.Conflict);
+        var credits = await (await team.Http.GetAsync("/credits")).ReadJsonAsync();
+        Assert.Equal((20, 0), (credits.GetProperty("balance").GetInt32(), credits.GetProperty("reserved").GetInt32()));
+    }
+
+    private static async Task<JsonElement> WaitForFinalAsync(TestTeam team, string jobId)
+    {
+        var job = await (await team.Http.GetAsync($"/jobs/{jobId}?wait_seconds=20")).ReadJsonAsync();
+        Assert.Contains(job.GetProperty("status").GetString(), new[] { "succeeded", "failed", "cancelled" });
+        return job;
+    }
+}
