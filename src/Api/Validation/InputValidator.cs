@@ -9,13 +9,18 @@ namespace Alavida.Api.Validation;
 public sealed class InputValidator
 {
     private const int MaxErrors = 50;
-    private readonly ConcurrentDictionary<(string Slug, string Version, string Action), JsonSchema> _schemas = new();
+    private readonly ConcurrentDictionary<(string Slug, string Version, string Action), Lazy<JsonSchema>> _schemas = new();
 
     /// <summary>The violations, each naming the field by JSON pointer; empty when the input is valid.</summary>
     public IReadOnlyList<FieldError> Validate(ComponentDescriptor component, ActionDescriptor action, JsonElement input)
     {
-        var schema = _schemas.GetOrAdd((component.Slug, component.Version, action.Name), key =>
-            JsonSchema.FromText(action.InputSchemaJson, new BuildOptions(), new Uri($"https://schemas.alavida.dev/{key.Slug}/{key.Version}/{key.Action}/input.json")));
+        // Built once per action version, each in its own registry: the library's global one refuses a second schema
+        // under the same URI, which two validators (or two racing first requests) would otherwise cause.
+        var schema = _schemas.GetOrAdd((component.Slug, component.Version, action.Name), key => new Lazy<JsonSchema>(() =>
+            JsonSchema.FromText(
+                action.InputSchemaJson,
+                new BuildOptions { SchemaRegistry = new SchemaRegistry() },
+                new Uri($"https://schemas.alavida.dev/{key.Slug}/{key.Version}/{key.Action}/input.json")))).Value;
         var result = schema.Evaluate(input, new EvaluationOptions { OutputFormat = OutputFormat.List });
         if (result.IsValid)
         {

@@ -35,6 +35,18 @@ public sealed class RegistryContractTests
         }
     }
 
+    [Fact]
+    public async Task Validators_BuildingTheSameSchemaAtOnce_DoNotCollide()
+    {
+        var component = ComponentManifest.LoadEmbedded().Single(c => c.Slug == "identity").ToDescriptor(DateTimeOffset.UnixEpoch, (_, _) => true);
+        var action = component.FindAction("resolve-company")!;
+        var input = JsonDocument.Parse("""{"companies":[{"domain":"acme.com"}]}""").RootElement;
+
+        var errors = await Task.WhenAll(Enumerable.Range(0, 16).Select(_ => Task.Run(() => new InputValidator().Validate(component, action, input))));
+
+        Assert.All(errors, Assert.Empty);
+    }
+
     private static string RepositoryRoot()
     {
         for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
