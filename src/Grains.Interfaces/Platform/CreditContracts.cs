@@ -20,12 +20,26 @@ public sealed record CreditCharge([property: Id(0)] string Step, [property: Id(1
 /// <param name="Refunded">Credits returned from the reservation.</param>
 /// <param name="AlreadySettled">True when the job had been settled before (nothing changed this time).</param>
 /// <param name="Balance">The account afterwards.</param>
+/// <param name="Job">The job as it now stands (final).</param>
 [GenerateSerializer, Immutable, Alias("Alavida.Platform.Settlement")]
 public sealed record Settlement(
     [property: Id(0)] long Charged,
     [property: Id(1)] long Refunded,
     [property: Id(2)] bool AlreadySettled,
-    [property: Id(3)] CreditBalance Balance);
+    [property: Id(3)] CreditBalance Balance,
+    [property: Id(4)] JobView Job);
+
+/// <summary>How a job ends, written in the same transaction as its settlement.</summary>
+/// <param name="Status">Succeeded, failed or cancelled.</param>
+/// <param name="ResultJson">The result, when succeeded.</param>
+/// <param name="MetricsJson">Quantum-specific usage figures (a JSON object) to merge into the job's usage.</param>
+/// <param name="ErrorJson">The error, when failed or cancelled.</param>
+[GenerateSerializer, Immutable, Alias("Alavida.Platform.JobFinish")]
+public sealed record JobFinish(
+    [property: Id(0)] JobStatus Status,
+    [property: Id(1)] string? ResultJson,
+    [property: Id(2)] string? MetricsJson,
+    [property: Id(3)] string? ErrorJson);
 
 /// <summary>Credits granted by a platform admin.</summary>
 /// <param name="Credits">How many (positive).</param>
@@ -45,9 +59,12 @@ public interface ITeamGrain : IGrainWithGuidKey
     [Alias("AcceptJob")]
     Task<JobAcceptance> AcceptJobAsync(JobSubmission submission);
 
-    /// <summary>Charges a job's usage (idempotent per charge) and refunds the rest of its reservation, once.</summary>
+    /// <summary>
+    /// Charges a job's usage (idempotent per charge), refunds the rest of its reservation and writes its final status,
+    /// all in one transaction and only once: a replay changes nothing and returns the job as it was finished.
+    /// </summary>
     [Alias("SettleJob")]
-    Task<Settlement> SettleJobAsync(Guid jobId, IReadOnlyList<CreditCharge> charges);
+    Task<Settlement> SettleJobAsync(Guid jobId, IReadOnlyList<CreditCharge> charges, JobFinish finish);
 
     /// <summary>The account as it stands.</summary>
     [Alias("GetCredits")]

@@ -23,7 +23,10 @@ public sealed class ResolveCompanyAction(IGrainFactory grains) : IdentityAction(
             var offset = results.Count;
             var resolved = await Resolver.ResolveCompaniesAsync(chunk, Source(context));
             results.AddRange(resolved.Select(r => r with { Index = r.Index + offset }));
-            await context.ReportProgressAsync(results.Count, inputs.Count, $"{results.Count} of {inputs.Count} companies resolved");
+            if (inputs.Count > ChunkSize)
+            {
+                await context.ReportProgressAsync(results.Count, inputs.Count, $"{results.Count} of {inputs.Count} companies resolved");
+            }
         }
 
         var ids = results.SelectMany(r => r.CompanyId is { } id ? [id] : r.Candidates).ToList();
@@ -49,7 +52,10 @@ public sealed class ResolvePersonAction(IGrainFactory grains) : IdentityAction(g
             var offset = results.Count;
             var resolved = await Resolver.ResolvePersonsAsync(chunk, Source(context));
             results.AddRange(resolved.Select(r => r with { Index = r.Index + offset }));
-            await context.ReportProgressAsync(results.Count, inputs.Count, $"{results.Count} of {inputs.Count} persons resolved");
+            if (inputs.Count > ChunkSize)
+            {
+                await context.ReportProgressAsync(results.Count, inputs.Count, $"{results.Count} of {inputs.Count} persons resolved");
+            }
         }
 
         await Data.LinkAsync(context.Job.TeamId, context.Job.JobId, IdentityKind.Person, results.SelectMany(r => r.PersonId is { } id ? [id] : r.Candidates).ToList());
@@ -104,7 +110,7 @@ public sealed class MergeAction(IGrainFactory grains) : IdentityAction(grains)
 /// <summary>What the identity actions share: the resolver, chunking, JSON shaping and billing.</summary>
 public abstract class IdentityAction(IGrainFactory grains) : IQuantumAction
 {
-    /// <summary>Inputs resolved per call, so a 1,000-item job reports progress as it goes.</summary>
+    /// <summary>Inputs resolved per call, so a 1,000-item job reports progress as it goes (a one-chunk job needs no progress write).</summary>
     protected const int ChunkSize = 100;
 
     public string Quantum => Quantums.Identity;

@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Text.Json;
-using System.Text.Json.Nodes;
 using Dapper;
 using Microsoft.Extensions.Logging;
 using Npgsql;
@@ -83,33 +82,13 @@ public sealed partial class JobGrain(NpgsqlDataSource db, TimeProvider time, ILo
     public async Task<JobView> CompleteAsync(JobResult result)
     {
         var job = _job ?? throw new KeyNotFoundException($"Job {JobId} does not exist.");
-        if (job.ToView().IsFinal)
-        {
-            return job.ToView();
-        }
-
         var units = Math.Max(result.BillableUnits, 0);
-        var charges = units == 0
-            ? []
-            : new[] { new CreditCharge(job.Action, units, units * job.PricePerUnit, $"job:{JobId}:{job.Action}") };
-        var settlement = await GrainFactory.GetGrain<ITeamGrain>(job.TeamId).SettleJobAsync(JobId, charges);
-        var usage = Usage(job, units, settlement, result.MetricsJson);
-        await FinishAsync(JobStatus.Succeeded, result.ResultJson, usage, error: null);
-        return _job!.ToView();
+        CreditCharge[] charges = units == 0 ? [] : [new CreditCharge(job.Action, units, units * job.PricePerUnit, $"job:{JobId}:{job.Action}")];
+        return await FinishAsync(charges, new JobFinish(JobStatus.Succeeded, result.ResultJson, result.MetricsJson, null));
     }
 
-    public async Task<JobView> FailAsync(JobError error)
-    {
-        var job = _job ?? throw new KeyNotFoundException($"Job {JobId} does not exist.");
-        if (job.ToView().IsFinal)
-        {
-            return job.ToView();
-        }
-
-        var settlement = await GrainFactory.GetGrain<ITeamGrain>(job.TeamId).SettleJobAsync(JobId, []);
-        await FinishAsync(JobStatus.Failed, result: null, Usage(job, 0, settlement, null), ErrorJson(error));
-        return _job!.ToView();
-    }
+    public Task<JobView> FailAsync(JobError error) =>
+        FinishAsync([], new JobFinish(JobStatus.Failed, null, null, ErrorJson(error)));
 
     public async Task<CancelOutcome> CancelAsync()
     {
@@ -123,51 +102,36 @@ public sealed partial class JobGrain(NpgsqlDataSource db, TimeProvider time, ILo
             return CancelOutcome.AlreadyFinal;
         }
 
-        var settlement = await GrainFactory.GetGrain<ITeamGrain>(_job.TeamId).SettleJobAsync(JobId, []);
-        await FinishAsync(JobStatus.Cancelled, result: null, Usage(_job, 0, settlement, null), ErrorJson(new JobError("cancelled", "The job was cancelled by the caller.")));
+        await FinishAsync([], new JobFinish(JobStatus.Cancelled, null, null, ErrorJson(new JobError("cancelled", "The job was cancelled by the caller."))));
         return CancelOutcome.Cancelled;
     }
 
-    private async Task FinishAsync(JobStatus status, string? result, string usage, string? error)
+    /// <summary>Settles and finishes through the team's grain (one transaction), once; a final job is returned as is.</summary>
+    private async Task<JobView> FinishAsync(IReadOnlyList<CreditCharge> charges, JobFinish finish)
     {
-        await UpdateAsync(
-            """
-            UPDATE jobs SET status = @status, result_payload = @result::jsonb, usage_metrics = @usage::jsonb, error = @error::jsonb,
-                            ended_at = now(), updated_at = now()
-             WHERE id = @JobId
-            """,
-            new { JobId, status = status.ToText(), result, usage, error });
-        var view = _job!.ToView();
+        var job = _job ?? throw new KeyNotFoundException($"Job {JobId} does not exist.");
+        if (job.ToView().IsFinal)
+        {
+            return job.ToView();
+        }
+
+        var settlement = await GrainFactory.GetGrain<ITeamGrain>(job.TeamId).SettleJobAsync(JobId, charges, finish);
+        var view = settlement.Job;
+        _job = job with
+        {
+            Status = view.Status.ToText(), ResultPayload = view.ResultJson, UsageMetrics = view.UsageJson, Error = view.ErrorJson,
+            Progress = view.ProgressJson, EndedAt = view.EndedAt?.UtcDateTime,
+        };
         _final.TrySetResult();
-        var tags = new TagList { { "quantum", view.Quantum }, { "status", status.ToText() } };
+        var tags = new TagList { { "quantum", view.Quantum }, { "status", view.Status.ToText() } };
         AlavidaTelemetry.JobsFinished.Add(1, tags);
         if (view is { StartedAt: { } started, EndedAt: { } ended })
         {
             AlavidaTelemetry.JobDuration.Record((ended - started).TotalSeconds, new KeyValuePair<string, object?>("quantum", view.Quantum));
         }
 
-        Log.Finished(logger, JobId, view.Quantum, view.Action, status);
-    }
-
-    private static string Usage(JobRow job, int units, Settlement settlement, string? metricsJson)
-    {
-        var usage = new JsonObject
-        {
-            ["units"] = units,
-            ["price_per_unit"] = job.PricePerUnit,
-            ["credits_reserved"] = job.ReservedCredits,
-            ["credits_charged"] = settlement.Charged,
-            ["credits_refunded"] = settlement.Refunded,
-        };
-        if (metricsJson is not null && JsonNode.Parse(metricsJson) is JsonObject metrics)
-        {
-            foreach (var (key, value) in metrics)
-            {
-                usage[key] = value?.DeepClone();
-            }
-        }
-
-        return usage.ToJsonString();
+        Log.Finished(logger, JobId, view.Quantum, view.Action, view.Status);
+        return view;
     }
 
     private static string ErrorJson(JobError error) => JsonSerializer.Serialize(new { code = error.Code, message = error.Message });

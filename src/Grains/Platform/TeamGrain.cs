@@ -40,40 +40,30 @@ public sealed partial class TeamGrain(NpgsqlDataSource db, TimeProvider time, IL
             return new JobAcceptance(AcceptanceOutcome.InsufficientCredits, Guid.Empty, credits.Balance, submission.EstimatedCredits);
         }
 
-        var updated = await db.InTransactionAsync(async (connection, tx) =>
-        {
-            var account = await connection.QuerySingleOrDefaultAsync<AccountRow>(
-                """
+        // One statement, so one round trip and one commit: reserve, write the job, and remember the idempotency key,
+        // all or nothing. The reservation's WHERE (and the CHECK on balance) make an overdraft impossible.
+        await using var connection = await db.OpenConnectionAsync();
+        var updated = await connection.QuerySingleOrDefaultAsync<AccountRow>(
+            """
+            WITH account AS (
                 UPDATE credit_accounts
-                   SET balance = balance - @Amount, reserved = reserved + @Amount, updated_at = now()
-                 WHERE team_id = @TeamId AND balance >= @Amount
+                   SET balance = balance - @EstimatedCredits, reserved = reserved + @EstimatedCredits, updated_at = now()
+                 WHERE team_id = @TeamId AND balance >= @EstimatedCredits
                 RETURNING balance, reserved, lifetime_used
-                """,
-                new { TeamId, Amount = submission.EstimatedCredits }, tx);
-            if (account is null)
-            {
-                return null;
-            }
-
-            await connection.ExecuteAsync(
-                """
+            ), job AS (
                 INSERT INTO jobs (id, team_id, api_key_id, component_slug, action, status, input, price_per_unit, reserved_credits, max_credits)
-                VALUES (@JobId, @TeamId, @ApiKeyId, @Quantum, @Action, 'queued', @InputJson::jsonb, @PricePerUnit, @EstimatedCredits, @MaxCredits)
-                """,
-                submission, tx);
-            if (submission.IdempotencyKey is not null)
-            {
-                await connection.ExecuteAsync(
-                    """
-                    DELETE FROM idempotency_keys WHERE team_id = @TeamId AND key = @IdempotencyKey;
-                    INSERT INTO idempotency_keys (team_id, key, request_hash, job_id)
-                    VALUES (@TeamId, @IdempotencyKey, decode(@RequestHash, 'hex'), @JobId);
-                    """,
-                    submission, tx);
-            }
-
-            return account;
-        });
+                SELECT @JobId, @TeamId, @ApiKeyId, @Quantum, @Action, 'queued', @InputJson::jsonb, @PricePerUnit, @EstimatedCredits, @MaxCredits
+                  FROM account
+                RETURNING id
+            ), idempotency AS (
+                INSERT INTO idempotency_keys (team_id, key, request_hash, job_id)
+                SELECT @TeamId, @IdempotencyKey, decode(@RequestHash, 'hex'), id FROM job WHERE @IdempotencyKey::text IS NOT NULL
+                ON CONFLICT (team_id, key) DO UPDATE
+                   SET request_hash = excluded.request_hash, job_id = excluded.job_id, created_at = now()
+            )
+            SELECT balance, reserved, lifetime_used FROM account
+            """,
+            submission);
 
         if (updated is null)
         {
@@ -88,7 +78,7 @@ public sealed partial class TeamGrain(NpgsqlDataSource db, TimeProvider time, IL
         return new JobAcceptance(AcceptanceOutcome.Accepted, submission.JobId, _credits.Balance, submission.EstimatedCredits);
     }
 
-    public async Task<Settlement> SettleJobAsync(Guid jobId, IReadOnlyList<CreditCharge> charges)
+    public async Task<Settlement> SettleJobAsync(Guid jobId, IReadOnlyList<CreditCharge> charges, JobFinish finish)
     {
         var result = await db.InTransactionAsync(async (connection, tx) =>
         {
@@ -96,20 +86,21 @@ public sealed partial class TeamGrain(NpgsqlDataSource db, TimeProvider time, IL
                 """
                 UPDATE jobs SET settled_at = now(), updated_at = now()
                  WHERE id = @jobId AND team_id = @TeamId AND settled_at IS NULL
-                RETURNING reserved_credits, component_slug
+                RETURNING reserved_credits, price_per_unit, component_slug
                 """,
                 new { jobId, TeamId }, tx);
             if (job is null)
             {
-                var charged = await connection.ExecuteScalarAsync<long?>(
-                    "SELECT charged_credits FROM jobs WHERE id = @jobId AND team_id = @TeamId", new { jobId, TeamId }, tx)
+                var settled = await connection.QuerySingleOrDefaultAsync<JobRow>($"{JobRow.Select} WHERE id = @jobId AND team_id = @TeamId", new { jobId, TeamId }, tx)
                     ?? throw new KeyNotFoundException($"Job {jobId} does not belong to team {TeamId}.");
-                return (Charged: charged, Refunded: 0L, Already: true, Account: (AccountRow?)null, Quantum: "");
+                var charged = await connection.ExecuteScalarAsync<long>("SELECT coalesce(charged_credits, 0) FROM jobs WHERE id = @jobId", new { jobId }, tx);
+                return (Charged: charged, Refunded: 0L, Already: true, Account: (AccountRow?)null, Job: settled, Quantum: settled.ComponentSlug);
             }
 
             // Charges never exceed what was reserved; each is idempotent by its key.
             var remaining = job.ReservedCredits;
             long total = 0;
+            var units = 0;
             foreach (var charge in charges)
             {
                 var amount = Math.Min(Math.Max(charge.Amount, 0), remaining);
@@ -123,10 +114,10 @@ public sealed partial class TeamGrain(NpgsqlDataSource db, TimeProvider time, IL
                     new { TeamId, jobId, Quantum = job.ComponentSlug, charge.Step, charge.Units, amount, charge.IdempotencyKey }, tx);
                 total += inserted ?? 0;
                 remaining -= inserted ?? 0;
+                units += charge.Units;
             }
 
             var refunded = job.ReservedCredits - total;
-            await connection.ExecuteAsync("UPDATE jobs SET charged_credits = @total WHERE id = @jobId", new { total, jobId }, tx);
             var account = await connection.QuerySingleAsync<AccountRow>(
                 """
                 UPDATE credit_accounts
@@ -135,7 +126,18 @@ public sealed partial class TeamGrain(NpgsqlDataSource db, TimeProvider time, IL
                 RETURNING balance, reserved, lifetime_used
                 """,
                 new { TeamId, Reserved = job.ReservedCredits, refunded, total }, tx);
-            return (Charged: total, Refunded: refunded, Already: false, Account: (AccountRow?)account, Quantum: job.ComponentSlug);
+
+            // The job's final status is written in the same transaction, so settled and finished are never apart.
+            var usage = JobUsageDocument.Build(units, job.PricePerUnit, job.ReservedCredits, total, refunded, finish.MetricsJson);
+            var finished = await connection.QuerySingleAsync<JobRow>(
+                $"""
+                UPDATE jobs SET status = @status, charged_credits = @total, result_payload = @ResultJson::jsonb, usage_metrics = @usage::jsonb,
+                                error = @ErrorJson::jsonb, ended_at = now(), updated_at = now()
+                 WHERE id = @jobId
+                RETURNING {JobRow.Columns}
+                """,
+                new { jobId, status = finish.Status.ToText(), total, finish.ResultJson, usage, finish.ErrorJson }, tx);
+            return (Charged: total, Refunded: refunded, Already: false, Account: (AccountRow?)account, Job: finished, Quantum: job.ComponentSlug);
         });
 
         if (result.Account is { } account)
@@ -145,7 +147,7 @@ public sealed partial class TeamGrain(NpgsqlDataSource db, TimeProvider time, IL
             Log.JobSettled(logger, jobId, TeamId, result.Charged, result.Refunded);
         }
 
-        return new Settlement(result.Charged, result.Refunded, result.Already, await GetCreditsAsync());
+        return new Settlement(result.Charged, result.Refunded, result.Already, await GetCreditsAsync(), result.Job.ToView());
     }
 
     public async Task<CreditBalance> GetCreditsAsync()
@@ -201,7 +203,7 @@ public sealed partial class TeamGrain(NpgsqlDataSource db, TimeProvider time, IL
         return (row.JobId, Convert.ToHexStringLower(row.RequestHash));
     }
 
-    private sealed record ReservationRow(long ReservedCredits, string ComponentSlug);
+    private sealed record ReservationRow(long ReservedCredits, long PricePerUnit, string ComponentSlug);
 
     private sealed record IdempotencyRow(Guid JobId, byte[] RequestHash, DateTime CreatedAt);
 

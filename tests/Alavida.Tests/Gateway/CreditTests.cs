@@ -16,14 +16,16 @@ public sealed class CreditTests(GatewayFixture gateway)
         Assert.Equal(AcceptanceOutcome.Accepted, accepted.Outcome);
         var charge = new CreditCharge("resolve-company", 12, 12, $"job:{jobId}:resolve-company");
 
-        var first = await teams.SettleJobAsync(jobId, [charge]);
-        var second = await teams.SettleJobAsync(jobId, [charge]);
+        var first = await teams.SettleJobAsync(jobId, [charge], Succeeded);
+        var second = await teams.SettleJobAsync(jobId, [charge], Succeeded);
 
         Assert.Equal((12L, 18L, false), (first.Charged, first.Refunded, first.AlreadySettled));
         Assert.Equal((12L, true), (second.Charged, second.AlreadySettled));
         Assert.Equal(new CreditBalance(88, 0, 12), second.Balance);
         Assert.Equal(1L, await gateway.ScalarAsync<long>("SELECT count(*) FROM credit_usage WHERE job_id = @job", ("job", jobId)));
         Assert.Equal(88L, await gateway.ScalarAsync<long>("SELECT balance FROM credit_accounts WHERE team_id = @team", ("team", team.TeamId)));
+        Assert.Equal(JobStatus.Succeeded, second.Job.Status);
+        Assert.Equal(first.Job.EndedAt, second.Job.EndedAt);
     }
 
     [Fact]
@@ -34,7 +36,7 @@ public sealed class CreditTests(GatewayFixture gateway)
         var jobId = Guid.CreateVersion7();
         await teams.AcceptJobAsync(Submission(team.TeamId, jobId, estimate: 4));
 
-        var settled = await teams.SettleJobAsync(jobId, [new CreditCharge("resolve-company", 9, 9, $"job:{jobId}:x")]);
+        var settled = await teams.SettleJobAsync(jobId, [new CreditCharge("resolve-company", 9, 9, $"job:{jobId}:x")], Succeeded);
 
         Assert.Equal((4L, 0L), (settled.Charged, settled.Refunded));
         Assert.Equal(new CreditBalance(6, 0, 4), settled.Balance);
@@ -78,6 +80,8 @@ public sealed class CreditTests(GatewayFixture gateway)
 
         Assert.Equal(before, await gateway.ScalarAsync<long>("SELECT count(*) FROM teams"));
     }
+
+    private static readonly JobFinish Succeeded = new(JobStatus.Succeeded, """{"results":[]}""", null, null);
 
     private static JobSubmission Submission(Guid teamId, Guid jobId, long estimate) =>
         new(jobId, teamId, null, Quantums.Identity, "resolve-company", """{"companies":[{"domain":"acme.com"}]}""", estimate, null, null, "00", 1);
