@@ -4,6 +4,7 @@ using System.Net.Sockets;
 using Alavida.Api.Health;
 using Alavida.Api.Hosting;
 using Alavida.Grains;
+using Alavida.Grains.Mesh;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Npgsql;
 using Orleans.Configuration;
@@ -60,6 +61,7 @@ public static class OrleansHostingExtensions
             silo.UseAdoNetReminderService(o => (o.Invariant, o.ConnectionString) = (Invariant, connectionString));
             silo.AddActivityPropagation();
             silo.AddDashboard();
+            silo.AddAlavidaMesh();
             configureSilo?.Invoke(silo);
         });
         return builder;
