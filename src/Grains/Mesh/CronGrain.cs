@@ -60,8 +60,8 @@ public sealed partial class CronGrain(MeshFunctionRegistry registry, MeshRouter 
 
         _due = due;
         _timer?.Dispose();
-        var key = this.GetPrimaryKeyString();
-        _timer = clock.At(due, () => GrainFactory.GetGrain<ICronGrain>(key).TickAsync(due));
+        var self = this.AsReference<ICronGrain>();
+        _timer = clock.At(due, () => self.TickAsync(due));
         DelayDeactivation(due - clock.Now + TimeSpan.FromMinutes(1));
     }
 

@@ -154,8 +154,8 @@ public sealed partial class FlowGateGrain(MeshFunctionRegistry registry, MeshRou
     private void Arm(DateTimeOffset due)
     {
         _timer?.Dispose();
-        var key = this.GetPrimaryKeyString();
-        _timer = clock.At(due, () => GrainFactory.GetGrain<IFlowGateGrain>(key).TickAsync());
+        var self = this.AsReference<IFlowGateGrain>();
+        _timer = clock.At(due, () => self.TickAsync());
     }
 
     private static partial class Log

@@ -1,5 +1,4 @@
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.DependencyInjection.Extensions;
 
 namespace Alavida.Grains.Mesh;
 
@@ -8,8 +7,7 @@ public static class MeshHostingExtensions
 {
     /// <summary>
     /// Adds the mesh runtime (router, write batcher, gates, run grains, reconciliation) to the silo. Needs an
-    /// <c>NpgsqlDataSource</c> in the services. Safe to call twice. Time comes from <see cref="TimeProvider"/>
-    /// (register a fake one first to drive sleeps and timeouts in tests).
+    /// <c>NpgsqlDataSource</c> in the services. Safe to call twice. Time comes from <see cref="MeshClock"/>.
     /// </summary>
     public static ISiloBuilder AddAlavidaMesh(this ISiloBuilder silo)
     {
@@ -19,7 +17,6 @@ public static class MeshHostingExtensions
             return silo;
         }
 
-        services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton<MeshClock>();
         services.AddSingleton<MeshMonitor>();
         services.AddSingleton<MeshFunctionRegistry>();

@@ -9,6 +9,8 @@ namespace Alavida.Grains.Mesh;
 /// <param name="CreatedAt">When the run was accepted (start timeout).</param>
 /// <param name="Resume">The run may have state already (reconciliation, resume): load it from the database.</param>
 /// <param name="AlreadyRunning">Reconciliation of a run that holds concurrency slots: count it, do not start it again.</param>
+/// <param name="ParentRunId">The run that invoked this one and waits for its output.</param>
+/// <param name="ParentStepId">The parent's Invoke step.</param>
 [GenerateSerializer, Immutable, Alias("mesh.run-ticket")]
 public sealed record RunTicket(
     [property: Id(0)] Guid RunId,
@@ -18,7 +20,9 @@ public sealed record RunTicket(
     [property: Id(4)] int Stage,
     [property: Id(5)] DateTimeOffset CreatedAt,
     [property: Id(6)] bool Resume = false,
-    [property: Id(7)] bool AlreadyRunning = false);
+    [property: Id(7)] bool AlreadyRunning = false,
+    [property: Id(8)] Guid? ParentRunId = null,
+    [property: Id(9)] string? ParentStepId = null);
 
 /// <summary>Executes one run: steps, memo, retries, suspension and cancellation. Runtime-internal.</summary>
 [Alias("mesh.IRunGrain")]

@@ -58,6 +58,7 @@ public sealed partial class MeshRouter(
         var cancelWaits = new List<WaitRow>();
         Plan(function, e, MeshExpressions.Variables(e), now, runId, runs, tickets, cancelWaits);
         runs[0] = runs[0] with { ParentRunId = parentRunId, ParentStepId = parentStepId };
+        tickets[runId] = tickets[runId] with { ParentRunId = parentRunId, ParentStepId = parentStepId };
         var result = await store.AcceptAsync([e], now, runs, cancelWaits, memo);
         await DispatchAsync(result.Runs.Where(r => r.Status == RunStatus.Queued).Select(r => tickets[r.RunId]));
     }

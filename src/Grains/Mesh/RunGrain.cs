@@ -14,6 +14,7 @@ public sealed partial class RunGrain(
     IServiceProvider services, ILogger<RunGrain> logger) : Grain, IRunGrain
 {
     private static readonly TimeSpan FaultRetryDelay = TimeSpan.FromSeconds(5);
+    private IRunGrain? _self;
     private RunState? _run;
     private bool _executing;
     private bool _rerun;
@@ -21,7 +22,8 @@ public sealed partial class RunGrain(
     private IDisposable? _wakeTimer;
     private IDisposable? _finishTimer;
 
-    private IRunGrain Self => GrainFactory.GetGrain<IRunGrain>(this.GetPrimaryKey());
+    // Resolved on the activation: timer callbacks run off it, where grain services may not be touched.
+    private IRunGrain Self => _self ??= this.AsReference<IRunGrain>();
 
     public async Task<bool> StartAsync(RunTicket ticket)
     {
@@ -36,7 +38,7 @@ public sealed partial class RunGrain(
             }
             else
             {
-                _run = new RunState(ticket.RunId, ticket.FunctionId, ticket.Event, RunStatus.Queued, 0, ticket.CreatedAt, null, null, null, ticket.GateKeys, []);
+                _run = new RunState(ticket.RunId, ticket.FunctionId, ticket.Event, RunStatus.Queued, 0, ticket.CreatedAt, null, ticket.ParentRunId, ticket.ParentStepId, ticket.GateKeys, []);
             }
         }
 
@@ -132,7 +134,8 @@ public sealed partial class RunGrain(
         {
             // Infrastructure fault (database down): nothing is lost, try again shortly.
             Log.ExecutionFaulted(logger, ex, _run?.RunId ?? Guid.Empty);
-            _wakeTimer = clock.At(clock.Now + FaultRetryDelay, () => Self.ResumeAsync());
+            var self = Self;
+            _wakeTimer = clock.At(clock.Now + FaultRetryDelay, () => self.ResumeAsync());
         }
         finally
         {
@@ -168,7 +171,8 @@ public sealed partial class RunGrain(
 
         if (timeouts?.Finish is { } finish && _finishTimer is null)
         {
-            _finishTimer = clock.At(run.StartedAt.Value + finish, () => Self.CancelAsync($"timed out: not finished within {finish}"));
+            var self = Self;
+            _finishTimer = clock.At(run.StartedAt.Value + finish, () => self.CancelAsync($"timed out: not finished within {finish}"));
         }
 
         _cancellation = new CancellationTokenSource();
@@ -245,7 +249,8 @@ public sealed partial class RunGrain(
     private void Arm(DateTimeOffset? wakeAt)
     {
         _wakeTimer?.Dispose();
-        _wakeTimer = wakeAt is { } due ? clock.At(due, () => Self.ResumeAsync()) : null;
+        var self = Self;
+        _wakeTimer = wakeAt is { } due ? clock.At(due, () => self.ResumeAsync()) : null;
     }
 
     private RunUpdate Update(DateTimeOffset? wakeAt, DateTimeOffset? endedAt, string? error, string? output = null) =>
