@@ -27,10 +27,18 @@ public sealed class MeshMonitor : IDisposable
         _runsFinished = _meter.CreateCounter<long>("mesh.runs.finished", description: "Runs finished, by function and status");
         _stepRetries = _meter.CreateCounter<long>("mesh.runs.retries", description: "Run attempts that will be retried");
         StepOverhead = _meter.CreateHistogram<double>("mesh.step.overhead", "ms", "Time from a step's return until its memo is durable");
+        BatchDuration = _meter.CreateHistogram<double>("mesh.store.batch.duration", "ms", "Time to write and commit one batch");
+        BatchSize = _meter.CreateHistogram<int>("mesh.store.batch.size", description: "Writes committed together in one batch");
     }
 
     /// <summary>Milliseconds from a step's return until its memo is committed.</summary>
     public Histogram<double> StepOverhead { get; }
+
+    /// <summary>Milliseconds to write and commit one batch of the write batcher.</summary>
+    public Histogram<double> BatchDuration { get; }
+
+    /// <summary>Writes per committed batch.</summary>
+    public Histogram<int> BatchSize { get; }
 
     /// <summary>Raised for every run status change on this silo.</summary>
     public event Action<RunChange>? Changed;

@@ -116,8 +116,7 @@ public sealed class MeshQueries(NpgsqlDataSource dataSource)
     {
         await using var connection = await dataSource.OpenConnectionAsync();
         await using var tx = await connection.BeginTransactionAsync();
-        await MeshSql.InsertWaitsAsync(connection, tx, [wait]);
-        await MeshSql.UpsertStepsAsync(connection, tx, [step]);
+        await MeshSql.ExecuteAsync(connection, tx, [MeshSql.InsertWaits([wait]), MeshSql.UpsertSteps([step])]);
         await tx.CommitAsync();
     }
 
@@ -201,7 +200,7 @@ public sealed class MeshQueries(NpgsqlDataSource dataSource)
     {
         await using var connection = await dataSource.OpenConnectionAsync();
         await using var tx = await connection.BeginTransactionAsync();
-        await MeshSql.InsertRunsAsync(connection, tx, [run]);
+        await MeshSql.InsertRunsAsync(connection, tx, [run], []);
         await tx.CommitAsync();
     }
 

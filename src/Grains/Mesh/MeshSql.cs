@@ -3,50 +3,36 @@ using NpgsqlTypes;
 
 namespace Alavida.Grains.Mesh;
 
-/// <summary>The mesh's write statements, set-based (<c>unnest</c>) so a batch costs a handful of statements.</summary>
+/// <summary>
+/// The mesh's write statements, set-based (<c>unnest</c>) and sent together as one <see cref="NpgsqlBatch"/>, so a
+/// batch of writes costs one round trip plus the commit. A finished run or a completed step is never changed back,
+/// which makes the order of concurrent batches irrelevant.
+/// </summary>
 internal static class MeshSql
 {
-    public static async Task<HashSet<string>> InsertEventsAsync(NpgsqlConnection c, NpgsqlTransaction tx, IReadOnlyList<MeshEvent> events, DateTimeOffset receivedAt)
-    {
-        // A duplicate id is accepted again only once the stored one is older than 24 h (it then replaces it).
-        const string sql = """
-            INSERT INTO mesh.events (id, name, data, "user", ts, v, trace_id, team_id, received_at)
-            SELECT u.id, u.name, u.data::jsonb, u.usr::jsonb, u.ts, u.v, u.trace_id, u.team_id, @received
-            FROM unnest(@ids, @names, @data, @users, @ts, @vs, @traces, @teams) AS u(id, name, data, usr, ts, v, trace_id, team_id)
-            ON CONFLICT (id) DO UPDATE SET name = excluded.name, data = excluded.data, "user" = excluded."user", ts = excluded.ts,
-                v = excluded.v, trace_id = excluded.trace_id, team_id = excluded.team_id, received_at = excluded.received_at
-            WHERE mesh.events.received_at < excluded.received_at - interval '24 hours'
-            RETURNING id
-            """;
-        await using var cmd = new NpgsqlCommand(sql, c, tx);
-        cmd.Parameters.AddWithValue("received", receivedAt);
-        cmd.Parameters.AddWithValue("ids", events.Select(e => e.Id).ToArray());
-        cmd.Parameters.AddWithValue("names", events.Select(e => e.Name).ToArray());
-        cmd.Parameters.AddWithValue("data", events.Select(e => e.DataJson).ToArray());
-        cmd.Parameters.Add(Text("users", events.Select(e => e.UserJson)));
-        cmd.Parameters.AddWithValue("ts", events.Select(e => e.Ts).ToArray());
-        cmd.Parameters.Add(Text("vs", events.Select(e => e.V)));
-        cmd.Parameters.AddWithValue("traces", events.Select(e => e.TraceId ?? e.Id).ToArray());
-        cmd.Parameters.Add(Text("teams", events.Select(e => e.TeamId)));
-        var accepted = new HashSet<string>(StringComparer.Ordinal);
-        await using var reader = await cmd.ExecuteReaderAsync();
-        while (await reader.ReadAsync())
-        {
-            accepted.Add(reader.GetString(0));
-        }
-
-        return accepted;
-    }
-
-    /// <summary>Removes the waits these events satisfy; a satisfied WaitForEvent gets its memo (the event) in the same transaction.</summary>
-    public static async Task<IReadOnlyList<MatchedWait>> MatchWaitsAsync(NpgsqlConnection c, NpgsqlTransaction tx, IReadOnlyList<MeshEvent> events, DateTimeOffset now)
+    /// <summary>
+    /// Accepts events in one statement: inserts them (a duplicate id is accepted again only once the stored one is
+    /// older than 24 h), removes the waits they satisfy (a satisfied WaitForEvent gets the event as its memo),
+    /// inserts the runs of accepted events (paused when their function is) and their cancelOn waits. Rows: ('e', id),
+    /// ('r', run_id, status), ('w', run_id, step_id, kind, event_id). New cancelOn waits never see their own event:
+    /// every part of the statement reads the same snapshot.
+    /// </summary>
+    public static NpgsqlBatchCommand Accept(IReadOnlyList<MeshEvent> events, DateTimeOffset now, IReadOnlyList<RunRow> runs, IReadOnlyList<WaitRow> waits)
     {
         const string sql = """
-            WITH e AS (
+            WITH u AS (
+                SELECT * FROM unnest(@ids, @names, @data, @users, @ts, @vs, @traces, @teams) AS u(id, name, data, usr, ts, v, trace_id, team_id)),
+            ev AS (
+                INSERT INTO mesh.events (id, name, data, "user", ts, v, trace_id, team_id, received_at)
+                SELECT id, name, data::jsonb, usr::jsonb, ts, v, trace_id, team_id, @now FROM u
+                ON CONFLICT (id) DO UPDATE SET name = excluded.name, data = excluded.data, "user" = excluded."user", ts = excluded.ts,
+                    v = excluded.v, trace_id = excluded.trace_id, team_id = excluded.team_id, received_at = excluded.received_at
+                WHERE mesh.events.received_at < excluded.received_at - interval '24 hours'
+                RETURNING id),
+            e AS (
                 SELECT u.id, u.name, jsonb_build_object('id', u.id, 'name', u.name, 'data', u.data::jsonb, 'user', u.usr::jsonb,
                        'ts', u.ts, 'trace_id', u.trace_id, 'team_id', u.team_id) AS payload
-                FROM unnest(@ids, @names, @data, @users, @ts, @traces, @teams) AS u(id, name, data, usr, ts, trace_id, team_id)
-                WHERE u.name IN (SELECT event_name FROM mesh.waits)),
+                FROM u WHERE u.id IN (SELECT id FROM ev) AND u.name IN (SELECT event_name FROM mesh.waits)),
             d AS (
                 DELETE FROM mesh.waits w USING e
                 WHERE w.kind IN ('wait', 'cancel') AND w.event_name = e.name
@@ -54,28 +40,70 @@ internal static class MeshSql
                 RETURNING w.run_id, w.step_id, w.kind, e.id AS event_id, e.payload),
             s AS (
                 UPDATE mesh.steps st SET status = 'completed', ended_at = @now, wake_at = NULL, output = d.payload
-                FROM d WHERE d.kind = 'wait' AND st.run_id = d.run_id AND st.step_id = d.step_id)
-            SELECT run_id, step_id, kind, event_id FROM d
+                FROM d WHERE d.kind = 'wait' AND st.run_id = d.run_id AND st.step_id = d.step_id),
+            r AS (
+                INSERT INTO mesh.runs (run_id, function_id, event_id, status, trace_id, team_id, created_at, parent_run_id, parent_step_id)
+                SELECT n.run_id, n.function_id, n.event_id, CASE WHEN f.paused THEN 'paused' ELSE 'queued' END,
+                       n.trace_id, n.team_id, n.created_at, n.parent_run_id, n.parent_step_id
+                FROM unnest(@run_ids, @run_fns, @run_events, @run_traces, @run_teams, @run_created, @run_parents, @run_parent_steps)
+                     AS n(run_id, function_id, event_id, trace_id, team_id, created_at, parent_run_id, parent_step_id)
+                JOIN ev ON ev.id = n.event_id
+                LEFT JOIN mesh.functions f ON f.function_id = n.function_id
+                ON CONFLICT (run_id) DO NOTHING
+                RETURNING run_id, status),
+            cw AS (
+                INSERT INTO mesh.waits (run_id, step_id, kind, event_name, match_path, match_value, expires_at)
+                SELECT w.run_id, w.step_id, w.kind, w.event_name, string_to_array(w.match_path, '.'), w.match_value, w.expires_at
+                FROM unnest(@w_runs, @w_steps, @w_kinds, @w_names, @w_paths, @w_values, @w_expires)
+                     AS w(run_id, step_id, kind, event_name, match_path, match_value, expires_at)
+                JOIN r ON r.run_id = w.run_id
+                ON CONFLICT (run_id, step_id) DO NOTHING)
+            SELECT 'e', id, NULL, NULL, NULL FROM ev
+            UNION ALL SELECT 'r', run_id::text, status, NULL, NULL FROM r
+            UNION ALL SELECT 'w', run_id::text, step_id, kind, event_id FROM d
             """;
-        await using var cmd = new NpgsqlCommand(sql, c, tx);
-        cmd.Parameters.AddWithValue("now", now);
-        cmd.Parameters.AddWithValue("ids", events.Select(e => e.Id).ToArray());
-        cmd.Parameters.AddWithValue("names", events.Select(e => e.Name).ToArray());
-        cmd.Parameters.AddWithValue("data", events.Select(e => e.DataJson).ToArray());
-        cmd.Parameters.Add(Text("users", events.Select(e => e.UserJson)));
-        cmd.Parameters.AddWithValue("ts", events.Select(e => e.Ts).ToArray());
-        cmd.Parameters.AddWithValue("traces", events.Select(e => e.TraceId ?? e.Id).ToArray());
-        cmd.Parameters.Add(Text("teams", events.Select(e => e.TeamId)));
-        var matched = new List<MatchedWait>();
-        await using var reader = await cmd.ExecuteReaderAsync();
-        while (await reader.ReadAsync())
-        {
-            matched.Add(new MatchedWait(reader.GetGuid(0), reader.GetString(1), reader.GetString(2), reader.GetString(3)));
-        }
-
-        return matched;
+        var cmd = new NpgsqlBatchCommand(sql);
+        var p = cmd.Parameters;
+        p.AddWithValue("now", now);
+        p.AddWithValue("ids", events.Select(e => e.Id).ToArray());
+        p.AddWithValue("names", events.Select(e => e.Name).ToArray());
+        p.AddWithValue("data", events.Select(e => e.DataJson).ToArray());
+        p.Add(Text("users", events.Select(e => e.UserJson)));
+        p.AddWithValue("ts", events.Select(e => e.Ts).ToArray());
+        p.Add(Text("vs", events.Select(e => e.V)));
+        p.AddWithValue("traces", events.Select(e => e.TraceId ?? e.Id).ToArray());
+        p.Add(Text("teams", events.Select(e => e.TeamId)));
+        AddRunParameters(p, runs);
+        AddWaitParameters(p, "w_", waits);
+        return cmd;
     }
 
+    /// <summary>Reads the rows of <see cref="Accept"/>.</summary>
+    public static async Task<(HashSet<string> Accepted, List<(Guid RunId, string Status)> Runs, List<MatchedWait> Matched)> ReadAcceptAsync(NpgsqlDataReader reader)
+    {
+        var accepted = new HashSet<string>(StringComparer.Ordinal);
+        var runs = new List<(Guid, string)>();
+        var matched = new List<MatchedWait>();
+        while (await reader.ReadAsync())
+        {
+            switch (reader.GetString(0))
+            {
+                case "e":
+                    accepted.Add(reader.GetString(1));
+                    break;
+                case "r":
+                    runs.Add((Guid.Parse(reader.GetString(1)), reader.GetString(2)));
+                    break;
+                default:
+                    matched.Add(new MatchedWait(Guid.Parse(reader.GetString(1)), reader.GetString(2), reader.GetString(3), reader.GetString(4)));
+                    break;
+            }
+        }
+
+        return (accepted, runs, matched);
+    }
+
+    /// <summary>Claims a run's idempotency key for 24 h; false when another run holds it.</summary>
     public static async Task<bool> ClaimIdempotencyAsync(NpgsqlConnection c, NpgsqlTransaction tx, RunRow run)
     {
         const string sql = """
@@ -93,28 +121,31 @@ internal static class MeshSql
         return await cmd.ExecuteScalarAsync() is not null;
     }
 
-    /// <summary>Inserts runs as queued, or paused when their function is paused; returns each run with its status.</summary>
-    public static async Task<IReadOnlyList<(Guid RunId, string Status)>> InsertRunsAsync(NpgsqlConnection c, NpgsqlTransaction tx, IReadOnlyList<RunRow> runs)
+    /// <summary>Inserts runs of already stored events (idempotent runs, replays) with their cancelOn waits.</summary>
+    public static async Task<IReadOnlyList<(Guid RunId, string Status)>> InsertRunsAsync(NpgsqlConnection c, NpgsqlTransaction tx, IReadOnlyList<RunRow> runs, IReadOnlyList<WaitRow> waits)
     {
         const string sql = """
-            INSERT INTO mesh.runs (run_id, function_id, event_id, status, trace_id, team_id, created_at, parent_run_id, parent_step_id)
-            SELECT u.run_id, u.function_id, u.event_id, CASE WHEN f.paused THEN 'paused' ELSE 'queued' END,
-                   u.trace_id, u.team_id, u.created_at, u.parent_run_id, u.parent_step_id
-            FROM unnest(@runs, @fns, @events, @traces, @teams, @created, @parents, @parent_steps)
-                 AS u(run_id, function_id, event_id, trace_id, team_id, created_at, parent_run_id, parent_step_id)
-            LEFT JOIN mesh.functions f ON f.function_id = u.function_id
-            ON CONFLICT (run_id) DO NOTHING
-            RETURNING run_id, status
+            WITH r AS (
+                INSERT INTO mesh.runs (run_id, function_id, event_id, status, trace_id, team_id, created_at, parent_run_id, parent_step_id)
+                SELECT n.run_id, n.function_id, n.event_id, CASE WHEN f.paused THEN 'paused' ELSE 'queued' END,
+                       n.trace_id, n.team_id, n.created_at, n.parent_run_id, n.parent_step_id
+                FROM unnest(@run_ids, @run_fns, @run_events, @run_traces, @run_teams, @run_created, @run_parents, @run_parent_steps)
+                     AS n(run_id, function_id, event_id, trace_id, team_id, created_at, parent_run_id, parent_step_id)
+                LEFT JOIN mesh.functions f ON f.function_id = n.function_id
+                ON CONFLICT (run_id) DO NOTHING
+                RETURNING run_id, status),
+            cw AS (
+                INSERT INTO mesh.waits (run_id, step_id, kind, event_name, match_path, match_value, expires_at)
+                SELECT w.run_id, w.step_id, w.kind, w.event_name, string_to_array(w.match_path, '.'), w.match_value, w.expires_at
+                FROM unnest(@w_runs, @w_steps, @w_kinds, @w_names, @w_paths, @w_values, @w_expires)
+                     AS w(run_id, step_id, kind, event_name, match_path, match_value, expires_at)
+                JOIN r ON r.run_id = w.run_id
+                ON CONFLICT (run_id, step_id) DO NOTHING)
+            SELECT run_id, status FROM r
             """;
         await using var cmd = new NpgsqlCommand(sql, c, tx);
-        cmd.Parameters.AddWithValue("runs", runs.Select(r => r.RunId).ToArray());
-        cmd.Parameters.AddWithValue("fns", runs.Select(r => r.FunctionId).ToArray());
-        cmd.Parameters.AddWithValue("events", runs.Select(r => r.EventId).ToArray());
-        cmd.Parameters.AddWithValue("traces", runs.Select(r => r.TraceId).ToArray());
-        cmd.Parameters.Add(Text("teams", runs.Select(r => r.TeamId)));
-        cmd.Parameters.AddWithValue("created", runs.Select(r => r.CreatedAt.UtcDateTime).ToArray());
-        cmd.Parameters.Add(new NpgsqlParameter("parents", NpgsqlDbType.Array | NpgsqlDbType.Uuid) { Value = runs.Select(r => r.ParentRunId).ToArray() });
-        cmd.Parameters.Add(Text("parent_steps", runs.Select(r => r.ParentStepId)));
+        AddRunParameters(cmd.Parameters, runs);
+        AddWaitParameters(cmd.Parameters, "w_", waits);
         var inserted = new List<(Guid, string)>(runs.Count);
         await using var reader = await cmd.ExecuteReaderAsync();
         while (await reader.ReadAsync())
@@ -125,57 +156,52 @@ internal static class MeshSql
         return inserted;
     }
 
-    public static async Task InsertWaitsAsync(NpgsqlConnection c, NpgsqlTransaction? tx, IReadOnlyList<WaitRow> waits)
+    public static NpgsqlBatchCommand InsertWaits(IReadOnlyList<WaitRow> waits)
     {
         const string sql = """
             INSERT INTO mesh.waits (run_id, step_id, kind, event_name, match_path, match_value, expires_at)
-            SELECT u.run_id, u.step_id, u.kind, u.event_name, CASE WHEN u.match_path IS NULL THEN NULL ELSE string_to_array(u.match_path, '.') END,
-                   u.match_value, u.expires_at
-            FROM unnest(@runs, @steps, @kinds, @names, @paths, @values, @expires) AS u(run_id, step_id, kind, event_name, match_path, match_value, expires_at)
+            SELECT w.run_id, w.step_id, w.kind, w.event_name, string_to_array(w.match_path, '.'), w.match_value, w.expires_at
+            FROM unnest(@w_runs, @w_steps, @w_kinds, @w_names, @w_paths, @w_values, @w_expires)
+                 AS w(run_id, step_id, kind, event_name, match_path, match_value, expires_at)
             ON CONFLICT (run_id, step_id) DO NOTHING
             """;
-        await using var cmd = new NpgsqlCommand(sql, c, tx);
-        cmd.Parameters.AddWithValue("runs", waits.Select(w => w.RunId).ToArray());
-        cmd.Parameters.AddWithValue("steps", waits.Select(w => w.StepId).ToArray());
-        cmd.Parameters.AddWithValue("kinds", waits.Select(w => w.Kind).ToArray());
-        cmd.Parameters.AddWithValue("names", waits.Select(w => w.EventName).ToArray());
-        cmd.Parameters.Add(Text("paths", waits.Select(w => w.MatchPath is null ? null : string.Join('.', w.MatchPath))));
-        cmd.Parameters.Add(Text("values", waits.Select(w => w.MatchValue)));
-        cmd.Parameters.Add(Times("expires", waits.Select(w => w.ExpiresAt)));
-        await cmd.ExecuteNonQueryAsync();
+        var cmd = new NpgsqlBatchCommand(sql);
+        AddWaitParameters(cmd.Parameters, "w_", waits);
+        return cmd;
     }
 
-    public static async Task UpsertStepsAsync(NpgsqlConnection c, NpgsqlTransaction tx, IReadOnlyList<StepRow> steps)
+    public static NpgsqlBatchCommand UpsertSteps(IReadOnlyList<StepRow> steps)
     {
         const string sql = """
             INSERT INTO mesh.steps (run_id, step_id, name, status, attempts, started_at, ended_at, wake_at, output, error)
             SELECT u.run_id, u.step_id, u.name, u.status, u.attempts, u.started_at, u.ended_at, u.wake_at, u.output::jsonb, u.error
-            FROM unnest(@runs, @steps, @names, @statuses, @attempts, @started, @ended, @wake, @outputs, @errors)
+            FROM unnest(@s_runs, @s_steps, @s_names, @s_statuses, @s_attempts, @s_started, @s_ended, @s_wake, @s_outputs, @s_errors)
                  AS u(run_id, step_id, name, status, attempts, started_at, ended_at, wake_at, output, error)
             ON CONFLICT (run_id, step_id) DO UPDATE SET status = excluded.status, attempts = excluded.attempts, ended_at = excluded.ended_at,
                 wake_at = excluded.wake_at, output = excluded.output, error = excluded.error
             WHERE mesh.steps.status <> 'completed'
             """;
-        await using var cmd = new NpgsqlCommand(sql, c, tx);
-        cmd.Parameters.AddWithValue("runs", steps.Select(s => s.RunId).ToArray());
-        cmd.Parameters.AddWithValue("steps", steps.Select(s => s.StepId).ToArray());
-        cmd.Parameters.AddWithValue("names", steps.Select(s => s.Name).ToArray());
-        cmd.Parameters.AddWithValue("statuses", steps.Select(s => s.Status).ToArray());
-        cmd.Parameters.AddWithValue("attempts", steps.Select(s => s.Attempts).ToArray());
-        cmd.Parameters.AddWithValue("started", steps.Select(s => s.StartedAt.UtcDateTime).ToArray());
-        cmd.Parameters.Add(Times("ended", steps.Select(s => s.EndedAt)));
-        cmd.Parameters.Add(Times("wake", steps.Select(s => s.WakeAt)));
-        cmd.Parameters.Add(Text("outputs", steps.Select(s => s.Output)));
-        cmd.Parameters.Add(Text("errors", steps.Select(s => s.Error)));
-        await cmd.ExecuteNonQueryAsync();
+        var cmd = new NpgsqlBatchCommand(sql);
+        var p = cmd.Parameters;
+        p.AddWithValue("s_runs", steps.Select(s => s.RunId).ToArray());
+        p.AddWithValue("s_steps", steps.Select(s => s.StepId).ToArray());
+        p.AddWithValue("s_names", steps.Select(s => s.Name).ToArray());
+        p.AddWithValue("s_statuses", steps.Select(s => s.Status).ToArray());
+        p.AddWithValue("s_attempts", steps.Select(s => s.Attempts).ToArray());
+        p.AddWithValue("s_started", steps.Select(s => s.StartedAt.UtcDateTime).ToArray());
+        p.Add(Times("s_ended", steps.Select(s => s.EndedAt)));
+        p.Add(Times("s_wake", steps.Select(s => s.WakeAt)));
+        p.Add(Text("s_outputs", steps.Select(s => s.Output)));
+        p.Add(Text("s_errors", steps.Select(s => s.Error)));
+        return cmd;
     }
 
-    /// <summary>Applies run updates; a finished run is never changed again, and its cancelOn waits go.</summary>
-    public static async Task UpdateRunsAsync(NpgsqlConnection c, NpgsqlTransaction tx, IReadOnlyList<RunUpdate> updates)
+    /// <summary>Applies run updates; a finished run is never changed again, and its waits go.</summary>
+    public static NpgsqlBatchCommand UpdateRuns(IReadOnlyList<RunUpdate> updates)
     {
         const string sql = """
             WITH u AS (
-                SELECT * FROM unnest(@runs, @statuses, @attempts, @started, @ended, @wake, @outputs, @errors)
+                SELECT * FROM unnest(@u_runs, @u_statuses, @u_attempts, @u_started, @u_ended, @u_wake, @u_outputs, @u_errors)
                     AS u(run_id, status, attempts, started_at, ended_at, wake_at, output, error)),
             changed AS (
                 UPDATE mesh.runs r SET status = u.status, attempts = u.attempts, started_at = coalesce(r.started_at, u.started_at),
@@ -185,21 +211,65 @@ internal static class MeshSql
             DELETE FROM mesh.waits w USING changed
             WHERE w.run_id = changed.run_id AND changed.status IN ('completed', 'failed', 'cancelled', 'skipped')
             """;
-        await using var cmd = new NpgsqlCommand(sql, c, tx);
-        cmd.Parameters.AddWithValue("runs", updates.Select(u => u.RunId).ToArray());
-        cmd.Parameters.AddWithValue("statuses", updates.Select(u => u.Status).ToArray());
-        cmd.Parameters.AddWithValue("attempts", updates.Select(u => u.Attempts).ToArray());
-        cmd.Parameters.Add(Times("started", updates.Select(u => u.StartedAt)));
-        cmd.Parameters.Add(Times("ended", updates.Select(u => u.EndedAt)));
-        cmd.Parameters.Add(Times("wake", updates.Select(u => u.WakeAt)));
-        cmd.Parameters.Add(Text("outputs", updates.Select(u => u.Output)));
-        cmd.Parameters.Add(Text("errors", updates.Select(u => u.Error)));
-        await cmd.ExecuteNonQueryAsync();
+        var cmd = new NpgsqlBatchCommand(sql);
+        var p = cmd.Parameters;
+        p.AddWithValue("u_runs", updates.Select(u => u.RunId).ToArray());
+        p.AddWithValue("u_statuses", updates.Select(u => u.Status).ToArray());
+        p.AddWithValue("u_attempts", updates.Select(u => u.Attempts).ToArray());
+        p.Add(Times("u_started", updates.Select(u => u.StartedAt)));
+        p.Add(Times("u_ended", updates.Select(u => u.EndedAt)));
+        p.Add(Times("u_wake", updates.Select(u => u.WakeAt)));
+        p.Add(Text("u_outputs", updates.Select(u => u.Output)));
+        p.Add(Text("u_errors", updates.Select(u => u.Error)));
+        return cmd;
     }
 
-    public static NpgsqlParameter Text(string name, IEnumerable<string?> values) =>
+    /// <summary>Runs <paramref name="commands"/> in one round trip inside <paramref name="tx"/>; returns the reader of the first.</summary>
+    public static async Task ExecuteAsync(NpgsqlConnection c, NpgsqlTransaction tx, IReadOnlyList<NpgsqlBatchCommand> commands, Func<NpgsqlDataReader, Task>? readFirst = null)
+    {
+        await using var batch = new NpgsqlBatch(c, tx);
+        foreach (var command in commands)
+        {
+            batch.BatchCommands.Add(command);
+        }
+
+        await using var reader = await batch.ExecuteReaderAsync();
+        if (readFirst is not null)
+        {
+            await readFirst(reader);
+        }
+
+        while (await reader.NextResultAsync())
+        {
+        }
+    }
+
+    private static void AddRunParameters(NpgsqlParameterCollection p, IReadOnlyList<RunRow> runs)
+    {
+        p.AddWithValue("run_ids", runs.Select(r => r.RunId).ToArray());
+        p.AddWithValue("run_fns", runs.Select(r => r.FunctionId).ToArray());
+        p.AddWithValue("run_events", runs.Select(r => r.EventId).ToArray());
+        p.AddWithValue("run_traces", runs.Select(r => r.TraceId).ToArray());
+        p.Add(Text("run_teams", runs.Select(r => r.TeamId)));
+        p.AddWithValue("run_created", runs.Select(r => r.CreatedAt.UtcDateTime).ToArray());
+        p.Add(new NpgsqlParameter("run_parents", NpgsqlDbType.Array | NpgsqlDbType.Uuid) { Value = runs.Select(r => r.ParentRunId).ToArray() });
+        p.Add(Text("run_parent_steps", runs.Select(r => r.ParentStepId)));
+    }
+
+    private static void AddWaitParameters(NpgsqlParameterCollection p, string prefix, IReadOnlyList<WaitRow> waits)
+    {
+        p.AddWithValue($"{prefix}runs", waits.Select(w => w.RunId).ToArray());
+        p.AddWithValue($"{prefix}steps", waits.Select(w => w.StepId).ToArray());
+        p.AddWithValue($"{prefix}kinds", waits.Select(w => w.Kind).ToArray());
+        p.AddWithValue($"{prefix}names", waits.Select(w => w.EventName).ToArray());
+        p.Add(Text($"{prefix}paths", waits.Select(w => w.MatchPath is null ? null : string.Join('.', w.MatchPath))));
+        p.Add(Text($"{prefix}values", waits.Select(w => w.MatchValue)));
+        p.Add(Times($"{prefix}expires", waits.Select(w => w.ExpiresAt)));
+    }
+
+    private static NpgsqlParameter Text(string name, IEnumerable<string?> values) =>
         new(name, NpgsqlDbType.Array | NpgsqlDbType.Text) { Value = values.ToArray() };
 
-    public static NpgsqlParameter Times(string name, IEnumerable<DateTimeOffset?> values) =>
+    private static NpgsqlParameter Times(string name, IEnumerable<DateTimeOffset?> values) =>
         new(name, NpgsqlDbType.Array | NpgsqlDbType.TimestampTz) { Value = values.Select(v => v?.UtcDateTime).ToArray() };
 }

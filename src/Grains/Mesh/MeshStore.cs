@@ -6,22 +6,28 @@ namespace Alavida.Grains.Mesh;
 
 /// <summary>
 /// The mesh's write path: a write-behind batcher. Callers enqueue events (with the runs they start), step memos and
-/// run updates; one writer commits everything queued in one transaction and completes each caller only after the
-/// commit, so an acknowledged write is durable and concurrent runs share commits.
+/// run updates; a few writers each take everything queued, commit it in one transaction and complete each caller
+/// only after that commit, so an acknowledged write is durable and concurrent runs share commits. Several writers
+/// keep latency low while one commit waits for its fsync. Writes never depend on their order across batches: a
+/// finished run or a completed step is never changed back (see <see cref="MeshSql"/>).
 /// </summary>
 public sealed partial class MeshStore : IAsyncDisposable
 {
     private const int MaxBatch = 2000;
+    private const int Writers = 3;
     private readonly NpgsqlDataSource _dataSource;
     private readonly ILogger<MeshStore> _logger;
-    private readonly Channel<Work> _queue = Channel.CreateUnbounded<Work>(new UnboundedChannelOptions { SingleReader = true });
-    private readonly Task _writer;
+    private readonly Channel<Work> _queue = Channel.CreateUnbounded<Work>();
+    private readonly Task[] _writers;
 
-    public MeshStore(NpgsqlDataSource dataSource, ILogger<MeshStore> logger)
+    private readonly MeshMonitor _monitor;
+
+    public MeshStore(NpgsqlDataSource dataSource, MeshMonitor monitor, ILogger<MeshStore> logger)
     {
         _dataSource = dataSource;
+        _monitor = monitor;
         _logger = logger;
-        _writer = Task.Run(WriteLoopAsync);
+        _writers = Enumerable.Range(0, Writers).Select(_ => Task.Run(WriteLoopAsync)).ToArray();
     }
 
     public NpgsqlDataSource DataSource => _dataSource;
@@ -51,7 +57,7 @@ public sealed partial class MeshStore : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         _queue.Writer.TryComplete();
-        await _writer;
+        await Task.WhenAll(_writers);
     }
 
     private void Enqueue(Work work)
@@ -74,7 +80,10 @@ public sealed partial class MeshStore : IAsyncDisposable
 
             try
             {
+                var started = System.Diagnostics.Stopwatch.GetTimestamp();
                 var results = await WriteBatchAsync(batch);
+                _monitor.BatchDuration.Record(System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+                _monitor.BatchSize.Record(batch.Count);
                 foreach (var work in batch)
                 {
                     work.Complete(results);
@@ -99,71 +108,62 @@ public sealed partial class MeshStore : IAsyncDisposable
         await using var tx = await connection.BeginTransactionAsync();
         var results = new BatchResults();
         var accepts = batch.OfType<AcceptWork>().ToList();
-        if (accepts.Count > 0)
+
+        // The first occurrence of an event id in the batch is the one inserted; later ones are duplicates.
+        var events = new List<MeshEvent>();
+        foreach (var accept in accepts)
         {
-            await WriteAcceptsAsync(connection, tx, accepts, results);
+            events.AddRange(accept.Events.Where(e => results.Owner.TryAdd(e.Id, accept)));
+        }
+
+        var runs = accepts.SelectMany(a => a.Runs.Where(r => results.Owner.GetValueOrDefault(r.EventId) == a)).ToList();
+        var waits = accepts.SelectMany(a => a.CancelWaits).ToList();
+        var commands = new List<NpgsqlBatchCommand>();
+        if (events.Count > 0)
+        {
+            // Runs with an idempotency key are inserted after their event is known to be new (below).
+            commands.Add(MeshSql.Accept(events, accepts[0].ReceivedAt, runs.Where(r => r.IdempotencyKey is null).ToList(), waits));
         }
 
         var steps = batch.OfType<StepWork>().Select(s => s.Step).Concat(accepts.Where(a => a.Memo is not null).Select(a => a.Memo!))
             .GroupBy(s => (s.RunId, s.StepId)).Select(g => g.Last()).ToList();
         if (steps.Count > 0)
         {
-            await MeshSql.UpsertStepsAsync(connection, tx, steps);
+            commands.Add(MeshSql.UpsertSteps(steps));
         }
 
         var updates = batch.OfType<RunWork>().Select(r => r.Update).GroupBy(u => u.RunId).Select(g => g.Last()).ToList();
         if (updates.Count > 0)
         {
-            await MeshSql.UpdateRunsAsync(connection, tx, updates);
+            commands.Add(MeshSql.UpdateRuns(updates));
+        }
+
+        await MeshSql.ExecuteAsync(connection, tx, commands, events.Count == 0 ? null : async reader =>
+        {
+            var (accepted, inserted, matched) = await MeshSql.ReadAcceptAsync(reader);
+            results.Accepted = accepted;
+            results.Runs = inserted;
+            results.Matched = matched;
+        });
+
+        var keyed = runs.Where(r => r.IdempotencyKey is not null && results.Accepted.Contains(r.EventId)).ToList();
+        if (keyed.Count > 0)
+        {
+            var claimed = new List<RunRow>();
+            foreach (var run in keyed)
+            {
+                if (await MeshSql.ClaimIdempotencyAsync(connection, tx, run))
+                {
+                    claimed.Add(run);
+                }
+            }
+
+            var ids = claimed.Select(r => r.RunId).ToHashSet();
+            results.Runs = [.. results.Runs, .. await MeshSql.InsertRunsAsync(connection, tx, claimed, waits.Where(w => ids.Contains(w.RunId)).ToList())];
         }
 
         await tx.CommitAsync();
         return results;
-    }
-
-    private static async Task WriteAcceptsAsync(NpgsqlConnection connection, NpgsqlTransaction tx, List<AcceptWork> accepts, BatchResults results)
-    {
-        // The first occurrence of an id in the batch is the one inserted; later ones are duplicates.
-        var events = new List<MeshEvent>();
-        foreach (var accept in accepts)
-        {
-            foreach (var e in accept.Events)
-            {
-                if (results.Owner.TryAdd(e.Id, accept))
-                {
-                    events.Add(e);
-                }
-            }
-        }
-
-        var accepted = await MeshSql.InsertEventsAsync(connection, tx, events, accepts[0].ReceivedAt);
-        accepted.RemoveWhere(id => !results.Owner.ContainsKey(id));
-        results.Accepted = accepted;
-        if (accepted.Count == 0)
-        {
-            return;
-        }
-
-        results.Matched = await MeshSql.MatchWaitsAsync(connection, tx, events.Where(e => accepted.Contains(e.Id)).ToList(), accepts[0].ReceivedAt);
-        var runs = new List<RunRow>();
-        foreach (var run in accepts.SelectMany(a => a.Runs.Where(r => accepted.Contains(r.EventId) && results.Owner[r.EventId] == a)))
-        {
-            if (run.IdempotencyKey is null || await MeshSql.ClaimIdempotencyAsync(connection, tx, run))
-            {
-                runs.Add(run);
-            }
-        }
-
-        if (runs.Count > 0)
-        {
-            results.Runs = await MeshSql.InsertRunsAsync(connection, tx, runs);
-            var inserted = results.Runs.Select(r => r.RunId).ToHashSet();
-            var waits = accepts.SelectMany(a => a.CancelWaits).Where(w => inserted.Contains(w.RunId)).ToList();
-            if (waits.Count > 0)
-            {
-                await MeshSql.InsertWaitsAsync(connection, tx, waits);
-            }
-        }
     }
 
     private sealed class BatchResults

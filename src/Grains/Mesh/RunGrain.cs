@@ -231,7 +231,10 @@ public sealed partial class RunGrain(
 
         run.Status = status;
         var ended = clock.Now;
-        await store.UpdateRunAsync(Update(null, ended, error, output));
+        var written = store.UpdateRunAsync(Update(null, ended, error, output));
+        // The function body is done: its concurrency slots are free while the final status commits.
+        var released = router.ReleaseAsync(run.RunId, run.FunctionId, run.GateKeys);
+        await written;
         _wakeTimer?.Dispose();
         _finishTimer?.Dispose();
         monitor.Publish(new RunChange(run.RunId, run.FunctionId, status, run.Attempts, null, error));
@@ -243,7 +246,7 @@ public sealed partial class RunGrain(
             await GrainFactory.GetGrain<IRunGrain>(parent).ResumeAsync();
         }
 
-        await router.ReleaseAsync(run.RunId, run.FunctionId, run.GateKeys);
+        await released;
     }
 
     private void Arm(DateTimeOffset? wakeAt)
