@@ -75,9 +75,16 @@ public sealed class MeshContext
             throw;
         }
 
+        // The memo's commit overlaps the next step; the run's next durable write (memo, send, wait, sleep, status)
+        // carries it again, so nothing after this step is acknowledged before the memo is durable.
         var returned = Stopwatch.GetTimestamp();
-        await SaveAsync(new StepRow(RunId, stepId, id, StepStatus.Completed, attempts, started, _x.Clock.Now, null, JsonSerializer.Serialize(value, Json), null));
-        _x.Monitor.StepOverhead.Record(Stopwatch.GetElapsedTime(returned).TotalMilliseconds);
+        var row = new StepRow(RunId, stepId, id, StepStatus.Completed, attempts, started, _x.Clock.Now, null, JsonSerializer.Serialize(value, Json), null);
+        _x.Memo[stepId] = row;
+        var write = _x.Store.SaveStepsAsync([row]);
+        _x.Pending.Add(row, write);
+        _ = write.ContinueWith(
+            t => _x.Monitor.StepOverhead.Record(Stopwatch.GetElapsedTime(returned).TotalMilliseconds),
+            CancellationToken.None, TaskContinuationOptions.OnlyOnRanToCompletion, TaskScheduler.Default);
         return value;
     }
 
@@ -126,7 +133,7 @@ public sealed class MeshContext
         var expires = now + timeout;
         var step = new StepRow(RunId, stepId, id, StepStatus.Waiting, 1, now, null, expires, null, null);
         var wait = new WaitRow(RunId, stepId, WaitKind.Wait, eventName, match?.Split('.'), match is null ? null : MeshExpressions.ValueAtPath(Event, match), expires);
-        await _x.Queries.RegisterWaitAsync(wait, step);
+        await _x.Queries.RegisterWaitAsync(wait, _x.Pending.With(step));
         _x.Memo[stepId] = step;
         throw new SuspendException(RunStatus.Waiting, expires);
     }
@@ -151,7 +158,7 @@ public sealed class MeshContext
         using var span = StartSpan(id, stepId);
         var started = Stopwatch.GetTimestamp();
         var row = new StepRow(RunId, stepId, id, StepStatus.Completed, 1, now, now, null, JsonSerializer.Serialize(ids, Json), null);
-        var result = await _x.Router.SendAsync(stamped, row);
+        var result = await _x.Router.SendAsync(stamped, _x.Pending.With(row));
         if (!result.Accepted)
         {
             throw new NonRetriableException($"SendEvent '{id}': {string.Join("; ", result.Errors.Select(e => $"{e.Field}: {e.Message}"))}");
@@ -196,7 +203,7 @@ public sealed class MeshContext
         var step = new StepRow(RunId, stepId, id, StepStatus.Waiting, 1, now, null, expires, null, null);
         var child = StableGuid($"{RunId:N}/{stepId}");
         var payload = new MeshEvent($"{RunId:N}-{stepId}-invoke", MeshFunctionRegistry.InvokedEvent, JsonSerializer.Serialize(data ?? new { }, Json), null, 0, null, TraceId, TeamId);
-        await _x.Router.InvokeAsync(payload, functionId, child, RunId, stepId, step);
+        await _x.Router.InvokeAsync(payload, functionId, child, RunId, stepId, _x.Pending.With(step));
         _x.Memo[stepId] = step;
         throw new SuspendException(RunStatus.Waiting, expires);
     }
@@ -247,7 +254,7 @@ public sealed class MeshContext
 
     private async Task SaveAsync(StepRow row)
     {
-        await _x.Store.SaveStepAsync(row);
+        await _x.Store.SaveStepsAsync(_x.Pending.With(row));
         _x.Memo[row.StepId] = row;
     }
 
@@ -285,4 +292,26 @@ internal sealed class SuspendException(string status, DateTimeOffset? wakeAt) : 
 /// <summary>One attempt's view of a run, shared by the run grain and its <see cref="MeshContext"/>.</summary>
 internal sealed record RunExecution(
     Guid RunId, string FunctionId, MeshEvent Event, int Attempt, Dictionary<string, StepRow> Memo, CancellationToken Cancellation,
-    IServiceProvider Services, MeshStore Store, MeshQueries Queries, MeshRouter Router, MeshFunctionRegistry Registry, MeshClock Clock, MeshMonitor Monitor);
+    IServiceProvider Services, MeshStore Store, MeshQueries Queries, MeshRouter Router, MeshFunctionRegistry Registry, MeshClock Clock, MeshMonitor Monitor)
+{
+    public PendingMemos Pending { get; } = new();
+}
+
+/// <summary>Step memos whose own write may not have committed yet; the run's next durable write includes them.</summary>
+internal sealed class PendingMemos
+{
+    private readonly List<(StepRow Row, Task Write)> _pending = [];
+
+    public void Add(StepRow row, Task write)
+    {
+        _pending.RemoveAll(p => p.Write.IsCompletedSuccessfully);
+        _pending.Add((row, write));
+    }
+
+    /// <summary><paramref name="rows"/> plus every memo not yet known to be durable.</summary>
+    public IReadOnlyList<StepRow> With(params StepRow[] rows)
+    {
+        _pending.RemoveAll(p => p.Write.IsCompletedSuccessfully);
+        return [.. rows, .. _pending.Select(p => p.Row)];
+    }
+}

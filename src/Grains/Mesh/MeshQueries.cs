@@ -112,11 +112,11 @@ public sealed class MeshQueries(NpgsqlDataSource dataSource)
     }
 
     /// <summary>Registers a WaitForEvent wait and its step in one commit, so a matching event finds it.</summary>
-    public async Task RegisterWaitAsync(WaitRow wait, StepRow step)
+    public async Task RegisterWaitAsync(WaitRow wait, IReadOnlyList<StepRow> steps)
     {
         await using var connection = await dataSource.OpenConnectionAsync();
         await using var tx = await connection.BeginTransactionAsync();
-        await MeshSql.ExecuteAsync(connection, tx, [MeshSql.InsertWaits([wait]), MeshSql.UpsertSteps([step])]);
+        await MeshSql.ExecuteAsync(connection, tx, [MeshSql.InsertWaits([wait]), MeshSql.UpsertSteps(steps)]);
         await tx.CommitAsync();
     }
 

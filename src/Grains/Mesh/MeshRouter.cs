@@ -13,7 +13,7 @@ public sealed partial class MeshRouter(
     public const int MaxEventsPerSend = 5000;
 
     /// <summary>Validates, persists and routes events; nothing is persisted when any is invalid.</summary>
-    public async Task<SendEventsResult> SendAsync(IReadOnlyList<MeshEvent> events, StepRow? memo = null)
+    public async Task<SendEventsResult> SendAsync(IReadOnlyList<MeshEvent> events, IReadOnlyList<StepRow>? memos = null)
     {
         var errors = MeshEventValidator.Validate(events);
         if (errors.Count > 0)
@@ -40,15 +40,15 @@ public sealed partial class MeshRouter(
             }
         }
 
-        var result = await store.AcceptAsync(stamped, now, runs, cancelWaits, memo);
+        var result = await store.AcceptAsync(stamped, now, runs, cancelWaits, memos);
         await DispatchAsync(result.Runs.Where(r => r.Status == RunStatus.Queued).Select(r => tickets[r.RunId]));
         await HandleMatchedAsync(result.Matched);
         var ids = stamped.Select(e => e.Id).ToList();
         return new SendEventsResult(ids, ids.Where(id => !result.Accepted.Contains(id)).ToList(), []);
     }
 
-    /// <summary>Starts <paramref name="functionId"/> directly (Invoke, cron) from <paramref name="payload"/>, persisting the caller's memo with it.</summary>
-    public async Task InvokeAsync(MeshEvent payload, string functionId, Guid runId, Guid? parentRunId, string? parentStepId, StepRow? memo)
+    /// <summary>Starts <paramref name="functionId"/> directly (Invoke, cron) from <paramref name="payload"/>, persisting the caller's memos with it.</summary>
+    public async Task InvokeAsync(MeshEvent payload, string functionId, Guid runId, Guid? parentRunId, string? parentStepId, IReadOnlyList<StepRow>? memos)
     {
         var function = registry.Find(functionId) ?? throw new InvalidOperationException($"No mesh function '{functionId}' is registered");
         var now = clock.Now;
@@ -59,7 +59,7 @@ public sealed partial class MeshRouter(
         Plan(function, e, MeshExpressions.Variables(e), now, runId, runs, tickets, cancelWaits);
         runs[0] = runs[0] with { ParentRunId = parentRunId, ParentStepId = parentStepId };
         tickets[runId] = tickets[runId] with { ParentRunId = parentRunId, ParentStepId = parentStepId };
-        var result = await store.AcceptAsync([e], now, runs, cancelWaits, memo);
+        var result = await store.AcceptAsync([e], now, runs, cancelWaits, memos);
         await DispatchAsync(result.Runs.Where(r => r.Status == RunStatus.Queued).Select(r => tickets[r.RunId]));
     }
 

@@ -33,23 +33,25 @@ public sealed partial class MeshStore : IAsyncDisposable
     public NpgsqlDataSource DataSource => _dataSource;
 
     /// <summary>Persists events (duplicates within 24 h are skipped), the runs of accepted events and an optional step memo.</summary>
-    public Task<AcceptResult> AcceptAsync(IReadOnlyList<MeshEvent> events, DateTimeOffset receivedAt, IReadOnlyList<RunRow> runs, IReadOnlyList<WaitRow> cancelWaits, StepRow? memo = null)
+    public Task<AcceptResult> AcceptAsync(IReadOnlyList<MeshEvent> events, DateTimeOffset receivedAt, IReadOnlyList<RunRow> runs, IReadOnlyList<WaitRow> cancelWaits, IReadOnlyList<StepRow>? memos = null)
     {
-        var work = new AcceptWork(events, receivedAt, runs, cancelWaits, memo);
+        var work = new AcceptWork(events, receivedAt, runs, cancelWaits, memos ?? []);
         Enqueue(work);
         return work.Result.Task;
     }
 
-    public Task SaveStepAsync(StepRow step)
+    /// <summary>Upserts step rows (memos); a completed step is never changed back.</summary>
+    public Task SaveStepsAsync(IReadOnlyList<StepRow> steps)
     {
-        var work = new StepWork(step);
+        var work = new StepWork(steps);
         Enqueue(work);
         return work.Done.Task;
     }
 
-    public Task UpdateRunAsync(RunUpdate update)
+    /// <summary>Updates a run (a finished run is never changed again), with any step memos that must commit with it.</summary>
+    public Task UpdateRunAsync(RunUpdate update, IReadOnlyList<StepRow>? steps = null)
     {
-        var work = new RunWork(update);
+        var work = new RunWork(update, steps ?? []);
         Enqueue(work);
         return work.Done.Task;
     }
@@ -125,7 +127,7 @@ public sealed partial class MeshStore : IAsyncDisposable
             commands.Add(MeshSql.Accept(events, accepts[0].ReceivedAt, runs.Where(r => r.IdempotencyKey is null).ToList(), waits));
         }
 
-        var steps = batch.OfType<StepWork>().Select(s => s.Step).Concat(accepts.Where(a => a.Memo is not null).Select(a => a.Memo!))
+        var steps = batch.SelectMany(w => w.Steps)
             .GroupBy(s => (s.RunId, s.StepId)).Select(g => g.Last()).ToList();
         if (steps.Count > 0)
         {
@@ -179,22 +181,27 @@ public sealed partial class MeshStore : IAsyncDisposable
 
     private abstract class Work
     {
+        public IReadOnlyList<StepRow> Steps { get; init; } = [];
+
         public abstract void Complete(BatchResults results);
 
         public abstract void Fail(Exception ex);
     }
 
-    private sealed class AcceptWork(IReadOnlyList<MeshEvent> events, DateTimeOffset receivedAt, IReadOnlyList<RunRow> runs, IReadOnlyList<WaitRow> cancelWaits, StepRow? memo) : Work
+    private sealed class AcceptWork : Work
     {
-        public IReadOnlyList<MeshEvent> Events { get; } = events;
+        public AcceptWork(IReadOnlyList<MeshEvent> events, DateTimeOffset receivedAt, IReadOnlyList<RunRow> runs, IReadOnlyList<WaitRow> cancelWaits, IReadOnlyList<StepRow> memos)
+        {
+            (Events, ReceivedAt, Runs, CancelWaits, Steps) = (events, receivedAt, runs, cancelWaits, memos);
+        }
 
-        public DateTimeOffset ReceivedAt { get; } = receivedAt;
+        public IReadOnlyList<MeshEvent> Events { get; }
 
-        public IReadOnlyList<RunRow> Runs { get; } = runs;
+        public DateTimeOffset ReceivedAt { get; }
 
-        public IReadOnlyList<WaitRow> CancelWaits { get; } = cancelWaits;
+        public IReadOnlyList<RunRow> Runs { get; }
 
-        public StepRow? Memo { get; } = memo;
+        public IReadOnlyList<WaitRow> CancelWaits { get; }
 
         public TaskCompletionSource<AcceptResult> Result { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
@@ -211,9 +218,9 @@ public sealed partial class MeshStore : IAsyncDisposable
         public override void Fail(Exception ex) => Result.TrySetException(ex);
     }
 
-    private sealed class StepWork(StepRow step) : Work
+    private sealed class StepWork : Work
     {
-        public StepRow Step { get; } = step;
+        public StepWork(IReadOnlyList<StepRow> steps) => Steps = steps;
 
         public TaskCompletionSource Done { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
@@ -222,9 +229,11 @@ public sealed partial class MeshStore : IAsyncDisposable
         public override void Fail(Exception ex) => Done.TrySetException(ex);
     }
 
-    private sealed class RunWork(RunUpdate update) : Work
+    private sealed class RunWork : Work
     {
-        public RunUpdate Update { get; } = update;
+        public RunWork(RunUpdate update, IReadOnlyList<StepRow> steps) => (Update, Steps) = (update, steps);
+
+        public RunUpdate Update { get; }
 
         public TaskCompletionSource Done { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 

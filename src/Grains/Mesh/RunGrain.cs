@@ -19,6 +19,7 @@ public sealed partial class RunGrain(
     private bool _executing;
     private bool _rerun;
     private CancellationTokenSource? _cancellation;
+    private RunExecution? _execution;
     private IDisposable? _wakeTimer;
     private IDisposable? _finishTimer;
 
@@ -176,7 +177,7 @@ public sealed partial class RunGrain(
         }
 
         _cancellation = new CancellationTokenSource();
-        var execution = new RunExecution(run.RunId, run.FunctionId, run.Event, run.Attempts, run.Memo, _cancellation.Token, services, store, queries, router, registry, clock, monitor);
+        var execution = _execution = new RunExecution(run.RunId, run.FunctionId, run.Event, run.Attempts, run.Memo, _cancellation.Token, services, store, queries, router, registry, clock, monitor);
         using var scope = logger.BeginScope(new Dictionary<string, object> { ["trace_id"] = run.Event.TraceId ?? run.Event.Id, ["run_id"] = run.RunId, ["function_id"] = run.FunctionId });
         try
         {
@@ -186,7 +187,7 @@ public sealed partial class RunGrain(
         catch (SuspendException suspend) when (!RunStatus.IsFinal(run.Status))
         {
             run.Status = suspend.Status;
-            await store.UpdateRunAsync(Update(suspend.WakeAt, null, null));
+            await store.UpdateRunAsync(Update(suspend.WakeAt, null, null), execution.Pending.With());
             Arm(suspend.WakeAt);
             monitor.Publish(new RunChange(run.RunId, run.FunctionId, run.Status, run.Attempts, suspend.WakeAt, null));
         }
@@ -203,7 +204,7 @@ public sealed partial class RunGrain(
             var delay = ex is RetryAfterException retryAfter ? retryAfter.Delay : Backoff(function.Definition.Retries, run.Attempts);
             var wake = clock.Now + delay;
             run.Attempts++;
-            await store.UpdateRunAsync(Update(wake, null, ex.Message));
+            await store.UpdateRunAsync(Update(wake, null, ex.Message), execution.Pending.With());
             Log.AttemptFailed(logger, run.RunId, run.FunctionId, run.Attempts - 1, delay, ex.Message);
             Arm(wake);
             monitor.Publish(new RunChange(run.RunId, run.FunctionId, run.Status, run.Attempts, wake, ex.Message));
@@ -231,7 +232,7 @@ public sealed partial class RunGrain(
 
         run.Status = status;
         var ended = clock.Now;
-        var written = store.UpdateRunAsync(Update(null, ended, error, output));
+        var written = store.UpdateRunAsync(Update(null, ended, error, output), _execution?.Pending.With());
         // The function body is done: its concurrency slots are free while the final status commits.
         var released = router.ReleaseAsync(run.RunId, run.FunctionId, run.GateKeys);
         await written;
@@ -241,8 +242,8 @@ public sealed partial class RunGrain(
         if (run.ParentRunId is { } parent)
         {
             var failed = status != RunStatus.Completed;
-            await store.SaveStepAsync(new StepRow(parent, run.ParentStepId!, run.ParentStepId!, failed ? StepStatus.Failed : StepStatus.Completed, 1, run.CreatedAt, ended, null,
-                failed ? null : output, failed ? error ?? status : null));
+            await store.SaveStepsAsync([new StepRow(parent, run.ParentStepId!, run.ParentStepId!, failed ? StepStatus.Failed : StepStatus.Completed, 1, run.CreatedAt, ended, null,
+                failed ? null : output, failed ? error ?? status : null)]);
             await GrainFactory.GetGrain<IRunGrain>(parent).ResumeAsync();
         }
 
