@@ -94,13 +94,14 @@ public sealed class MeshQueries(NpgsqlDataSource dataSource)
     }
 
     /// <summary>Unfinished runs (not paused) with their events, for reconciliation.</summary>
-    public async Task<IReadOnlyList<(Guid RunId, string FunctionId, string Status, DateTimeOffset CreatedAt, MeshEvent Event)>> UnfinishedRunsAsync()
+    public async Task<IReadOnlyList<(Guid RunId, string FunctionId, string Status, DateTimeOffset CreatedAt, MeshEvent Event)>> UnfinishedRunsAsync(TimeSpan minimumAge)
     {
         await using var cmd = dataSource.CreateCommand($"""
             SELECT r.run_id, r.function_id, r.status, r.created_at, {EventColumns}
             FROM mesh.runs r JOIN mesh.events e ON e.id = r.event_id
-            WHERE r.status IN ('queued', 'running', 'sleeping', 'waiting') ORDER BY r.created_at
+            WHERE r.status IN ('queued', 'running', 'sleeping', 'waiting') AND r.created_at <= now() - @age ORDER BY r.created_at
             """);
+        cmd.Parameters.AddWithValue("age", minimumAge);
         var runs = new List<(Guid, string, string, DateTimeOffset, MeshEvent)>();
         await using var reader = await cmd.ExecuteReaderAsync();
         while (await reader.ReadAsync())

@@ -3,8 +3,8 @@ using Microsoft.Extensions.Logging;
 namespace Alavida.Grains.Mesh;
 
 /// <summary>
-/// Picks up runs nobody is executing: once this silo is active, and again whenever a silo of the cluster is declared
-/// dead. Queued runs go back through their gates (gates ignore runs they already hold); started runs re-take their
+/// Picks up runs nobody is executing: once this silo is active, whenever a silo of the cluster is declared dead, and
+/// every few minutes for runs older than a minute (a safety net for a dispatch lost to a transient fault). Queued runs go back through their gates (gates ignore runs they already hold); started runs re-take their
 /// concurrency slots and resume from their last memoized step (a live run grain ignores the poke). Also arms the
 /// cron grains. Safe to run on every silo at once: every step is idempotent.
 /// </summary>
@@ -12,16 +12,18 @@ public sealed partial class MeshReconciler(
     MeshQueries queries, MeshRouter router, MeshFunctionRegistry registry, IGrainFactory grains, IClusterMembershipService membership,
     ILogger<MeshReconciler> logger) : ILifecycleParticipant<ISiloLifecycle>
 {
+    private static readonly TimeSpan SafetyNetPeriod = TimeSpan.FromMinutes(2);
     private readonly CancellationTokenSource _stopping = new();
     private Task _watch = Task.CompletedTask;
+    private Task _safetyNet = Task.CompletedTask;
 
     public void Participate(ISiloLifecycle lifecycle) =>
         lifecycle.Subscribe(nameof(MeshReconciler), ServiceLifecycleStage.Active, OnStartAsync, OnStopAsync);
 
     /// <summary>Resumes every unfinished run; returns how many were poked.</summary>
-    public async Task<int> ReconcileAsync()
+    public async Task<int> ReconcileAsync(TimeSpan? minimumAge = null)
     {
-        var runs = await queries.UnfinishedRunsAsync();
+        var runs = await queries.UnfinishedRunsAsync(minimumAge ?? TimeSpan.Zero);
         var queued = new List<RunTicket>();
         var started = new List<RunTicket>();
         foreach (var (runId, functionId, status, createdAt, e) in runs)
@@ -67,13 +69,14 @@ public sealed partial class MeshReconciler(
     private Task OnStartAsync(CancellationToken cancellationToken)
     {
         _watch = Task.Run(() => WatchAsync(_stopping.Token));
+        _safetyNet = Task.Run(() => SafetyNetAsync(_stopping.Token));
         return Task.CompletedTask;
     }
 
     private async Task OnStopAsync(CancellationToken cancellationToken)
     {
         await _stopping.CancelAsync();
-        await _watch.WaitAsync(cancellationToken).ContinueWith(_ => { }, TaskScheduler.Default);
+        await Task.WhenAll(_watch, _safetyNet).WaitAsync(cancellationToken).ContinueWith(_ => { }, TaskScheduler.Default);
     }
 
     private async Task WatchAsync(CancellationToken stopping)
@@ -96,11 +99,26 @@ public sealed partial class MeshReconciler(
         }
     }
 
-    private async Task RunPassAsync()
+    private async Task SafetyNetAsync(CancellationToken stopping)
+    {
+        using var timer = new PeriodicTimer(SafetyNetPeriod);
+        try
+        {
+            while (await timer.WaitForNextTickAsync(stopping))
+            {
+                await RunPassAsync(TimeSpan.FromMinutes(1));
+            }
+        }
+        catch (OperationCanceledException) when (stopping.IsCancellationRequested)
+        {
+        }
+    }
+
+    private async Task RunPassAsync(TimeSpan? minimumAge = null)
     {
         try
         {
-            await ReconcileAsync();
+            await ReconcileAsync(minimumAge);
             foreach (var function in registry.All.Where(f => f.Crons.Count > 0))
             {
                 await grains.GetGrain<ICronGrain>(function.Id).EnsureScheduledAsync();

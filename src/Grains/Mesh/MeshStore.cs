@@ -8,8 +8,8 @@ namespace Alavida.Grains.Mesh;
 /// The mesh's write path: a write-behind batcher. Callers enqueue events (with the runs they start), step memos and
 /// run updates; a few writers each take everything queued, commit it in one transaction and complete each caller
 /// only after that commit, so an acknowledged write is durable and concurrent runs share commits. Several writers
-/// keep latency low while one commit waits for its fsync. Writes never depend on their order across batches: a
-/// finished run or a completed step is never changed back (see <see cref="MeshSql"/>).
+/// keep latency low while one commit waits for its fsync; every write of one run goes to the same writer, so a run's
+/// writes commit in order and two writers never lock the same run's rows (no deadlocks between batches).
 /// </summary>
 public sealed partial class MeshStore : IAsyncDisposable
 {
@@ -17,8 +17,9 @@ public sealed partial class MeshStore : IAsyncDisposable
     private const int Writers = 3;
     private readonly NpgsqlDataSource _dataSource;
     private readonly ILogger<MeshStore> _logger;
-    private readonly Channel<Work> _queue = Channel.CreateUnbounded<Work>();
+    private readonly Channel<Work>[] _queues = Enumerable.Range(0, Writers).Select(_ => Channel.CreateUnbounded<Work>(new UnboundedChannelOptions { SingleReader = true })).ToArray();
     private readonly Task[] _writers;
+    private int _next;
 
     private readonly MeshMonitor _monitor;
 
@@ -27,7 +28,7 @@ public sealed partial class MeshStore : IAsyncDisposable
         _dataSource = dataSource;
         _monitor = monitor;
         _logger = logger;
-        _writers = Enumerable.Range(0, Writers).Select(_ => Task.Run(WriteLoopAsync)).ToArray();
+        _writers = _queues.Select(q => Task.Run(() => WriteLoopAsync(q.Reader))).ToArray();
     }
 
     public NpgsqlDataSource DataSource => _dataSource;
@@ -36,7 +37,7 @@ public sealed partial class MeshStore : IAsyncDisposable
     public Task<AcceptResult> AcceptAsync(IReadOnlyList<MeshEvent> events, DateTimeOffset receivedAt, IReadOnlyList<RunRow> runs, IReadOnlyList<WaitRow> cancelWaits, IReadOnlyList<StepRow>? memos = null)
     {
         var work = new AcceptWork(events, receivedAt, runs, cancelWaits, memos ?? []);
-        Enqueue(work);
+        Enqueue(work, memos?.FirstOrDefault()?.RunId);
         return work.Result.Task;
     }
 
@@ -44,7 +45,7 @@ public sealed partial class MeshStore : IAsyncDisposable
     public Task SaveStepsAsync(IReadOnlyList<StepRow> steps)
     {
         var work = new StepWork(steps);
-        Enqueue(work);
+        Enqueue(work, steps.FirstOrDefault()?.RunId);
         return work.Done.Task;
     }
 
@@ -52,30 +53,35 @@ public sealed partial class MeshStore : IAsyncDisposable
     public Task UpdateRunAsync(RunUpdate update, IReadOnlyList<StepRow>? steps = null)
     {
         var work = new RunWork(update, steps ?? []);
-        Enqueue(work);
+        Enqueue(work, update.RunId);
         return work.Done.Task;
     }
 
     public async ValueTask DisposeAsync()
     {
-        _queue.Writer.TryComplete();
+        foreach (var queue in _queues)
+        {
+            queue.Writer.TryComplete();
+        }
+
         await Task.WhenAll(_writers);
     }
 
-    private void Enqueue(Work work)
+    private void Enqueue(Work work, Guid? run)
     {
-        if (!_queue.Writer.TryWrite(work))
+        var writer = run is { } key ? (key.GetHashCode() & int.MaxValue) % Writers : (Interlocked.Increment(ref _next) & int.MaxValue) % Writers;
+        if (!_queues[writer].Writer.TryWrite(work))
         {
             throw new ObjectDisposedException(nameof(MeshStore));
         }
     }
 
-    private async Task WriteLoopAsync()
+    private async Task WriteLoopAsync(ChannelReader<Work> queue)
     {
         var batch = new List<Work>(MaxBatch);
-        while (await _queue.Reader.WaitToReadAsync())
+        while (await queue.WaitToReadAsync())
         {
-            while (batch.Count < MaxBatch && _queue.Reader.TryRead(out var work))
+            while (batch.Count < MaxBatch && queue.TryRead(out var work))
             {
                 batch.Add(work);
             }
@@ -83,7 +89,7 @@ public sealed partial class MeshStore : IAsyncDisposable
             try
             {
                 var started = System.Diagnostics.Stopwatch.GetTimestamp();
-                var results = await WriteBatchAsync(batch);
+                var results = await WriteWithRetryAsync(batch);
                 _monitor.BatchDuration.Record(System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalMilliseconds);
                 _monitor.BatchSize.Record(batch.Count);
                 foreach (var work in batch)
@@ -101,6 +107,22 @@ public sealed partial class MeshStore : IAsyncDisposable
             }
 
             batch.Clear();
+        }
+    }
+
+    /// <summary>A batch that lost a deadlock (possible on rows shared across runs, e.g. a wait another run's event removes) is rolled back whole and written again.</summary>
+    private async Task<BatchResults> WriteWithRetryAsync(List<Work> batch)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                return await WriteBatchAsync(batch);
+            }
+            catch (PostgresException ex) when (ex.SqlState is PostgresErrorCodes.DeadlockDetected or PostgresErrorCodes.SerializationFailure && attempt < 5)
+            {
+                Log.BatchRetried(_logger, ex.SqlState, attempt);
+            }
         }
     }
 
@@ -246,5 +268,8 @@ public sealed partial class MeshStore : IAsyncDisposable
     {
         [LoggerMessage(1, LogLevel.Error, "Mesh write batch of {Count} item(s) failed; every caller in it sees the error")]
         public static partial void BatchFailed(ILogger logger, Exception ex, int count);
+
+        [LoggerMessage(2, LogLevel.Information, "Mesh write batch rolled back ({SqlState}) on attempt {Attempt}; writing it again")]
+        public static partial void BatchRetried(ILogger logger, string sqlState, int attempt);
     }
 }

@@ -60,10 +60,19 @@ public sealed partial class RunGrain(
             return;
         }
 
-        if (await LoadAsync() && !RunStatus.IsFinal(_run!.Status))
+        if (!await LoadAsync())
         {
-            Kick();
+            return;
         }
+
+        if (RunStatus.IsFinal(_run!.Status))
+        {
+            // Reconciliation may have re-taken slots for a run that finished meanwhile: give them back.
+            await router.ReleaseAsync(_run.RunId, _run.FunctionId, _run.GateKeys);
+            return;
+        }
+
+        Kick();
     }
 
     public async Task<MeshControlResult> CancelAsync(string reason)
