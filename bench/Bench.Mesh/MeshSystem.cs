@@ -28,7 +28,7 @@ public sealed class MeshSystem : IChainSystem
     public string Name => "alavida-mesh";
 
     public string Describe(BenchOptions options) =>
-        $"Alavida mesh (Orleans 10.4.2 silo in-process, write-behind batcher); lead concurrency {options.LeadConcurrency}, signals concurrency {options.OtherConcurrency}, icp unlimited (one run)";
+        $"Alavida mesh (Orleans 10.4.2 silo in-process, host={options.Opt("host", "bare")}, write-behind batcher); lead concurrency {options.LeadConcurrency}, signals concurrency {options.OtherConcurrency}, icp unlimited (one run)";
 
     public async Task StartAsync(BenchOptions options, CancellationToken ct)
     {
@@ -48,9 +48,27 @@ public sealed class MeshSystem : IChainSystem
         builder.Services.AddMeshFunction(Icp());
         builder.Services.AddMeshFunction(Lead(options.LeadConcurrency));
         builder.Services.AddMeshFunction(Signals(options.OtherConcurrency));
-        await builder.AddAlavidaPlatformAsync();
+        var platform = options.Opt("host", "bare") == "platform";
+        if (platform)
+        {
+            // The whole platform as `dotnet run --project src/Silo` starts it: OpenTelemetry, dashboard, health, API.
+            await builder.AddAlavidaPlatformAsync();
+        }
+        else
+        {
+            // The messaging machinery alone, like the peers: PostgreSQL + migrations, one silo with the mesh, no
+            // telemetry exporters or dashboard. Single process, so in-memory membership.
+            await builder.AddAlavidaDatabaseAsync();
+            builder.Logging.SetMinimumLevel(LogLevel.Warning);
+            builder.UseOrleans(silo => silo.UseLocalhostClustering(FreePort(), FreePort()).AddAlavidaMesh());
+        }
+
         _app = builder.Build();
-        _app.MapAlavidaPlatform();
+        if (platform)
+        {
+            _app.MapAlavidaPlatform();
+        }
+
         await _app.StartAsync(ct);
         _mesh = _app.Services.GetRequiredService<IGrainFactory>().GetGrain<IMeshGrain>(0);
     }

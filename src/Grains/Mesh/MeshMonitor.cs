@@ -9,11 +9,12 @@ public sealed record RunChange(Guid RunId, string FunctionId, string Status, int
 
 /// <summary>
 /// Telemetry of the mesh on this silo: run status changes as a signal (tests and diagnostics await them instead of
-/// polling), the <c>Alavida.Mesh</c> meter and activity source.
+/// polling), and the mesh's instruments and step spans under the platform's <c>Alavida</c> meter and activity source
+/// (which the host's OpenTelemetry setup already exports).
 /// </summary>
 public sealed class MeshMonitor : IDisposable
 {
-    public const string Name = "Alavida.Mesh";
+    public const string Name = "Alavida";
 
     public static readonly ActivitySource Activities = new(Name);
 
