@@ -6,6 +6,7 @@ using Alavida.Api.Hosting;
 using Alavida.Grains;
 using Alavida.Grains.Platform;
 using Alavida.Grains.Identity;
+using Alavida.Grains.Mesh;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Npgsql;
 using Orleans.Configuration;
@@ -65,6 +66,7 @@ public static class OrleansHostingExtensions
             silo.Services.AddAlavidaPlatformGrains();
             silo.AddStartupTask((services, _) => services.GetRequiredService<IGrainFactory>().GetGrain<IJobReconcilerGrain>(0).StartAsync());
             silo.Services.AddAlavidaIdentity(builder.Configuration.GetConnectionString(DatabaseHostingExtensions.ConnectionStringName)!);
+            silo.AddAlavidaMesh();
             configureSilo?.Invoke(silo);
         });
         return builder;

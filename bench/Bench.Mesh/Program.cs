@@ -1,0 +1,4 @@
+using Alavida.Bench;
+using Bench;
+
+return await Harness.RunAsync(new MeshSystem(), args);

@@ -1,0 +1,74 @@
+using Orleans.Concurrency;
+
+namespace Alavida.Grains.Mesh;
+
+/// <summary>The mesh front door on every silo (see <see cref="IMeshGrain"/>).</summary>
+[StatelessWorker]
+public sealed class MeshGrain(MeshRouter router, MeshQueries queries, MeshFunctionRegistry registry, MeshClock clock) : Grain, IMeshGrain
+{
+    public Task<SendEventsResult> SendAsync(IReadOnlyList<MeshEvent> events) => router.SendAsync(events);
+
+    public Task<RunPage> QueryRunsAsync(RunQuery query) => queries.QueryRunsAsync(query);
+
+    public Task<RunDetail?> GetRunAsync(Guid runId, string? teamId) => queries.GetRunAsync(runId, teamId);
+
+    public async Task<MeshControlResult> CancelRunAsync(Guid runId, string? teamId)
+    {
+        if (await queries.GetRunSummaryAsync(runId, teamId) is null)
+        {
+            return new(MeshControlResult.NotFound, $"no run {runId}");
+        }
+
+        return await GrainFactory.GetGrain<IRunGrain>(runId).CancelAsync("cancelled by request");
+    }
+
+    public async Task<MeshControlResult> ReplayRunAsync(Guid runId, string? teamId)
+    {
+        var run = await queries.GetRunSummaryAsync(runId, teamId);
+        var stored = run is null ? null : await queries.GetEventAsync(run.EventId, null);
+        if (run is null || stored is null)
+        {
+            return new(MeshControlResult.NotFound, $"no run {runId}");
+        }
+
+        var now = clock.Now;
+        var replay = Guid.CreateVersion7(now);
+        var ticket = router.TicketFor(replay, run.FunctionId, stored.Event.Event, now, resume: false);
+        if (ticket is null)
+        {
+            return new(MeshControlResult.Conflict, $"function '{run.FunctionId}' is not registered");
+        }
+
+        await queries.InsertRunAsync(new RunRow(replay, run.FunctionId, run.EventId, run.TraceId, run.TeamId, now));
+        await router.DispatchAsync([ticket]);
+        return new(MeshControlResult.Ok, $"replay of run {runId}", replay);
+    }
+
+    public Task<EventPage> QueryEventsAsync(EventQuery query) => queries.QueryEventsAsync(query);
+
+    public Task<EventDetail?> GetEventAsync(string eventId, string? teamId) => queries.GetEventAsync(eventId, teamId);
+
+    public async Task<MeshControlResult> PauseFunctionAsync(string functionId)
+    {
+        if (registry.Find(functionId) is null)
+        {
+            return new(MeshControlResult.NotFound, $"no function '{functionId}'");
+        }
+
+        await queries.SetPausedAsync(functionId, paused: true, clock.Now);
+        return new(MeshControlResult.Ok, $"function '{functionId}' paused");
+    }
+
+    public async Task<MeshControlResult> ResumeFunctionAsync(string functionId)
+    {
+        if (registry.Find(functionId) is null)
+        {
+            return new(MeshControlResult.NotFound, $"no function '{functionId}'");
+        }
+
+        await queries.SetPausedAsync(functionId, paused: false, clock.Now);
+        var runs = await queries.UnpauseRunsAsync(functionId);
+        await router.DispatchAsync(runs.Select(r => router.TicketFor(r.RunId, functionId, r.Event, r.CreatedAt, resume: false)!));
+        return new(MeshControlResult.Ok, $"function '{functionId}' resumed; {runs.Count} waiting run(s) started");
+    }
+}

@@ -1,0 +1,40 @@
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Alavida.Grains.Mesh;
+
+/// <summary>Registers the mesh runtime in a silo, and functions from C#.</summary>
+public static class MeshHostingExtensions
+{
+    /// <summary>
+    /// Adds the mesh runtime (router, write batcher, gates, run grains, reconciliation) to the silo. Needs an
+    /// <c>NpgsqlDataSource</c> in the services. Safe to call twice. Time comes from <see cref="MeshClock"/>.
+    /// </summary>
+    public static ISiloBuilder AddAlavidaMesh(this ISiloBuilder silo)
+    {
+        var services = silo.Services;
+        if (services.Any(s => s.ServiceType == typeof(MeshRouter)))
+        {
+            return silo;
+        }
+
+        services.AddSingleton<MeshClock>();
+        services.AddSingleton<MeshMonitor>();
+        services.AddSingleton<MeshFunctionRegistry>();
+        services.AddSingleton<MeshStore>();
+        services.AddSingleton<MeshQueries>();
+        services.AddSingleton<MeshRouter>();
+        services.AddSingleton<MeshReconciler>();
+        services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(sp => sp.GetRequiredService<MeshReconciler>());
+        return silo;
+    }
+
+    /// <summary>
+    /// Registers a mesh function. The definition is validated when the silo starts; an invalid one stops start-up
+    /// with a <see cref="MeshDefinitionException"/> naming every problem.
+    /// </summary>
+    public static IServiceCollection AddMeshFunction(this IServiceCollection services, MeshFunctionDefinition function)
+    {
+        services.AddSingleton(function);
+        return services;
+    }
+}

@@ -1,0 +1,107 @@
+namespace Alavida.Grains.Mesh;
+
+/// <summary>A run on its way to execution: which gates it passes (grain keys) and which it has passed.</summary>
+/// <param name="RunId">Run id.</param>
+/// <param name="FunctionId">Function id.</param>
+/// <param name="Event">The triggering event.</param>
+/// <param name="GateKeys">Gate grain keys, aligned with the function's gates.</param>
+/// <param name="Stage">Index of the next gate; past the end: execute.</param>
+/// <param name="CreatedAt">When the run was accepted (start timeout).</param>
+/// <param name="Resume">The run may have state already (reconciliation, resume): load it from the database.</param>
+/// <param name="AlreadyRunning">Reconciliation of a run that holds concurrency slots: count it, do not start it again.</param>
+/// <param name="ParentRunId">The run that invoked this one and waits for its output.</param>
+/// <param name="ParentStepId">The parent's Invoke step.</param>
+[GenerateSerializer, Immutable, Alias("mesh.run-ticket")]
+public sealed record RunTicket(
+    [property: Id(0)] Guid RunId,
+    [property: Id(1)] string FunctionId,
+    [property: Id(2)] MeshEvent Event,
+    [property: Id(3)] IReadOnlyList<string> GateKeys,
+    [property: Id(4)] int Stage,
+    [property: Id(5)] DateTimeOffset CreatedAt,
+    [property: Id(6)] bool Resume = false,
+    [property: Id(7)] bool AlreadyRunning = false,
+    [property: Id(8)] Guid? ParentRunId = null,
+    [property: Id(9)] string? ParentStepId = null);
+
+/// <summary>Executes one run: steps, memo, retries, suspension and cancellation. Runtime-internal.</summary>
+[Alias("mesh.IRunGrain")]
+public interface IRunGrain : IGrainWithGuidKey
+{
+    /// <summary>Starts (or resumes) execution; false when the run is already finished and needs no slot.</summary>
+    [Alias("StartAsync")]
+    Task<bool> StartAsync(RunTicket ticket);
+
+    /// <summary>Reloads the run from the database and continues it (timer, matched wait, invoke result, reconciliation).</summary>
+    [Alias("ResumeAsync")]
+    Task ResumeAsync();
+
+    /// <summary>Cancels the run unless it already finished.</summary>
+    [Alias("CancelAsync")]
+    Task<MeshControlResult> CancelAsync(string reason);
+}
+
+/// <summary>A debounce, throttle or concurrency coordinator for one (function or account, key value). Runtime-internal.</summary>
+[Alias("mesh.IFlowGateGrain")]
+public interface IFlowGateGrain : IGrainWithStringKey
+{
+    [Alias("SubmitAsync")]
+    Task SubmitAsync(IReadOnlyList<RunTicket> tickets);
+
+    [Alias("ReleaseAsync")]
+    Task ReleaseAsync(Guid runId);
+
+    [Alias("TickAsync")]
+    Task TickAsync();
+}
+
+/// <summary>Fires a cron-triggered function on schedule (one activation per function in the cluster). Runtime-internal.</summary>
+[Alias("mesh.ICronGrain")]
+public interface ICronGrain : IGrainWithStringKey
+{
+    [Alias("EnsureScheduledAsync")]
+    Task EnsureScheduledAsync();
+
+    [Alias("TickAsync")]
+    Task TickAsync(DateTimeOffset due);
+}
+
+public sealed record RunRow(
+    Guid RunId, string FunctionId, string EventId, string TraceId, string? TeamId, DateTimeOffset CreatedAt,
+    string? IdempotencyKey = null, Guid? ParentRunId = null, string? ParentStepId = null);
+
+public sealed record WaitRow(Guid RunId, string StepId, string Kind, string EventName, string[]? MatchPath, string? MatchValue, DateTimeOffset? ExpiresAt);
+
+public sealed record StepRow(
+    Guid RunId, string StepId, string Name, string Status, int Attempts, DateTimeOffset StartedAt,
+    DateTimeOffset? EndedAt, DateTimeOffset? WakeAt, string? Output, string? Error);
+
+public sealed record RunUpdate(
+    Guid RunId, string Status, int Attempts, DateTimeOffset? StartedAt, DateTimeOffset? EndedAt,
+    DateTimeOffset? WakeAt, string? Output, string? Error);
+
+/// <summary>A wait (WaitForEvent or cancelOn) that an accepted event satisfied, already removed from <c>mesh.waits</c>.</summary>
+public sealed record MatchedWait(Guid RunId, string StepId, string Kind, string EventId);
+
+/// <summary>What one accept request got: accepted event ids, runs created (with status) and waits matched.</summary>
+public sealed record AcceptResult(IReadOnlySet<string> Accepted, IReadOnlyList<(Guid RunId, string Status)> Runs, IReadOnlyList<MatchedWait> Matched);
+
+/// <summary>A run as loaded for execution.</summary>
+public sealed record LoadedRun(
+    Guid RunId, string FunctionId, string Status, int Attempts, DateTimeOffset CreatedAt, DateTimeOffset? StartedAt,
+    Guid? ParentRunId, string? ParentStepId, MeshEvent Event, IReadOnlyList<StepRow> Steps);
+
+public static class WaitKind
+{
+    public const string Wait = "wait";
+    public const string Cancel = "cancel";
+    public const string Invoke = "invoke";
+}
+
+public static class StepStatus
+{
+    public const string Completed = "completed";
+    public const string Failed = "failed";
+    public const string Sleeping = "sleeping";
+    public const string Waiting = "waiting";
+}

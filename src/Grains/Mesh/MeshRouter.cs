@@ -1,0 +1,191 @@
+using System.Text.Json;
+using Microsoft.Extensions.Logging;
+
+namespace Alavida.Grains.Mesh;
+
+/// <summary>
+/// Accepts events (validate, stamp, persist with the runs they start in one commit), then dispatches those runs in
+/// memory through their gates to their run grains, and acts on the waits the events satisfied.
+/// </summary>
+public sealed partial class MeshRouter(
+    MeshFunctionRegistry registry, MeshStore store, MeshClock clock, IGrainFactory grains, ILogger<MeshRouter> logger)
+{
+    public const int MaxEventsPerSend = 5000;
+
+    /// <summary>Validates, persists and routes events; nothing is persisted when any is invalid.</summary>
+    public async Task<SendEventsResult> SendAsync(IReadOnlyList<MeshEvent> events, IReadOnlyList<StepRow>? memos = null)
+    {
+        var errors = MeshEventValidator.Validate(events);
+        if (errors.Count > 0)
+        {
+            return new SendEventsResult([], [], errors);
+        }
+
+        var now = clock.Now;
+        var stamped = events.Select(e => Stamp(e, now)).ToList();
+        var runs = new List<RunRow>();
+        var tickets = new Dictionary<Guid, RunTicket>();
+        var cancelWaits = new List<WaitRow>();
+        foreach (var e in stamped)
+        {
+            if (!registry.HasTriggerFor(e.Name))
+            {
+                continue;
+            }
+
+            var variables = MeshExpressions.Variables(e);
+            foreach (var function in registry.Match(e, variables))
+            {
+                Plan(function, e, variables, now, Guid.CreateVersion7(now), runs, tickets, cancelWaits);
+            }
+        }
+
+        var result = await store.AcceptAsync(stamped, now, runs, cancelWaits, memos);
+        await DispatchAsync(result.Runs.Where(r => r.Status == RunStatus.Queued).Select(r => tickets[r.RunId]));
+        await HandleMatchedAsync(result.Matched);
+        var ids = stamped.Select(e => e.Id).ToList();
+        return new SendEventsResult(ids, ids.Where(id => !result.Accepted.Contains(id)).ToList(), []);
+    }
+
+    /// <summary>Starts <paramref name="functionId"/> directly (Invoke, cron) from <paramref name="payload"/>, persisting the caller's memos with it.</summary>
+    public async Task InvokeAsync(MeshEvent payload, string functionId, Guid runId, Guid? parentRunId, string? parentStepId, IReadOnlyList<StepRow>? memos)
+    {
+        var function = registry.Find(functionId) ?? throw new InvalidOperationException($"No mesh function '{functionId}' is registered");
+        var now = clock.Now;
+        var e = Stamp(payload, now);
+        var runs = new List<RunRow>();
+        var tickets = new Dictionary<Guid, RunTicket>();
+        var cancelWaits = new List<WaitRow>();
+        Plan(function, e, MeshExpressions.Variables(e), now, runId, runs, tickets, cancelWaits);
+        runs[0] = runs[0] with { ParentRunId = parentRunId, ParentStepId = parentStepId };
+        tickets[runId] = tickets[runId] with { ParentRunId = parentRunId, ParentStepId = parentStepId };
+        var result = await store.AcceptAsync([e], now, runs, cancelWaits, memos);
+        await DispatchAsync(result.Runs.Where(r => r.Status == RunStatus.Queued).Select(r => tickets[r.RunId]));
+    }
+
+    /// <summary>The ticket a stored run travels with (reconciliation, replay, resume of a paused function).</summary>
+    public RunTicket? TicketFor(Guid runId, string functionId, MeshEvent e, DateTimeOffset createdAt, bool resume)
+    {
+        var function = registry.Find(functionId);
+        return function is null ? null : new RunTicket(runId, functionId, e, function.GateKeys(MeshExpressions.Variables(e)), 0, createdAt, resume);
+    }
+
+    /// <summary>Sends runs to their first gate (one call per gate key) or straight to their run grain.</summary>
+    public async Task DispatchAsync(IEnumerable<RunTicket> tickets)
+    {
+        var calls = new List<Task>();
+        foreach (var group in tickets.GroupBy(t => t.Stage < t.GateKeys.Count ? t.GateKeys[t.Stage] : null))
+        {
+            if (group.Key is null)
+            {
+                calls.AddRange(group.Select(t => grains.GetGrain<IRunGrain>(t.RunId).StartAsync(t)));
+            }
+            else
+            {
+                calls.Add(grains.GetGrain<IFlowGateGrain>(group.Key).SubmitAsync(group.ToList()));
+            }
+        }
+
+        try
+        {
+            await Task.WhenAll(calls);
+        }
+        catch (Exception ex)
+        {
+            // The runs are persisted as queued; the reconciler dispatches them again.
+            Log.DispatchFailed(logger, ex);
+        }
+    }
+
+    /// <summary>Moves a run past a gate: to the next gate, or to execution. False when the run did not start (already finished).</summary>
+    public async Task<bool> AdvanceAsync(RunTicket ticket)
+    {
+        if (ticket.Stage < ticket.GateKeys.Count)
+        {
+            await grains.GetGrain<IFlowGateGrain>(ticket.GateKeys[ticket.Stage]).SubmitAsync([ticket]);
+            return true;
+        }
+
+        return await grains.GetGrain<IRunGrain>(ticket.RunId).StartAsync(ticket);
+    }
+
+    /// <summary>Frees the concurrency slots a finished run held.</summary>
+    public async Task ReleaseAsync(Guid runId, string functionId, IReadOnlyList<string> gateKeys)
+    {
+        var function = registry.Find(functionId);
+        if (function is null)
+        {
+            return;
+        }
+
+        for (var i = 0; i < function.Gates.Count && i < gateKeys.Count; i++)
+        {
+            if (function.Gates[i].Kind == GateKind.Concurrency)
+            {
+                await grains.GetGrain<IFlowGateGrain>(gateKeys[i]).ReleaseAsync(runId);
+            }
+        }
+    }
+
+    private void Plan(RegisteredFunction function, MeshEvent e, Dictionary<string, object?> variables, DateTimeOffset now, Guid runId,
+        List<RunRow> runs, Dictionary<Guid, RunTicket> tickets, List<WaitRow> cancelWaits)
+    {
+        runs.Add(new RunRow(runId, function.Id, e.Id, e.TraceId!, e.TeamId, now, function.IdempotencyKey(variables)));
+        tickets[runId] = new RunTicket(runId, function.Id, e, function.GateKeys(variables), 0, now);
+        foreach (var (cancel, i) in function.Definition.CancelOn.Select((c, i) => (c, i)))
+        {
+            cancelWaits.Add(new WaitRow(runId, $"cancel:{i}", WaitKind.Cancel, cancel.Event, cancel.Match?.Split('.'),
+                cancel.Match is null ? null : MeshExpressions.ValueAtPath(e, cancel.Match), null));
+        }
+    }
+
+    private async Task HandleMatchedAsync(IReadOnlyList<MatchedWait> matched)
+    {
+        foreach (var wait in matched)
+        {
+            try
+            {
+                var run = grains.GetGrain<IRunGrain>(wait.RunId);
+                if (wait.Kind == WaitKind.Cancel)
+                {
+                    await run.CancelAsync($"cancelled by event {wait.EventId}");
+                }
+                else
+                {
+                    await run.ResumeAsync();
+                }
+            }
+            catch (Exception ex)
+            {
+                // The wait's memo is committed; the reconciler resumes the run.
+                Log.DispatchFailed(logger, ex);
+            }
+        }
+    }
+
+    private static MeshEvent Stamp(MeshEvent e, DateTimeOffset now)
+    {
+        var id = string.IsNullOrEmpty(e.Id) ? Guid.CreateVersion7(now).ToString("N") : e.Id;
+        return e with
+        {
+            Id = id,
+            DataJson = string.IsNullOrWhiteSpace(e.DataJson) ? "{}" : e.DataJson,
+            Ts = e.Ts > 0 ? e.Ts : now.ToUnixTimeMilliseconds(),
+            TraceId = string.IsNullOrEmpty(e.TraceId) ? id : e.TraceId,
+        };
+    }
+
+    private static partial class Log
+    {
+        [LoggerMessage(1, LogLevel.Warning, "Mesh dispatch failed; the persisted runs are picked up by reconciliation")]
+        public static partial void DispatchFailed(ILogger logger, Exception ex);
+    }
+}
+
+/// <summary>Builds events for <see cref="IMeshGrain.SendAsync"/> and <see cref="MeshContext.SendEvent"/>.</summary>
+public static class MeshEvents
+{
+    /// <summary>An event named <paramref name="name"/> with <paramref name="data"/> serialised as its JSON <c>data</c>.</summary>
+    public static MeshEvent Create(string name, object? data, string? teamId = null, string? id = null, string? traceId = null) =>
+        new(id ?? "", name, JsonSerializer.Serialize(data ?? new { }, MeshContext.Json), null, 0, null, traceId, teamId);
+}

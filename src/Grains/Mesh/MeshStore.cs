@@ -1,0 +1,275 @@
+using System.Threading.Channels;
+using Microsoft.Extensions.Logging;
+using Npgsql;
+
+namespace Alavida.Grains.Mesh;
+
+/// <summary>
+/// The mesh's write path: a write-behind batcher. Callers enqueue events (with the runs they start), step memos and
+/// run updates; a few writers each take everything queued, commit it in one transaction and complete each caller
+/// only after that commit, so an acknowledged write is durable and concurrent runs share commits. Several writers
+/// keep latency low while one commit waits for its fsync; every write of one run goes to the same writer, so a run's
+/// writes commit in order and two writers never lock the same run's rows (no deadlocks between batches).
+/// </summary>
+public sealed partial class MeshStore : IAsyncDisposable
+{
+    private const int MaxBatch = 2000;
+    private const int Writers = 3;
+    private readonly NpgsqlDataSource _dataSource;
+    private readonly ILogger<MeshStore> _logger;
+    private readonly Channel<Work>[] _queues = Enumerable.Range(0, Writers).Select(_ => Channel.CreateUnbounded<Work>(new UnboundedChannelOptions { SingleReader = true })).ToArray();
+    private readonly Task[] _writers;
+    private int _next;
+
+    private readonly MeshMonitor _monitor;
+
+    public MeshStore(NpgsqlDataSource dataSource, MeshMonitor monitor, ILogger<MeshStore> logger)
+    {
+        _dataSource = dataSource;
+        _monitor = monitor;
+        _logger = logger;
+        _writers = _queues.Select(q => Task.Run(() => WriteLoopAsync(q.Reader))).ToArray();
+    }
+
+    public NpgsqlDataSource DataSource => _dataSource;
+
+    /// <summary>Persists events (duplicates within 24 h are skipped), the runs of accepted events and an optional step memo.</summary>
+    public Task<AcceptResult> AcceptAsync(IReadOnlyList<MeshEvent> events, DateTimeOffset receivedAt, IReadOnlyList<RunRow> runs, IReadOnlyList<WaitRow> cancelWaits, IReadOnlyList<StepRow>? memos = null)
+    {
+        var work = new AcceptWork(events, receivedAt, runs, cancelWaits, memos ?? []);
+        Enqueue(work, memos?.FirstOrDefault()?.RunId);
+        return work.Result.Task;
+    }
+
+    /// <summary>Upserts step rows (memos); a completed step is never changed back.</summary>
+    public Task SaveStepsAsync(IReadOnlyList<StepRow> steps)
+    {
+        var work = new StepWork(steps);
+        Enqueue(work, steps.FirstOrDefault()?.RunId);
+        return work.Done.Task;
+    }
+
+    /// <summary>Updates a run (a finished run is never changed again), with any step memos that must commit with it.</summary>
+    public Task UpdateRunAsync(RunUpdate update, IReadOnlyList<StepRow>? steps = null)
+    {
+        var work = new RunWork(update, steps ?? []);
+        Enqueue(work, update.RunId);
+        return work.Done.Task;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var queue in _queues)
+        {
+            queue.Writer.TryComplete();
+        }
+
+        await Task.WhenAll(_writers);
+    }
+
+    private void Enqueue(Work work, Guid? run)
+    {
+        var writer = run is { } key ? (key.GetHashCode() & int.MaxValue) % Writers : (Interlocked.Increment(ref _next) & int.MaxValue) % Writers;
+        if (!_queues[writer].Writer.TryWrite(work))
+        {
+            throw new ObjectDisposedException(nameof(MeshStore));
+        }
+    }
+
+    private async Task WriteLoopAsync(ChannelReader<Work> queue)
+    {
+        var batch = new List<Work>(MaxBatch);
+        while (await queue.WaitToReadAsync())
+        {
+            while (batch.Count < MaxBatch && queue.TryRead(out var work))
+            {
+                batch.Add(work);
+            }
+
+            try
+            {
+                var started = System.Diagnostics.Stopwatch.GetTimestamp();
+                var results = await WriteWithRetryAsync(batch);
+                _monitor.BatchDuration.Record(System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+                _monitor.BatchSize.Record(batch.Count);
+                foreach (var work in batch)
+                {
+                    work.Complete(results);
+                }
+            }
+            catch (Exception ex)
+            {
+                Log.BatchFailed(_logger, ex, batch.Count);
+                foreach (var work in batch)
+                {
+                    work.Fail(ex);
+                }
+            }
+
+            batch.Clear();
+        }
+    }
+
+    /// <summary>A batch that lost a deadlock (possible on rows shared across runs, e.g. a wait another run's event removes) is rolled back whole and written again.</summary>
+    private async Task<BatchResults> WriteWithRetryAsync(List<Work> batch)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                return await WriteBatchAsync(batch);
+            }
+            catch (PostgresException ex) when (ex.SqlState is PostgresErrorCodes.DeadlockDetected or PostgresErrorCodes.SerializationFailure && attempt < 5)
+            {
+                Log.BatchRetried(_logger, ex.SqlState, attempt);
+            }
+        }
+    }
+
+    private async Task<BatchResults> WriteBatchAsync(List<Work> batch)
+    {
+        await using var connection = await _dataSource.OpenConnectionAsync();
+        await using var tx = await connection.BeginTransactionAsync();
+        var results = new BatchResults();
+        var accepts = batch.OfType<AcceptWork>().ToList();
+
+        // The first occurrence of an event id in the batch is the one inserted; later ones are duplicates.
+        var events = new List<MeshEvent>();
+        foreach (var accept in accepts)
+        {
+            events.AddRange(accept.Events.Where(e => results.Owner.TryAdd(e.Id, accept)));
+        }
+
+        var runs = accepts.SelectMany(a => a.Runs.Where(r => results.Owner.GetValueOrDefault(r.EventId) == a)).ToList();
+        var waits = accepts.SelectMany(a => a.CancelWaits).ToList();
+        var commands = new List<NpgsqlBatchCommand>();
+        if (events.Count > 0)
+        {
+            // Runs with an idempotency key are inserted after their event is known to be new (below).
+            commands.Add(MeshSql.Accept(events, accepts[0].ReceivedAt, runs.Where(r => r.IdempotencyKey is null).ToList(), waits));
+        }
+
+        var steps = batch.SelectMany(w => w.Steps)
+            .GroupBy(s => (s.RunId, s.StepId)).Select(g => g.Last()).ToList();
+        if (steps.Count > 0)
+        {
+            commands.Add(MeshSql.UpsertSteps(steps));
+        }
+
+        var updates = batch.OfType<RunWork>().Select(r => r.Update).GroupBy(u => u.RunId).Select(g => g.Last()).ToList();
+        if (updates.Count > 0)
+        {
+            commands.Add(MeshSql.UpdateRuns(updates));
+        }
+
+        await MeshSql.ExecuteAsync(connection, tx, commands, events.Count == 0 ? null : async reader =>
+        {
+            var (accepted, inserted, matched) = await MeshSql.ReadAcceptAsync(reader);
+            results.Accepted = accepted;
+            results.Runs = inserted;
+            results.Matched = matched;
+        });
+
+        var keyed = runs.Where(r => r.IdempotencyKey is not null && results.Accepted.Contains(r.EventId)).ToList();
+        if (keyed.Count > 0)
+        {
+            var claimed = new List<RunRow>();
+            foreach (var run in keyed)
+            {
+                if (await MeshSql.ClaimIdempotencyAsync(connection, tx, run))
+                {
+                    claimed.Add(run);
+                }
+            }
+
+            var ids = claimed.Select(r => r.RunId).ToHashSet();
+            results.Runs = [.. results.Runs, .. await MeshSql.InsertRunsAsync(connection, tx, claimed, waits.Where(w => ids.Contains(w.RunId)).ToList())];
+        }
+
+        await tx.CommitAsync();
+        return results;
+    }
+
+    private sealed class BatchResults
+    {
+        public Dictionary<string, AcceptWork> Owner { get; } = new(StringComparer.Ordinal);
+
+        public HashSet<string> Accepted { get; set; } = [];
+
+        public IReadOnlyList<(Guid RunId, string Status)> Runs { get; set; } = [];
+
+        public IReadOnlyList<MatchedWait> Matched { get; set; } = [];
+    }
+
+    private abstract class Work
+    {
+        public IReadOnlyList<StepRow> Steps { get; init; } = [];
+
+        public abstract void Complete(BatchResults results);
+
+        public abstract void Fail(Exception ex);
+    }
+
+    private sealed class AcceptWork : Work
+    {
+        public AcceptWork(IReadOnlyList<MeshEvent> events, DateTimeOffset receivedAt, IReadOnlyList<RunRow> runs, IReadOnlyList<WaitRow> cancelWaits, IReadOnlyList<StepRow> memos)
+        {
+            (Events, ReceivedAt, Runs, CancelWaits, Steps) = (events, receivedAt, runs, cancelWaits, memos);
+        }
+
+        public IReadOnlyList<MeshEvent> Events { get; }
+
+        public DateTimeOffset ReceivedAt { get; }
+
+        public IReadOnlyList<RunRow> Runs { get; }
+
+        public IReadOnlyList<WaitRow> CancelWaits { get; }
+
+        public TaskCompletionSource<AcceptResult> Result { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public override void Complete(BatchResults results)
+        {
+            var mine = Events.Select(e => e.Id).Where(id => results.Accepted.Contains(id) && results.Owner[id] == this).ToHashSet(StringComparer.Ordinal);
+            var runIds = Runs.Select(r => r.RunId).ToHashSet();
+            Result.TrySetResult(new AcceptResult(
+                mine,
+                results.Runs.Where(r => runIds.Contains(r.RunId)).ToList(),
+                results.Matched.Where(m => mine.Contains(m.EventId)).ToList()));
+        }
+
+        public override void Fail(Exception ex) => Result.TrySetException(ex);
+    }
+
+    private sealed class StepWork : Work
+    {
+        public StepWork(IReadOnlyList<StepRow> steps) => Steps = steps;
+
+        public TaskCompletionSource Done { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public override void Complete(BatchResults results) => Done.TrySetResult();
+
+        public override void Fail(Exception ex) => Done.TrySetException(ex);
+    }
+
+    private sealed class RunWork : Work
+    {
+        public RunWork(RunUpdate update, IReadOnlyList<StepRow> steps) => (Update, Steps) = (update, steps);
+
+        public RunUpdate Update { get; }
+
+        public TaskCompletionSource Done { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public override void Complete(BatchResults results) => Done.TrySetResult();
+
+        public override void Fail(Exception ex) => Done.TrySetException(ex);
+    }
+
+    private static partial class Log
+    {
+        [LoggerMessage(1, LogLevel.Error, "Mesh write batch of {Count} item(s) failed; every caller in it sees the error")]
+        public static partial void BatchFailed(ILogger logger, Exception ex, int count);
+
+        [LoggerMessage(2, LogLevel.Information, "Mesh write batch rolled back ({SqlState}) on attempt {Attempt}; writing it again")]
+        public static partial void BatchRetried(ILogger logger, string sqlState, int attempt);
+    }
+}

@@ -1,0 +1,320 @@
+using System.Text.Json;
+using Microsoft.Extensions.Logging;
+
+namespace Alavida.Grains.Mesh;
+
+/// <summary>
+/// Executes one run. Its state lives in <c>mesh.runs</c>/<c>mesh.steps</c> (queryable, written through the batcher)
+/// rather than grain storage: a fresh start needs no read, and a resume (after a sleep, a wait, a retry or a silo's
+/// death) reloads the run and its memo and replays the function, skipping completed steps. The function body runs
+/// in the background on this activation's scheduler, so cancel and resume requests interleave with it.
+/// </summary>
+public sealed partial class RunGrain(
+    MeshFunctionRegistry registry, MeshStore store, MeshQueries queries, MeshRouter router, MeshClock clock, MeshMonitor monitor,
+    IServiceProvider services, ILogger<RunGrain> logger) : Grain, IRunGrain
+{
+    private static readonly TimeSpan FaultRetryDelay = TimeSpan.FromSeconds(5);
+    private IRunGrain? _self;
+    private RunState? _run;
+    private bool _executing;
+    private bool _rerun;
+    private CancellationTokenSource? _cancellation;
+    private RunExecution? _execution;
+    private IDisposable? _wakeTimer;
+    private IDisposable? _finishTimer;
+
+    // Resolved on the activation: timer callbacks run off it, where grain services may not be touched.
+    private IRunGrain Self => _self ??= this.AsReference<IRunGrain>();
+
+    public async Task<bool> StartAsync(RunTicket ticket)
+    {
+        if (_run is null)
+        {
+            if (ticket.Resume)
+            {
+                if (!await LoadAsync())
+                {
+                    return false;
+                }
+            }
+            else
+            {
+                _run = new RunState(ticket.RunId, ticket.FunctionId, ticket.Event, RunStatus.Queued, 0, ticket.CreatedAt, null, ticket.ParentRunId, ticket.ParentStepId, ticket.GateKeys, []);
+            }
+        }
+
+        if (RunStatus.IsFinal(_run!.Status))
+        {
+            return false;
+        }
+
+        Kick();
+        return true;
+    }
+
+    public async Task ResumeAsync()
+    {
+        if (_executing)
+        {
+            _rerun = true;
+            return;
+        }
+
+        if (!await LoadAsync())
+        {
+            return;
+        }
+
+        if (RunStatus.IsFinal(_run!.Status))
+        {
+            // Reconciliation may have re-taken slots for a run that finished meanwhile: give them back.
+            await router.ReleaseAsync(_run.RunId, _run.FunctionId, _run.GateKeys);
+            return;
+        }
+
+        Kick();
+    }
+
+    public async Task<MeshControlResult> CancelAsync(string reason)
+    {
+        if (_run is null && !await LoadAsync())
+        {
+            return new(MeshControlResult.NotFound, "no such run");
+        }
+
+        if (RunStatus.IsFinal(_run!.Status))
+        {
+            return new(MeshControlResult.Conflict, $"the run already finished ({_run.Status})", _run.RunId);
+        }
+
+        _cancellation?.Cancel();
+        await FinishAsync(RunStatus.Cancelled, null, reason);
+        // A cancelled run that never started may still sit in a gate's queue: stay active so its start is refused.
+        DelayDeactivation(TimeSpan.FromHours(1));
+        return new(MeshControlResult.Ok, reason, _run.RunId);
+    }
+
+    private async Task<bool> LoadAsync()
+    {
+        var loaded = await queries.LoadRunAsync(this.GetPrimaryKey());
+        if (loaded is null)
+        {
+            return false;
+        }
+
+        var function = registry.Find(loaded.FunctionId);
+        var keys = function?.GateKeys(MeshExpressions.Variables(loaded.Event)) ?? [];
+        _run = new RunState(loaded.RunId, loaded.FunctionId, loaded.Event, loaded.Status, loaded.Attempts, loaded.CreatedAt, loaded.StartedAt,
+            loaded.ParentRunId, loaded.ParentStepId, keys, loaded.Steps.ToDictionary(s => s.StepId, StringComparer.Ordinal));
+        return true;
+    }
+
+    private void Kick()
+    {
+        if (_executing)
+        {
+            _rerun = true;
+            return;
+        }
+
+        _executing = true;
+        _ = ExecuteLoopAsync();
+    }
+
+    private async Task ExecuteLoopAsync()
+    {
+        try
+        {
+            do
+            {
+                if (_rerun)
+                {
+                    _rerun = false;
+                    if (!await LoadAsync() || RunStatus.IsFinal(_run!.Status))
+                    {
+                        break;
+                    }
+                }
+
+                await ExecuteOnceAsync();
+            }
+            while (_rerun && !RunStatus.IsFinal(_run!.Status));
+        }
+        catch (Exception ex)
+        {
+            // Infrastructure fault (database down): nothing is lost, try again shortly.
+            Log.ExecutionFaulted(logger, ex, _run?.RunId ?? Guid.Empty);
+            var self = Self;
+            _wakeTimer = clock.At(clock.Now + FaultRetryDelay, () => self.ResumeAsync());
+        }
+        finally
+        {
+            _executing = false;
+        }
+    }
+
+    private async Task ExecuteOnceAsync()
+    {
+        var run = _run!;
+        var function = registry.Find(run.FunctionId);
+        if (function is null)
+        {
+            await FinishAsync(RunStatus.Failed, null, $"function '{run.FunctionId}' is not registered on this silo");
+            return;
+        }
+
+        var now = clock.Now;
+        var timeouts = function.Definition.Timeouts;
+        if (run.StartedAt is null && timeouts?.Start is { } startTimeout && now - run.CreatedAt > startTimeout)
+        {
+            await FinishAsync(RunStatus.Cancelled, null, $"timed out: not started within {startTimeout}");
+            return;
+        }
+
+        run.StartedAt ??= now;
+        run.Attempts = Math.Max(run.Attempts, 1);
+        if (run.Status != RunStatus.Running)
+        {
+            run.Status = RunStatus.Running;
+            Observe(store.UpdateRunAsync(Update(null, null, null)));
+        }
+
+        if (timeouts?.Finish is { } finish && _finishTimer is null)
+        {
+            var self = Self;
+            _finishTimer = clock.At(run.StartedAt.Value + finish, () => self.CancelAsync($"timed out: not finished within {finish}"));
+        }
+
+        _cancellation = new CancellationTokenSource();
+        var execution = _execution = new RunExecution(run.RunId, run.FunctionId, run.Event, run.Attempts, run.Memo, _cancellation.Token, services, store, queries, router, registry, clock, monitor);
+        using var scope = logger.BeginScope(new Dictionary<string, object> { ["trace_id"] = run.Event.TraceId ?? run.Event.Id, ["run_id"] = run.RunId, ["function_id"] = run.FunctionId });
+        try
+        {
+            var output = await function.Definition.Handler(new MeshContext(execution));
+            await FinishAsync(RunStatus.Completed, JsonSerializer.Serialize(output, MeshContext.Json), null);
+        }
+        catch (SuspendException suspend) when (!RunStatus.IsFinal(run.Status))
+        {
+            run.Status = suspend.Status;
+            await store.UpdateRunAsync(Update(suspend.WakeAt, null, null), execution.Pending.With());
+            Arm(suspend.WakeAt);
+            monitor.Publish(new RunChange(run.RunId, run.FunctionId, run.Status, run.Attempts, suspend.WakeAt, null));
+        }
+        catch (Exception) when (RunStatus.IsFinal(run.Status))
+        {
+            // Cancelled while executing: CancelAsync already recorded it.
+        }
+        catch (Exception ex) when (ex is NonRetriableException || run.Attempts > function.Definition.Retries.Count)
+        {
+            await FailAsync(function, ex.Message);
+        }
+        catch (Exception ex)
+        {
+            var delay = ex is RetryAfterException retryAfter ? retryAfter.Delay : Backoff(function.Definition.Retries, run.Attempts);
+            var wake = clock.Now + delay;
+            run.Attempts++;
+            await store.UpdateRunAsync(Update(wake, null, ex.Message), execution.Pending.With());
+            Log.AttemptFailed(logger, run.RunId, run.FunctionId, run.Attempts - 1, delay, ex.Message);
+            Arm(wake);
+            monitor.Publish(new RunChange(run.RunId, run.FunctionId, run.Status, run.Attempts, wake, ex.Message));
+        }
+    }
+
+    private async Task FailAsync(RegisteredFunction function, string error)
+    {
+        await FinishAsync(RunStatus.Failed, null, error);
+        var run = _run!;
+        if (function.Definition.OnFailure is not null)
+        {
+            var data = new Dictionary<string, object?> { ["function_id"] = run.FunctionId, ["run_id"] = run.RunId, ["error"] = error, ["event"] = run.Event };
+            await router.SendAsync([new MeshEvent($"{run.RunId:N}-failed", MeshFunctionRegistry.FunctionFailedEvent, JsonSerializer.Serialize(data), null, 0, null, run.Event.TraceId, run.Event.TeamId)]);
+        }
+    }
+
+    private async Task FinishAsync(string status, string? output, string? error)
+    {
+        var run = _run!;
+        if (RunStatus.IsFinal(run.Status))
+        {
+            return;
+        }
+
+        run.Status = status;
+        var ended = clock.Now;
+        var written = store.UpdateRunAsync(Update(null, ended, error, output), _execution?.Pending.With());
+        // The function body is done: its concurrency slots are free while the final status commits.
+        var released = router.ReleaseAsync(run.RunId, run.FunctionId, run.GateKeys);
+        await written;
+        _wakeTimer?.Dispose();
+        _finishTimer?.Dispose();
+        monitor.Publish(new RunChange(run.RunId, run.FunctionId, status, run.Attempts, null, error));
+        if (run.ParentRunId is { } parent)
+        {
+            var failed = status != RunStatus.Completed;
+            await store.SaveStepsAsync([new StepRow(parent, run.ParentStepId!, run.ParentStepId!, failed ? StepStatus.Failed : StepStatus.Completed, 1, run.CreatedAt, ended, null,
+                failed ? null : output, failed ? error ?? status : null)]);
+            await GrainFactory.GetGrain<IRunGrain>(parent).ResumeAsync();
+        }
+
+        await released;
+    }
+
+    private void Arm(DateTimeOffset? wakeAt)
+    {
+        _wakeTimer?.Dispose();
+        var self = Self;
+        _wakeTimer = wakeAt is { } due ? clock.At(due, () => self.ResumeAsync()) : null;
+    }
+
+    private RunUpdate Update(DateTimeOffset? wakeAt, DateTimeOffset? endedAt, string? error, string? output = null) =>
+        new(_run!.RunId, _run.Status, _run.Attempts, _run.StartedAt, endedAt, wakeAt, output, error);
+
+    private static TimeSpan Backoff(MeshRetries retries, int attempt)
+    {
+        var baseDelay = retries.BaseDelay ?? TimeSpan.FromSeconds(1);
+        var max = retries.MaxDelay ?? TimeSpan.FromMinutes(10);
+        var exponential = Math.Min(max.TotalMilliseconds, baseDelay.TotalMilliseconds * Math.Pow(2, attempt - 1));
+        return TimeSpan.FromMilliseconds(exponential * (0.75 + (Random.Shared.NextDouble() * 0.5)));
+    }
+
+    private void Observe(Task task) => task.ContinueWith(t => Log.BackgroundWriteFailed(logger, t.Exception!, _run?.RunId ?? Guid.Empty), TaskContinuationOptions.OnlyOnFaulted);
+
+    private sealed class RunState(
+        Guid runId, string functionId, MeshEvent @event, string status, int attempts, DateTimeOffset createdAt, DateTimeOffset? startedAt,
+        Guid? parentRunId, string? parentStepId, IReadOnlyList<string> gateKeys, Dictionary<string, StepRow> memo)
+    {
+        public Guid RunId { get; } = runId;
+
+        public string FunctionId { get; } = functionId;
+
+        public MeshEvent Event { get; } = @event;
+
+        public string Status { get; set; } = status;
+
+        public int Attempts { get; set; } = attempts;
+
+        public DateTimeOffset CreatedAt { get; } = createdAt;
+
+        public DateTimeOffset? StartedAt { get; set; } = startedAt;
+
+        public Guid? ParentRunId { get; } = parentRunId;
+
+        public string? ParentStepId { get; } = parentStepId;
+
+        public IReadOnlyList<string> GateKeys { get; } = gateKeys;
+
+        public Dictionary<string, StepRow> Memo { get; } = memo;
+    }
+
+    private static partial class Log
+    {
+        [LoggerMessage(1, LogLevel.Warning, "Mesh run {RunId} of {FunctionId}: attempt {Attempt} failed, retrying in {Delay}: {Error}")]
+        public static partial void AttemptFailed(ILogger logger, Guid runId, string functionId, int attempt, TimeSpan delay, string error);
+
+        [LoggerMessage(2, LogLevel.Error, "Mesh run {RunId}: execution faulted; resuming shortly")]
+        public static partial void ExecutionFaulted(ILogger logger, Exception ex, Guid runId);
+
+        [LoggerMessage(3, LogLevel.Warning, "Mesh run {RunId}: a background status write failed")]
+        public static partial void BackgroundWriteFailed(ILogger logger, Exception ex, Guid runId);
+    }
+}

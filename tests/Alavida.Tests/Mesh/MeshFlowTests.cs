@@ -1,0 +1,238 @@
+using System.Collections.Concurrent;
+using System.Text.Json;
+using Alavida.Grains.Mesh;
+using Alavida.Tests.Infrastructure;
+
+namespace Alavida.Tests.Mesh;
+
+public sealed class MeshFlowFixture : MeshFixture
+{
+    public ConcurrentDictionary<string, int> Executions { get; } = new();
+
+    public TaskCompletionSource<MeshFailure> FailureHandled { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    public int Count(string key) => Executions.GetValueOrDefault(key);
+
+    protected override IEnumerable<MeshFunctionDefinition> Functions() =>
+    [
+        new() { Id = "route-big", Triggers = [MeshTrigger.OnEvent("test/routed", "event.data.n > 1")], Handler = ctx => Task.FromResult<object?>(ctx.Data.GetProperty("n").GetInt32()) },
+        new() { Id = "route-all", Triggers = [MeshTrigger.OnEvent("test/routed")], Handler = ctx => Task.FromResult<object?>("all") },
+        new()
+        {
+            Id = "memo",
+            Triggers = [MeshTrigger.OnEvent("test/memo")],
+            Retries = new MeshRetries(2, BaseDelay: TimeSpan.FromSeconds(10)),
+            Handler = async ctx =>
+            {
+                var a = await ctx.Run("a", () => Task.FromResult(Executions.AddOrUpdate("memo:a", 1, (_, n) => n + 1)));
+                await ctx.Run("b", () =>
+                {
+                    Executions.AddOrUpdate("memo:b", 1, (_, n) => n + 1);
+                    throw new InvalidOperationException($"b fails (a was {a})");
+                });
+                return "unreachable";
+            },
+            OnFailure = (ctx, failure) =>
+            {
+                FailureHandled.TrySetResult(failure);
+                return Task.CompletedTask;
+            },
+        },
+        new()
+        {
+            Id = "nonretriable",
+            Triggers = [MeshTrigger.OnEvent("test/nonretriable")],
+            Retries = new MeshRetries(5),
+            Handler = async ctx =>
+            {
+                await ctx.Run("refuse", () =>
+                {
+                    Executions.AddOrUpdate("nonretriable", 1, (_, n) => n + 1);
+                    return Task.FromException<int>(new NonRetriableException("the input can never succeed"));
+                });
+                return null;
+            },
+        },
+        new()
+        {
+            Id = "idempotent",
+            Triggers = [MeshTrigger.OnEvent("test/idem")],
+            Idempotency = "event.data.key",
+            Handler = ctx => Task.FromResult<object?>(ctx.Data.GetProperty("key").GetString()),
+        },
+        new()
+        {
+            Id = "parallel",
+            Triggers = [MeshTrigger.OnEvent("test/parallel")],
+            Handler = async ctx =>
+            {
+                var results = await Task.WhenAll(ctx.Run("p", () => Task.FromResult(1)), ctx.Run("p", () => Task.FromResult(2)), ctx.Run("q", () => Task.FromResult(3)));
+                return results.Sum();
+            },
+        },
+        new()
+        {
+            Id = "parent",
+            Triggers = [MeshTrigger.OnEvent("test/parent")],
+            Handler = async ctx =>
+            {
+                var child = await ctx.Invoke("double", "child", new { x = 20 });
+                return child.GetProperty("doubled").GetInt32() + 1;
+            },
+        },
+        new()
+        {
+            Id = "child",
+            Triggers = [MeshTrigger.OnEvent("test/child")],
+            Handler = ctx => Task.FromResult<object?>(new { doubled = ctx.Data.GetProperty("x").GetInt32() * 2 }),
+        },
+    ];
+}
+
+public sealed class MeshFlowTests(MeshFlowFixture fixture) : IClassFixture<MeshFlowFixture>
+{
+    private MeshHost Host => fixture.Host;
+
+    [Fact]
+    public async Task Send_StartsOneRunPerMatchingFunction_AndHonoursTheIfExpression()
+    {
+        var big = Host.When("route-big");
+        var all = Host.When("route-all");
+        var id = await Host.SendAsync("test/routed", new { n = 5 }, "team-a");
+        await Task.WhenAll(big, all).WaitAsync(MeshHost.Limit);
+
+        var small = await Host.SendAsync("test/routed", new { n = 0 }, "team-a");
+        await Host.When("route-all").Within(MeshHost.Limit, "the unfiltered run");
+
+        var detail = await Host.Mesh.GetEventAsync(id, "team-a");
+        Assert.Equal(["route-all", "route-big"], detail!.Runs.Select(r => r.FunctionId).Order());
+        Assert.Equal("5", (await Host.RunOfAsync(id, "route-big")).OutputJson);
+        Assert.Equal(["route-all"], (await Host.Mesh.GetEventAsync(small, null))!.Runs.Select(r => r.FunctionId));
+        Assert.All(detail.Runs, r => Assert.Equal(id, r.TraceId));
+    }
+
+    [Fact]
+    public async Task Send_AcceptsADuplicateIdOnce_WithoutASecondRun()
+    {
+        var id = $"dup-{Guid.NewGuid():N}";
+        var first = await Host.Mesh.SendAsync([MeshEvents.Create("test/idem", new { key = id }, id: id)]);
+        var second = await Host.Mesh.SendAsync([MeshEvents.Create("test/idem", new { key = id + "-other" }, id: id)]);
+
+        Assert.Empty(first.Duplicates);
+        Assert.Equal([id], second.Duplicates);
+        Assert.Equal(1, await Host.ScalarAsync("SELECT count(*) FROM mesh.events WHERE id = @id", ("id", id)));
+        Assert.Equal(1, await Host.ScalarAsync("SELECT count(*) FROM mesh.runs WHERE event_id = @id", ("id", id)));
+    }
+
+    [Fact]
+    public async Task Send_RejectsMalformedEvents_WithTheFieldAndReason_AndPersistsNothing()
+    {
+        var good = MeshEvents.Create("test/idem", new { key = "never" }, id: $"good-{Guid.NewGuid():N}");
+        var result = await Host.Mesh.SendAsync(
+        [
+            good,
+            new MeshEvent("", "", "{}", null, 0, null, null, null),
+            new MeshEvent("", "test/x", "[1,2]", null, 0, null, null, null),
+            new MeshEvent("", "test/x", "{not json", null, 0, null, null, null),
+            new MeshEvent("", "has space", "{}", null, -1, null, null, null),
+        ]);
+
+        Assert.False(result.Accepted);
+        Assert.Contains(result.Errors, e => e.Field == "events[1].name" && e.Message == "is required");
+        Assert.Contains(result.Errors, e => e.Field == "events[2].data" && e.Message.Contains("JSON object"));
+        Assert.Contains(result.Errors, e => e.Field == "events[3].data" && e.Message.Contains("not valid JSON"));
+        Assert.Contains(result.Errors, e => e.Field == "events[4].name");
+        Assert.Contains(result.Errors, e => e.Field == "events[4].ts");
+        Assert.Equal(0, await Host.ScalarAsync("SELECT count(*) FROM mesh.events WHERE id = @id", ("id", good.Id)));
+        Assert.False((await Host.Mesh.SendAsync([])).Accepted);
+    }
+
+    [Fact]
+    public async Task FailingStep_RetriesWithBackoff_WithoutRepeatingMemoizedSteps_ThenRunsOnFailure()
+    {
+        var time = Host.Time!;
+        var firstRetry = Host.Monitor.WaitAsync(c => c.FunctionId == "memo" && c.Attempts == 2);
+        var id = await Host.SendAsync("test/memo", new { }, "team-a");
+        var retry1 = await firstRetry.Within(MeshHost.Limit, "the first retry to be scheduled");
+        AssertDelay(retry1.WakeAt!.Value - time.GetUtcNow(), TimeSpan.FromSeconds(10));
+
+        var secondRetry = Host.Monitor.WaitAsync(c => c.FunctionId == "memo" && c.Attempts == 3);
+        time.Advance(TimeSpan.FromSeconds(13));
+        var retry2 = await secondRetry.Within(MeshHost.Limit, "the second retry to be scheduled");
+        AssertDelay(retry2.WakeAt!.Value - time.GetUtcNow(), TimeSpan.FromSeconds(20));
+
+        var failed = Host.When("memo", RunStatus.Failed);
+        time.Advance(TimeSpan.FromSeconds(26));
+        await failed.Within(MeshHost.Limit, "the run to fail");
+        var failure = await fixture.FailureHandled.Task.WaitAsync(MeshHost.Limit);
+
+        Assert.Equal(1, fixture.Count("memo:a"));
+        Assert.Equal(3, fixture.Count("memo:b"));
+        var run = await Host.RunOfAsync(id, "memo");
+        Assert.Equal(RunStatus.Failed, run.Run.Status);
+        Assert.Equal(3, run.Run.Attempts);
+        Assert.Contains("b fails (a was 1)", run.Error);
+        Assert.Equal(StepStatus.Completed, run.Steps.Single(s => s.StepId == "a").Status);
+        Assert.Equal((StepStatus.Failed, 3), run.Steps.Where(s => s.StepId == "b").Select(s => (s.Status, s.Attempts)).Single());
+        Assert.Equal(run.Run.RunId, failure.RunId);
+        Assert.Equal(id, failure.OriginalEvent.Id);
+    }
+
+    [Fact]
+    public async Task NonRetriableError_FailsTheRunAtOnce()
+    {
+        var failed = Host.When("nonretriable");
+        var id = await Host.SendAsync("test/nonretriable", new { });
+        var change = await failed.Within(MeshHost.Limit, "the run to fail");
+
+        Assert.Equal(RunStatus.Failed, change.Status);
+        Assert.Equal(1, fixture.Count("nonretriable"));
+        var run = await Host.RunOfAsync(id, "nonretriable");
+        Assert.Equal(1, run.Run.Attempts);
+        Assert.Equal("the input can never succeed", run.Error);
+    }
+
+    [Fact]
+    public async Task IdempotencyKey_StartsOneRunPerKey()
+    {
+        var key = $"k-{Guid.NewGuid():N}";
+        var done = Host.When("idempotent");
+        await Host.SendAsync("test/idem", new { key });
+        await done.Within(MeshHost.Limit, "the first run");
+        await Host.SendAsync("test/idem", new { key });
+
+        Assert.Equal(1, await Host.ScalarAsync("SELECT count(*) FROM mesh.runs r JOIN mesh.events e ON e.id = r.event_id WHERE e.data->>'key' = @k", ("k", key)));
+        Assert.Equal(2, await Host.ScalarAsync("SELECT count(*) FROM mesh.events WHERE data->>'key' = @k", ("k", key)));
+    }
+
+    [Fact]
+    public async Task ParallelSteps_WithRepeatedIds_GetStableSuffixes()
+    {
+        var done = Host.When("parallel");
+        var id = await Host.SendAsync("test/parallel", new { });
+        await done.Within(MeshHost.Limit, "the parallel run");
+
+        var run = await Host.RunOfAsync(id, "parallel");
+        Assert.Equal("6", run.OutputJson);
+        Assert.Equal(["p", "p:1", "q"], run.Steps.Select(s => s.StepId).Order());
+        Assert.Equal(["1", "2"], run.Steps.Where(s => s.Name == "p").OrderBy(s => s.StepId).Select(s => s.OutputJson));
+    }
+
+    [Fact]
+    public async Task Invoke_WaitsForTheInvokedFunctionsOutput()
+    {
+        var done = Host.When("parent", RunStatus.Completed);
+        var id = await Host.SendAsync("test/parent", new { });
+        await done.Within(MeshHost.Limit, "the parent run");
+
+        var parent = await Host.RunOfAsync(id, "parent");
+        Assert.Equal("41", parent.OutputJson);
+        var step = Assert.Single(parent.Steps);
+        Assert.Equal(40, JsonDocument.Parse(step.OutputJson!).RootElement.GetProperty("doubled").GetInt32());
+        var children = await Host.Mesh.QueryRunsAsync(new RunQuery(null, FunctionId: "child", TraceId: id));
+        Assert.Equal(RunStatus.Completed, Assert.Single(children.Items).Status);
+    }
+
+    private static void AssertDelay(TimeSpan actual, TimeSpan nominal) =>
+        Assert.InRange(actual, nominal * 0.74, nominal * 1.26);
+}
