@@ -8,4 +8,7 @@ public static class AuthPolicies
 
     /// <summary>The platform admin key.</summary>
     public const string Admin = "admin";
+
+    /// <summary>A team's key (scoped to the team) or the admin key (sees all).</summary>
+    public const string TeamOrAdmin = "team-or-admin";
 }

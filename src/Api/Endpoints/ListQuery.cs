@@ -24,7 +24,8 @@ internal sealed class ListQuery
 
     public IReadOnlyList<FieldError> Errors => _errors;
 
-    public static ListQuery Parse(HttpRequest request)
+    /// <summary>Parses the shared parameters; <paramref name="validateCursor"/> is false where another component owns the cursor format.</summary>
+    public static ListQuery Parse(HttpRequest request, bool validateCursor = true)
     {
         var query = new ListQuery();
         var limit = request.Query["limit"].ToString();
@@ -43,7 +44,7 @@ internal sealed class ListQuery
         var cursor = request.Query["cursor"].ToString();
         if (cursor.Length > 0)
         {
-            if (PageCursor.TryDecode(cursor, out _))
+            if (!validateCursor || PageCursor.TryDecode(cursor, out _))
             {
                 query.Cursor = cursor;
             }

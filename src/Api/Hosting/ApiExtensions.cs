@@ -55,7 +55,9 @@ public static class ApiExtensions
             .AddScheme<AuthenticationSchemeOptions, ApiKeyAuthenticationHandler>(ApiKeyAuthenticationHandler.SchemeName, null);
         builder.Services.AddAuthorizationBuilder()
             .AddPolicy(AuthPolicies.Team, p => p.RequireClaim(ApiKeyAuthenticationHandler.TeamClaim))
-            .AddPolicy(AuthPolicies.Admin, p => p.RequireRole(ApiKeyAuthenticationHandler.AdminRole));
+            .AddPolicy(AuthPolicies.Admin, p => p.RequireRole(ApiKeyAuthenticationHandler.AdminRole))
+            .AddPolicy(AuthPolicies.TeamOrAdmin, p => p.RequireAssertion(c =>
+                c.User.IsInRole(ApiKeyAuthenticationHandler.AdminRole) || c.User.HasClaim(x => x.Type == ApiKeyAuthenticationHandler.TeamClaim)));
         builder.Services.AddOpenApi(o => o.AddDocumentTransformer((document, _, _) =>
         {
             document.Info.Title = "Alavida API";
@@ -91,6 +93,7 @@ public static class ApiExtensions
         app.MapRegistryEndpoints();
         app.MapAdminEndpoints();
         app.MapIdentityDataEndpoints();
+        app.MapMeshEndpoints();
         MapHealth(app, "/health", ReadyTag).WithSummary("Readiness: PostgreSQL and the Orleans cluster");
         MapHealth(app, "/alive", LiveTag).WithSummary("Liveness: the process answers");
         return app;

@@ -1,0 +1,222 @@
+using System.Diagnostics;
+using System.Security.Claims;
+using System.Text.Json;
+using Alavida.Api.Auth;
+using Alavida.Grains.Mesh;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Routing;
+
+namespace Alavida.Api.Endpoints;
+
+/// <summary>
+/// The mesh over HTTP: send events (team keys), see events and runs, cancel and replay runs (team-scoped; the admin
+/// key sees all), pause and resume functions (admin).
+/// </summary>
+public static class MeshEndpoints
+{
+    private static readonly JsonDocumentOptions BodyOptions = new() { AllowDuplicateProperties = false, MaxDepth = 64 };
+
+    public static IEndpointRouteBuilder MapMeshEndpoints(this IEndpointRouteBuilder app)
+    {
+        var events = app.MapGroup("/events").WithTags("Mesh");
+        events.MapPost("/", SendAsync).RequireAuthorization(AuthPolicies.Team).WithName("SendEvents")
+            .WithSummary("Send one event or an array of events (Inngest shape: id, name, data, user, ts, v); duplicates by id within 24 h are accepted once")
+            .Accepts<JsonElement>("application/json");
+        events.MapGet("/", ListEventsAsync).RequireAuthorization(AuthPolicies.TeamOrAdmin).WithName("ListEvents").WithSummary("Events, newest first (filters: name, since)");
+        events.MapGet("/{id}", GetEventAsync).RequireAuthorization(AuthPolicies.TeamOrAdmin).WithName("GetEvent").WithSummary("An event with the runs it started");
+
+        var runs = app.MapGroup("/runs").WithTags("Mesh").RequireAuthorization(AuthPolicies.TeamOrAdmin);
+        runs.MapGet("/", ListRunsAsync).WithName("ListRuns").WithSummary("Function runs, newest first (filters: function, status, team (admin), trace_id, since)");
+        runs.MapGet("/{id}", GetRunAsync).WithName("GetRun").WithSummary("A run with its steps");
+        runs.MapPost("/{id}/cancel", CancelRunAsync).WithName("CancelRun").WithSummary("Cancel an unfinished run");
+        runs.MapPost("/{id}/replay", ReplayRunAsync).WithName("ReplayRun").WithSummary("Start a new run of the same function from the same event");
+
+        var functions = app.MapGroup("/functions").WithTags("Mesh").RequireAuthorization(AuthPolicies.Admin);
+        functions.MapPost("/{id}/pause", (string id, IGrainFactory grains) => ControlAsync(grains.GetGrain<IMeshGrain>(0).PauseFunctionAsync(id)))
+            .WithName("PauseFunction").WithSummary("Pause a function: its events are kept and run on resume");
+        functions.MapPost("/{id}/resume", (string id, IGrainFactory grains) => ControlAsync(grains.GetGrain<IMeshGrain>(0).ResumeFunctionAsync(id)))
+            .WithName("ResumeFunction").WithSummary("Resume a paused function and start the runs that waited");
+        return app;
+    }
+
+    public static async Task<Results<Accepted<SendEventsResponse>, ProblemHttpResult>> SendAsync(HttpRequest request, ClaimsPrincipal user, IGrainFactory grains, TimeProvider time)
+    {
+        JsonElement body;
+        try
+        {
+            using var document = await JsonDocument.ParseAsync(request.Body, BodyOptions);
+            body = document.RootElement.Clone();
+        }
+        catch (JsonException ex)
+        {
+            return Problems.BadRequest($"The body is not valid JSON: {ex.Message}");
+        }
+
+        var items = body.ValueKind switch
+        {
+            JsonValueKind.Object => [body],
+            JsonValueKind.Array => body.EnumerateArray().ToList(),
+            _ => null,
+        };
+        if (items is null || items.Any(i => i.ValueKind != JsonValueKind.Object))
+        {
+            return Problems.BadRequest("The body must be an event object or an array of event objects.");
+        }
+
+        var team = user.TeamId().ToString();
+        var traceId = Activity.Current?.TraceId.ToHexString() ?? Guid.NewGuid().ToString("N");
+        var events = items.Select(e => new MeshEvent(
+            Text(e, "id") ?? Guid.CreateVersion7().ToString(),
+            Text(e, "name") ?? "",
+            e.TryGetProperty("data", out var data) ? data.GetRawText() : "{}",
+            e.TryGetProperty("user", out var who) ? who.GetRawText() : null,
+            e.TryGetProperty("ts", out var ts) && ts.TryGetInt64(out var ms) ? ms : time.GetUtcNow().ToUnixTimeMilliseconds(),
+            Text(e, "v"),
+            Text(e, "trace_id") ?? traceId,
+            team)).ToList();
+        var result = await grains.GetGrain<IMeshGrain>(0).SendAsync(events);
+        return result.Accepted
+            ? TypedResults.Accepted((string?)null, new SendEventsResponse(result.Ids, result.Duplicates))
+            : Problems.Invalid("The events are invalid; none was accepted.", result.Errors.Select(e => new FieldError(e.Field, e.Message)).ToList());
+    }
+
+    public static async Task<Results<Ok<ListResponse<EventResponse>>, ProblemHttpResult>> ListEventsAsync(
+        HttpRequest request, ClaimsPrincipal user, IGrainFactory grains, string? name = null)
+    {
+        var list = ListQuery.Parse(request, validateCursor: false);
+        if (list.Errors.Count > 0)
+        {
+            return Problems.Invalid("The query is invalid.", list.Errors);
+        }
+
+        try
+        {
+            var page = await grains.GetGrain<IMeshGrain>(0).QueryEventsAsync(new EventQuery(Scope(user), name, list.Since, list.Limit, list.Cursor));
+            return TypedResults.Ok(new ListResponse<EventResponse>(page.Items.Select(EventResponse.From).ToList(), page.NextCursor));
+        }
+        catch (ArgumentException ex) when (ex.ParamName == "cursor")
+        {
+            return CursorProblem();
+        }
+    }
+
+    public static async Task<Results<Ok<EventDetailResponse>, ProblemHttpResult>> GetEventAsync(string id, ClaimsPrincipal user, IGrainFactory grains)
+    {
+        var detail = id.Length <= 256 ? await grains.GetGrain<IMeshGrain>(0).GetEventAsync(id, Scope(user)) : null;
+        return detail is null
+            ? Problems.NotFound($"There is no event '{(id.Length > 64 ? id[..64] + "…" : id)}' visible to you.")
+            : TypedResults.Ok(new EventDetailResponse(EventResponse.From(detail.Event), detail.Runs.Select(RunResponse.From).ToList()));
+    }
+
+    public static async Task<Results<Ok<ListResponse<RunResponse>>, ProblemHttpResult>> ListRunsAsync(
+        HttpRequest request, ClaimsPrincipal user, IGrainFactory grains,
+        string? function = null, string? status = null, string? team = null, string? trace_id = null)
+    {
+        var list = ListQuery.Parse(request, validateCursor: false);
+        string[] statuses = [RunStatus.Queued, RunStatus.Paused, RunStatus.Running, RunStatus.Sleeping, RunStatus.Waiting, RunStatus.Completed, RunStatus.Failed, RunStatus.Cancelled, RunStatus.Skipped];
+        if (status is not null && !statuses.Contains(status))
+        {
+            list.AddError("status", $"must be one of {string.Join(", ", statuses)}");
+        }
+
+        var scope = Scope(user);
+        if (team is not null && scope is not null)
+        {
+            list.AddError("team", "only the platform admin key may filter by team; a team key always sees its own team");
+        }
+
+        if (list.Errors.Count > 0)
+        {
+            return Problems.Invalid("The query is invalid.", list.Errors);
+        }
+
+        try
+        {
+            var page = await grains.GetGrain<IMeshGrain>(0).QueryRunsAsync(new RunQuery(scope ?? team, function, status, trace_id, list.Since, list.Limit, list.Cursor));
+            return TypedResults.Ok(new ListResponse<RunResponse>(page.Items.Select(RunResponse.From).ToList(), page.NextCursor));
+        }
+        catch (ArgumentException ex) when (ex.ParamName == "cursor")
+        {
+            return CursorProblem();
+        }
+    }
+
+    public static async Task<Results<Ok<RunDetailResponse>, ProblemHttpResult>> GetRunAsync(string id, ClaimsPrincipal user, IGrainFactory grains)
+    {
+        if (!Guid.TryParse(id, out var runId))
+        {
+            return Problems.BadRequest("The run id must be a UUID, as returned in run_id.");
+        }
+
+        var detail = await grains.GetGrain<IMeshGrain>(0).GetRunAsync(runId, Scope(user));
+        return detail is null ? Problems.NotFound($"There is no run {runId} visible to you.") : TypedResults.Ok(RunDetailResponse.From(detail));
+    }
+
+    public static Task<Results<Ok<ControlResponse>, ProblemHttpResult>> CancelRunAsync(string id, ClaimsPrincipal user, IGrainFactory grains) =>
+        Guid.TryParse(id, out var runId)
+            ? ControlAsync(grains.GetGrain<IMeshGrain>(0).CancelRunAsync(runId, Scope(user)))
+            : Task.FromResult<Results<Ok<ControlResponse>, ProblemHttpResult>>(Problems.BadRequest("The run id must be a UUID, as returned in run_id."));
+
+    public static Task<Results<Ok<ControlResponse>, ProblemHttpResult>> ReplayRunAsync(string id, ClaimsPrincipal user, IGrainFactory grains) =>
+        Guid.TryParse(id, out var runId)
+            ? ControlAsync(grains.GetGrain<IMeshGrain>(0).ReplayRunAsync(runId, Scope(user)))
+            : Task.FromResult<Results<Ok<ControlResponse>, ProblemHttpResult>>(Problems.BadRequest("The run id must be a UUID, as returned in run_id."));
+
+    private static async Task<Results<Ok<ControlResponse>, ProblemHttpResult>> ControlAsync(Task<MeshControlResult> control)
+    {
+        var result = await control;
+        return result.Outcome switch
+        {
+            MeshControlResult.Ok => TypedResults.Ok(new ControlResponse(result.Outcome, result.Detail, result.RunId)),
+            MeshControlResult.NotFound => Problems.NotFound(result.Detail),
+            _ => Problems.Conflict(result.Detail),
+        };
+    }
+
+    /// <summary>A team key sees its own team; the admin key (no team) sees all.</summary>
+    private static string? Scope(ClaimsPrincipal user) => user.IsInRole(ApiKeyAuthenticationHandler.AdminRole) ? null : user.TeamId().ToString();
+
+    private static string? Text(JsonElement e, string name) => e.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.String ? v.GetString() : null;
+
+    private static ProblemHttpResult CursorProblem() =>
+        Problems.Invalid("The query is invalid.", [new FieldError("cursor", "is not a cursor this API returned; pass back next_cursor unchanged")]);
+}
+
+/// <summary>The 202 of <c>POST /events</c>.</summary>
+public sealed record SendEventsResponse(IReadOnlyList<string> Ids, IReadOnlyList<string> Duplicates);
+
+/// <summary>An event as stored.</summary>
+public sealed record EventResponse(string Id, string Name, JsonElement Data, JsonElement? User, long Ts, string? V, string? TraceId, string? TeamId, DateTimeOffset ReceivedAt)
+{
+    public static EventResponse From(StoredEvent s) => new(
+        s.Event.Id, s.Event.Name, JsonDocument.Parse(s.Event.DataJson).RootElement.Clone(),
+        s.Event.UserJson is null ? null : JsonDocument.Parse(s.Event.UserJson).RootElement.Clone(),
+        s.Event.Ts, s.Event.V, s.Event.TraceId, s.Event.TeamId, s.ReceivedAt);
+}
+
+/// <summary>An event with the runs it started.</summary>
+public sealed record EventDetailResponse(EventResponse Event, IReadOnlyList<RunResponse> Runs);
+
+/// <summary>A run in lists.</summary>
+public sealed record RunResponse(Guid RunId, string FunctionId, string Status, string EventId, string TraceId, string? TeamId, int Attempts,
+    DateTimeOffset CreatedAt, DateTimeOffset? StartedAt, DateTimeOffset? EndedAt)
+{
+    public static RunResponse From(RunSummary r) => new(r.RunId, r.FunctionId, r.Status, r.EventId, r.TraceId, r.TeamId, r.Attempts, r.CreatedAt, r.StartedAt, r.EndedAt);
+}
+
+/// <summary>A run with its steps.</summary>
+public sealed record RunDetailResponse(RunResponse Run, JsonElement? Output, string? Error, IReadOnlyList<StepResponse> Steps)
+{
+    public static RunDetailResponse From(RunDetail d) => new(
+        RunResponse.From(d.Run), d.OutputJson is null ? null : JsonDocument.Parse(d.OutputJson).RootElement.Clone(), d.Error,
+        d.Steps.Select(s => new StepResponse(s.StepId, s.Name, s.Status, s.Attempts, s.StartedAt, s.EndedAt,
+            s.OutputJson is null ? null : JsonDocument.Parse(s.OutputJson).RootElement.Clone(), s.Error)).ToList());
+}
+
+/// <summary>A step of a run.</summary>
+public sealed record StepResponse(string StepId, string Name, string Status, int Attempts, DateTimeOffset StartedAt, DateTimeOffset? EndedAt, JsonElement? Output, string? Error);
+
+/// <summary>The outcome of a control operation.</summary>
+public sealed record ControlResponse(string Outcome, string Detail, Guid? RunId);

@@ -1,0 +1,113 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text;
+using Alavida.Grains.Mesh;
+using Alavida.Tests.Gateway;
+using Alavida.Tests.Infrastructure;
+
+namespace Alavida.Tests.Mesh;
+
+public sealed class MeshHttpFixture : MeshFixture
+{
+    protected override bool FakeTime => false;
+
+    protected override IEnumerable<MeshFunctionDefinition> Functions() =>
+    [
+        new()
+        {
+            Id = "http-echo",
+            Triggers = [MeshTrigger.OnEvent("http/echo")],
+            Handler = async ctx => await ctx.Run("double", () => Task.FromResult(ctx.Data.GetProperty("n").GetInt32() * 2)),
+        },
+    ];
+}
+
+/// <summary>The mesh through the gateway: events in, runs out, team-scoped, admin controls.</summary>
+public sealed class MeshHttpTests(MeshHttpFixture mesh) : IClassFixture<MeshHttpFixture>
+{
+    [Fact]
+    public async Task SentEvent_StartsARun_VisibleWithItsSteps_ToItsTeamOnly()
+    {
+        var (team, teamId) = await CreateTeamAsync();
+        var (other, _) = await CreateTeamAsync();
+        var done = mesh.Host.When("http-echo");
+
+        var sent = await team.PostAsJsonAsync("/events", new { name = "http/echo", data = new { n = 21 } });
+        var eventId = (await sent.ReadJsonAsync()).GetProperty("ids")[0].GetString()!;
+        await done.Within(TimeSpan.FromSeconds(30), "the run to finish");
+        var detail = await (await team.GetAsync($"/events/{Uri.EscapeDataString(eventId)}")).ReadJsonAsync();
+        var runId = detail.GetProperty("runs")[0].GetProperty("run_id").GetString();
+        var run = await (await team.GetAsync($"/runs/{runId}")).ReadJsonAsync();
+
+        Assert.Equal(HttpStatusCode.Accepted, sent.StatusCode);
+        Assert.Equal(teamId.ToString(), detail.GetProperty("event").GetProperty("team_id").GetString());
+        Assert.Equal("completed", run.GetProperty("run").GetProperty("status").GetString());
+        Assert.Equal(42, run.GetProperty("output").GetInt32());
+        Assert.Equal(42, Assert.Single(run.GetProperty("steps").EnumerateArray()).GetProperty("output").GetInt32());
+        Assert.Contains((await (await team.GetAsync("/runs?function=http-echo")).ReadJsonAsync()).GetProperty("items").EnumerateArray(),
+            r => r.GetProperty("run_id").GetString() == runId);
+        await (await other.GetAsync($"/runs/{runId}")).AssertProblemAsync(HttpStatusCode.NotFound);
+        await (await other.GetAsync($"/events/{Uri.EscapeDataString(eventId)}")).AssertProblemAsync(HttpStatusCode.NotFound);
+        Assert.Empty((await (await other.GetAsync("/runs?function=http-echo")).ReadJsonAsync()).GetProperty("items").EnumerateArray());
+        using var admin = Client(PlatformHost.AdminKey);
+        Assert.Equal(HttpStatusCode.OK, (await admin.GetAsync($"/runs/{runId}")).StatusCode);
+    }
+
+    [Fact]
+    public async Task DuplicateEventId_IsAcceptedOnce()
+    {
+        var (team, _) = await CreateTeamAsync();
+        var id = $"dup-{Guid.NewGuid():N}";
+
+        var first = await (await team.PostAsJsonAsync("/events", new { id, name = "http/none", data = new { } })).ReadJsonAsync();
+        var second = await (await team.PostAsJsonAsync("/events", new { id, name = "http/none", data = new { } })).ReadJsonAsync();
+
+        Assert.Empty(first.GetProperty("duplicates").EnumerateArray());
+        Assert.Equal(id, Assert.Single(second.GetProperty("duplicates").EnumerateArray()).GetString());
+    }
+
+    [Theory]
+    [InlineData("{not json", HttpStatusCode.BadRequest, null)]
+    [InlineData("[1,2]", HttpStatusCode.BadRequest, null)]
+    [InlineData("""{"data":{}}""", HttpStatusCode.UnprocessableEntity, "events[0].name")]
+    [InlineData("""{"name":"has space","data":{}}""", HttpStatusCode.UnprocessableEntity, "events[0].name")]
+    [InlineData("""{"name":"x/y","data":[1]}""", HttpStatusCode.UnprocessableEntity, "events[0].data")]
+    public async Task MalformedEvents_AreRejectedNamingTheField(string body, HttpStatusCode status, string? field)
+    {
+        var (team, _) = await CreateTeamAsync();
+
+        var problem = await (await team.PostAsync("/events", new StringContent(body, Encoding.UTF8, "application/json"))).AssertProblemAsync(status);
+
+        if (field is not null)
+        {
+            Assert.Contains(problem.GetProperty("errors").EnumerateArray(), e => e.GetProperty("field").GetString() == field);
+        }
+    }
+
+    [Fact]
+    public async Task Controls_AreScoped_BadIdsAndParametersAreProblems()
+    {
+        var (team, _) = await CreateTeamAsync();
+        using var admin = Client(PlatformHost.AdminKey);
+
+        await (await team.PostAsync("/functions/http-echo/pause", null)).AssertProblemAsync(HttpStatusCode.Forbidden);
+        await (await admin.PostAsync("/functions/no-such-function/pause", null)).AssertProblemAsync(HttpStatusCode.NotFound);
+        await (await team.GetAsync("/runs/not-a-uuid")).AssertProblemAsync(HttpStatusCode.BadRequest);
+        await (await team.PostAsync($"/runs/{Guid.NewGuid()}/cancel", null)).AssertProblemAsync(HttpStatusCode.NotFound);
+        await (await team.GetAsync("/runs?team=someone-else")).AssertProblemAsync(HttpStatusCode.UnprocessableEntity);
+        await (await team.GetAsync("/runs?status=done")).AssertProblemAsync(HttpStatusCode.UnprocessableEntity);
+        await (await team.GetAsync("/runs?cursor=garbage")).AssertProblemAsync(HttpStatusCode.UnprocessableEntity);
+        await (await admin.PostAsJsonAsync("/events", new { name = "x/y", data = new { } })).AssertProblemAsync(HttpStatusCode.Forbidden);
+    }
+
+    private async Task<(HttpClient Client, Guid TeamId)> CreateTeamAsync()
+    {
+        using var admin = Client(PlatformHost.AdminKey);
+        var created = await (await admin.PostAsJsonAsync("/admin/teams", new { name = "mesh-http", owner_email = $"{Guid.NewGuid():N}@example.com", credits = 10 })).ReadJsonAsync();
+        return (Client(created.GetProperty("api_key").GetString()!), Guid.Parse(created.GetProperty("team_id").GetString()!));
+    }
+
+    private HttpClient Client(string key) =>
+        new() { BaseAddress = mesh.Host.Host.Address, DefaultRequestHeaders = { Authorization = new AuthenticationHeaderValue("Bearer", key) } };
+}
