@@ -28,6 +28,25 @@ public sealed class ConcurrentResolutionTests(IdentityCluster cluster)
     }
 
     [Fact]
+    public async Task ResolvePersons_FromManyCallersAtOnce_CreatesOnePersonAndOneCompany()
+    {
+        var domain = IdentityCluster.NewDomain();
+        var start = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var callers = Enumerable.Range(0, 32).Select(async i =>
+        {
+            await start.Task;
+            return (await cluster.Resolver.ResolvePersonsAsync([new(Email: i % 2 == 0 ? $"ada@{domain}" : $"ADA@{domain.ToUpperInvariant()}", Name: "Ada Lovelace")]))[0];
+        }).ToList();
+
+        start.SetResult();
+        var results = await Task.WhenAll(callers);
+
+        Assert.Single(results.Select(r => r.PersonId).Distinct());
+        Assert.Single(results.Select(r => r.CompanyId).Distinct());
+        Assert.Single(results, r => r.Status == ResolutionStatus.Created);
+    }
+
+    [Fact]
     public async Task ResolveCompanies_OnTwoSilosOfOneCluster_GiveOneIdPerCompany()
     {
         var identity = ClusterIdentity.New();
