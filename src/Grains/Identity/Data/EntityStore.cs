@@ -24,6 +24,8 @@ public abstract partial class EntityStore<TFacts, TAttributes>(IdentityDatabase 
 
     protected abstract TAttributes ReadAttributes(NpgsqlDataReader reader, int first);
 
+    protected static string? Text(NpgsqlDataReader reader, int ordinal) => reader.IsDBNull(ordinal) ? null : reader.GetString(ordinal);
+
     protected abstract IReadOnlyList<IdentityKey> KeysOf(TFacts facts);
 
     /// <summary>The name index entry (<c>normalized name</c>, <c>scope</c>) the facts assert, if any.</summary>
