@@ -8,8 +8,11 @@ namespace Alavida.Grains.Identity;
 /// <summary>
 /// Batch resolution, merges and lookups. A stateless worker (one or more per silo, local calls): it normalizes inputs,
 /// asks name indexes in one query per batch, and fans out to the entity grains of the inputs' canonical keys.
+/// Reentrant because it holds no state: while one batch awaits its entity grains the next can start, instead of a silo
+/// resolving only as many batches at a time as it has worker activations (one per core).
 /// </summary>
 [StatelessWorker]
+[Reentrant]
 public sealed partial class IdentityResolverGrain(CompanyStore companies, PersonStore persons, KnownKeys knownKeys, ILogger<IdentityResolverGrain> logger)
     : Grain, IIdentityResolverGrain
 {

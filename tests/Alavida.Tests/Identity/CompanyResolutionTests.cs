@@ -118,6 +118,8 @@ public sealed class CompanyResolutionTests(IdentityCluster cluster)
             new(LinkedInUrl: "https://evil.example/company/acme"),
             new(Name: "🙂🙂🙂"),
             new(Name: "---"),
+            new(Name: "Acme \ud800 Inc"),
+            new(Domain: "acme\udc00.com"),
             new(Domain: IdentityCluster.NewDomain(), Country: "Germany"),
             new(Domain: "mailinator.com"),
             new(Domain: "https://t.co/xyz"),

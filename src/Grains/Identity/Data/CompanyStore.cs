@@ -27,6 +27,4 @@ public sealed class CompanyStore(IdentityDatabase db, IIdentityEvents events) : 
 
     protected override (string Name, string Scope)? NameOf(CompanyFacts facts) =>
         facts.NameKey is null ? null : (facts.NameKey, facts.NameScope);
-
-    internal static string? Text(NpgsqlDataReader reader, int ordinal) => reader.IsDBNull(ordinal) ? null : reader.GetString(ordinal);
 }

@@ -54,7 +54,7 @@ public abstract partial class EntityStore<TFacts, TAttributes>
             FROM unnest(@ids, @canonical{string.Concat(columns.Select((_, i) => $", @p{i}"))})
                  AS q(id, canonical_key{string.Concat(columns.Select((_, i) => $", p{i}"))})
             ORDER BY q.id
-            ON CONFLICT (id) DO NOTHING
+            ON CONFLICT DO NOTHING -- no target: a racing insert can trip the id or the canonical_key index first
             RETURNING id
             """;
         await using (var command = new NpgsqlCommand(insert, connection, transaction))

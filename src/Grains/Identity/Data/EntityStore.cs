@@ -24,6 +24,8 @@ public abstract partial class EntityStore<TFacts, TAttributes>(IdentityDatabase 
 
     protected abstract TAttributes ReadAttributes(NpgsqlDataReader reader, int first);
 
+    protected static string? Text(NpgsqlDataReader reader, int ordinal) => reader.IsDBNull(ordinal) ? null : reader.GetString(ordinal);
+
     protected abstract IReadOnlyList<IdentityKey> KeysOf(TFacts facts);
 
     /// <summary>The name index entry (<c>normalized name</c>, <c>scope</c>) the facts assert, if any.</summary>
@@ -121,7 +123,7 @@ public abstract partial class EntityStore<TFacts, TAttributes>(IdentityDatabase 
         var insert = $"""
             INSERT INTO {t.Entities} (id, canonical_key, sources{string.Concat(columns.Select(c => ", " + c.Name))})
             VALUES (@id, @canonical, @sources{string.Concat(columns.Select((_, i) => $", @p{i}"))})
-            ON CONFLICT (id) DO NOTHING
+            ON CONFLICT DO NOTHING -- no target: a racing insert can trip the id or the canonical_key index first
             """;
         await using (var command = new NpgsqlCommand(insert, connection, transaction))
         {

@@ -25,8 +25,8 @@ public sealed class PersonStore(IdentityDatabase db, IIdentityEvents events) : E
     protected override IReadOnlyList<FactColumn<PersonFacts, PersonAttributes>> FactColumns => Columns;
 
     protected override PersonAttributes ReadAttributes(NpgsqlDataReader reader, int first) => new(
-        CompanyStore.Text(reader, first), CompanyStore.Text(reader, first + 1), CompanyStore.Text(reader, first + 2),
-        CompanyStore.Text(reader, first + 3), CompanyStore.Text(reader, first + 4), reader.IsDBNull(first + 5) ? null : reader.GetGuid(first + 5));
+        Text(reader, first), Text(reader, first + 1), Text(reader, first + 2),
+        Text(reader, first + 3), Text(reader, first + 4), reader.IsDBNull(first + 5) ? null : reader.GetGuid(first + 5));
 
     protected override IReadOnlyList<IdentityKey> KeysOf(PersonFacts facts) => facts.StrongKeys;
 

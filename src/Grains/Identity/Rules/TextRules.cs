@@ -60,7 +60,26 @@ public static class TextRules
             return $"{field} is empty";
         }
 
-        return value.Length > MaxInputLength ? $"{field} is longer than {MaxInputLength} characters" : null;
+        if (value.Length > MaxInputLength)
+        {
+            return $"{field} is longer than {MaxInputLength} characters";
+        }
+
+        return IsWellFormedUtf16(value) ? null : $"{field} contains invalid Unicode";
+    }
+
+    // Unpaired surrogates and other invalid code points make Unicode normalization throw: reject them up front.
+    private static bool IsWellFormedUtf16(string value)
+    {
+        try
+        {
+            _ = value.IsNormalized(NormalizationForm.FormKC);
+            return true;
+        }
+        catch (ArgumentException)
+        {
+            return false;
+        }
     }
 
     private static bool IsInsideWord(string text, int i) =>
