@@ -103,6 +103,8 @@ public sealed class MergeAction(IGrainFactory grains) : IdentityAction(grains)
             });
         }
 
+        // The merges wrote their events to the outbox in their own transactions; publish them now rather than at the next tick.
+        await Relay.PublishAsync();
         return new JobResult(new JsonObject { ["results"] = results }.ToJsonString(), index, null);
     }
 }
@@ -120,6 +122,8 @@ public abstract class IdentityAction(IGrainFactory grains) : IQuantumAction
     protected IIdentityResolverGrain Resolver => grains.GetGrain<IIdentityResolverGrain>(0);
 
     protected IIdentityDataGrain Data => grains.GetGrain<IIdentityDataGrain>(0);
+
+    protected IIdentityOutboxRelayGrain Relay => grains.GetGrain<IIdentityOutboxRelayGrain>(0);
 
     public abstract Task<JobResult> ExecuteAsync(QuantumActionContext context, CancellationToken cancellationToken);
 

@@ -66,6 +66,7 @@ public static class OrleansHostingExtensions
             silo.Services.AddAlavidaPlatformGrains();
             silo.AddStartupTask((services, _) => services.GetRequiredService<IGrainFactory>().GetGrain<IJobReconcilerGrain>(0).StartAsync());
             silo.Services.AddAlavidaIdentity(builder.Configuration.GetConnectionString(DatabaseHostingExtensions.ConnectionStringName)!);
+            silo.AddStartupTask((services, _) => services.GetRequiredService<IGrainFactory>().GetGrain<IIdentityOutboxRelayGrain>(0).StartAsync());
             silo.AddAlavidaMesh();
             configureSilo?.Invoke(silo);
         });

@@ -26,6 +26,12 @@ public sealed class IdentityHttpTests(GatewayFixture gateway)
         Assert.Equal(ids[0], loser.GetProperty("merged_into").GetString());
         Assert.Equal(ids[1], loser.GetProperty("requested_id").GetString());
         Assert.Equal(ids[0], Assert.Single(byDomain.GetProperty("items").EnumerateArray()).GetProperty("company_id").GetString());
+
+        var events = await (await team.Http.GetAsync("/events?name=identity/company.merged")).ReadJsonAsync();
+        var emitted = Assert.Single(events.GetProperty("items").EnumerateArray(), e => e.GetProperty("data").GetProperty("loser_id").GetString() == ids[1]);
+        Assert.Equal(ids[0], emitted.GetProperty("data").GetProperty("survivor_id").GetString());
+        Assert.Equal(team.TeamId.ToString(), emitted.GetProperty("team_id").GetString());
+        Assert.Equal(0L, await gateway.ScalarAsync<long>("SELECT count(*) FROM identity.outbox_events WHERE published_at IS NULL AND data->>'loser_id' = @id", ("id", ids[1]!)));
     }
 
     [Fact]

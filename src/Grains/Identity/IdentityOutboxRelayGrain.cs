@@ -1,0 +1,80 @@
+using System.Text.Json;
+using Alavida.Grains.Mesh;
+using Dapper;
+using Microsoft.Extensions.Logging;
+using Npgsql;
+
+namespace Alavida.Grains.Identity;
+
+/// <summary>
+/// Publishes identity's outbox (<c>identity/company.merged</c>, <c>identity/person.merged</c>) to the mesh: rows are
+/// written in the merge's own transaction, then sent here and marked. The outbox row id is the event id, so a resend
+/// after a crash is deduplicated by the mesh (at least once, never twice).
+/// </summary>
+[Alias("Alavida.Identity.IIdentityOutboxRelayGrain")]
+public interface IIdentityOutboxRelayGrain : IGrainWithIntegerKey
+{
+    /// <summary>Arms the periodic reminder (idempotent) and publishes what is pending.</summary>
+    [Alias("Start")]
+    Task StartAsync();
+
+    /// <summary>Publishes what is pending now (called right after a merge).</summary>
+    [Alias("Publish")]
+    Task<int> PublishAsync();
+}
+
+public sealed partial class IdentityOutboxRelayGrain(NpgsqlDataSource db, ILogger<IdentityOutboxRelayGrain> logger) : Grain, IIdentityOutboxRelayGrain, IRemindable
+{
+    private const int BatchSize = 100;
+
+    public async Task StartAsync()
+    {
+        await this.RegisterOrUpdateReminder("publish", TimeSpan.FromMinutes(1), TimeSpan.FromMinutes(1));
+        await PublishAsync();
+    }
+
+    public Task ReceiveReminder(string reminderName, TickStatus status) => PublishAsync();
+
+    public async Task<int> PublishAsync()
+    {
+        var published = 0;
+        while (true)
+        {
+            await using var connection = await db.OpenConnectionAsync();
+            var rows = (await connection.QueryAsync<OutboxRow>(
+                "SELECT id, name, data::text AS data, created_at FROM identity.outbox_events WHERE published_at IS NULL ORDER BY created_at, id LIMIT @BatchSize",
+                new { BatchSize })).ToList();
+            if (rows.Count == 0)
+            {
+                return published;
+            }
+
+            var result = await GrainFactory.GetGrain<IMeshGrain>(0).SendAsync(rows.Select(ToEvent).ToList());
+            if (!result.Accepted)
+            {
+                Log.Rejected(logger, string.Join("; ", result.Errors.Select(e => $"{e.Field}: {e.Message}")));
+                return published;
+            }
+
+            await connection.ExecuteAsync("UPDATE identity.outbox_events SET published_at = now() WHERE id = ANY(@ids)", new { ids = rows.Select(r => r.Id).ToArray() });
+            published += rows.Count;
+        }
+    }
+
+    private static MeshEvent ToEvent(OutboxRow row)
+    {
+        using var data = JsonDocument.Parse(row.Data);
+        var requestedBy = data.RootElement.TryGetProperty("requested_by", out var by) ? by.GetString() : null;
+        var team = requestedBy is not null && requestedBy.StartsWith("team:", StringComparison.Ordinal) ? requestedBy["team:".Length..] : null;
+        return new MeshEvent(row.Id.ToString(), row.Name, row.Data, null, new DateTimeOffset(DateTime.SpecifyKind(row.CreatedAt, DateTimeKind.Utc)).ToUnixTimeMilliseconds(),
+            "1", row.Id.ToString("N"), team);
+    }
+
+    private sealed record OutboxRow(Guid Id, string Name, string Data, DateTime CreatedAt);
+
+    private static partial class Log
+    {
+        [LoggerMessage(1, LogLevel.Error, "The mesh rejected identity outbox events: {Errors}")]
+        public static partial void Rejected(ILogger logger, string errors);
+    }
+}
