@@ -51,15 +51,17 @@ async Task<(List<double> Latencies, TimeSpan Elapsed, int Failures)> RunAsync(Ti
         var n = 0;
         while (clock.Elapsed < duration)
         {
-            using var request = new HttpRequestMessage(HttpMethod.Post, "/identity/run/resolve-company")
-            {
-                Content = JsonContent.Create(new { companies = new[] { new { domain = $"c{c}-{n++}.bench-{Guid.NewGuid():N}.com" } } }),
-            };
+            using var request = options.Get is { } path
+                ? new HttpRequestMessage(HttpMethod.Get, path)
+                : new HttpRequestMessage(HttpMethod.Post, "/identity/run/resolve-company")
+                {
+                    Content = JsonContent.Create(new { companies = new[] { new { domain = $"c{c}-{n++}.bench-{Guid.NewGuid():N}.com" } } }),
+                };
             request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", key);
             var started = Stopwatch.GetTimestamp();
             using var response = await http.SendAsync(request);
             var ms = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
-            if (response.StatusCode == HttpStatusCode.Accepted)
+            if (response.StatusCode == (options.Get is null ? HttpStatusCode.Accepted : HttpStatusCode.OK))
             {
                 if (record)
                 {
@@ -75,7 +77,7 @@ async Task<(List<double> Latencies, TimeSpan Elapsed, int Failures)> RunAsync(Ti
     return (all.SelectMany(l => l).ToList(), clock.Elapsed, failures);
 }
 
-internal sealed record Options(string Url, string AdminKey, int Clients, int Teams, int Seconds, int WarmupSeconds)
+internal sealed record Options(string Url, string AdminKey, int Clients, int Teams, int Seconds, int WarmupSeconds, string? Get)
 {
     public static Options Parse(string[] args)
     {
@@ -91,6 +93,7 @@ internal sealed record Options(string Url, string AdminKey, int Clients, int Tea
             int.Parse(Get("--clients", "32")),
             int.Parse(Get("--teams", "32")),
             int.Parse(Get("--seconds", "15")),
-            int.Parse(Get("--warmup", "3")));
+            int.Parse(Get("--warmup", "3")),
+            Get("--get", "") is { Length: > 0 } path ? path : null);
     }
 }

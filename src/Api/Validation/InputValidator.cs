@@ -9,6 +9,7 @@ namespace Alavida.Api.Validation;
 public sealed class InputValidator
 {
     private const int MaxErrors = 50;
+    private static readonly EvaluationOptions FlagOnly = new() { OutputFormat = OutputFormat.Flag };
     private readonly ConcurrentDictionary<(string Slug, string Version, string Action), Lazy<JsonSchema>> _schemas = new();
 
     /// <summary>The violations, each naming the field by JSON pointer; empty when the input is valid.</summary>
@@ -21,11 +22,13 @@ public sealed class InputValidator
                 action.InputSchemaJson,
                 new BuildOptions { SchemaRegistry = new SchemaRegistry() },
                 new Uri($"https://schemas.alavida.dev/{key.Slug}/{key.Version}/{key.Action}/input.json")))).Value;
-        var result = schema.Evaluate(input, new EvaluationOptions { OutputFormat = OutputFormat.List });
-        if (result.IsValid)
+        // The flag answer is cheap; the detailed list (with every location) is built only for invalid input.
+        if (schema.Evaluate(input, FlagOnly).IsValid)
         {
             return [];
         }
+
+        var result = schema.Evaluate(input, new EvaluationOptions { OutputFormat = OutputFormat.List });
 
         return (result.Details ?? [result])
             .Where(d => d.Errors is { Count: > 0 })
