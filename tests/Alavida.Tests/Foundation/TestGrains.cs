@@ -1,3 +1,4 @@
+using Orleans.Placement;
 using Alavida.Grains;
 using Alavida.Tests.Infrastructure;
 
@@ -24,6 +25,9 @@ public sealed class NoteState
     [Id(1)] public int Writes { get; set; }
 }
 
+// Random placement: the default (resource-optimised) may put every note on one silo of a loaded machine, which the
+// graceful-stop test needs to avoid.
+[RandomPlacement]
 public sealed class NoteGrain([PersistentState("note", StorageNames.Main)] IPersistentState<NoteState> state) : Grain, INoteGrain
 {
     public async Task<string> WriteAsync(string text)
