@@ -31,12 +31,13 @@ CREATE TABLE runs (
     parent_run_id   uuid,
     parent_step_id  text,
     invoke_data     jsonb
-) WITH (fillfactor = 70);
--- fillfactor and no index on status: a run's status updates (queued -> running -> final) stay HOT (no index writes).
+);
 CREATE INDEX runs_function_created ON runs (function_id, created_at DESC, run_id DESC);
 CREATE INDEX runs_created ON runs (created_at DESC, run_id DESC);
 CREATE INDEX runs_trace ON runs (trace_id);
 CREATE INDEX runs_event ON runs (event_id);
+-- The reconciler scans only unfinished runs.
+CREATE INDEX runs_unfinished ON runs (status) WHERE status IN ('queued', 'running', 'sleeping', 'waiting', 'paused');
 
 CREATE TABLE steps (
     run_id      uuid        NOT NULL,
@@ -50,7 +51,7 @@ CREATE TABLE steps (
     output      jsonb,
     error       text,
     PRIMARY KEY (run_id, step_id)
-) WITH (fillfactor = 80);
+);
 
 -- Pending WaitForEvent steps ('wait'), cancelOn subscriptions ('cancel') and Invoke results ('invoke').
 CREATE TABLE waits (
