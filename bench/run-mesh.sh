@@ -10,6 +10,7 @@ set -euo pipefail
 repo=$(cd "$(dirname "$0")/.." && pwd)
 peers=${BENCH_PEERS:-$repo/../shared/bench-peers}
 work=$(mktemp -d /tmp/alavida-bench.XXXXXX)
+chmod 755 "$work"   # the postgres user starts its server from inside
 cp -r "$peers" "$work/bench-peers"
 chmod -R u+w "$work/bench-peers"
 

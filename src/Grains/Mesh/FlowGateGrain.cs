@@ -45,10 +45,10 @@ public sealed partial class FlowGateGrain(MeshFunctionRegistry registry, MeshRou
             }
         }
 
-        await PumpAsync();
+        Pump();
     }
 
-    public async Task ReleaseAsync(Guid runId)
+    public Task ReleaseAsync(Guid runId)
     {
         _running.Remove(runId);
         _known.Remove(runId);
@@ -61,24 +61,26 @@ public sealed partial class FlowGateGrain(MeshFunctionRegistry registry, MeshRou
             }
         }
 
-        await PumpAsync();
+        Pump();
+        return Task.CompletedTask;
     }
 
-    public async Task TickAsync()
+    public Task TickAsync()
     {
         if (_gate is null)
         {
-            return;
+            return Task.CompletedTask;
         }
 
         if (Kind == GateKind.Debounce && _pending is { } pending && clock.Now >= _pendingDue)
         {
             _pending = null;
             _known.Remove(pending.RunId);
-            await ForwardAsync(pending);
+            Forward(pending);
         }
 
-        await PumpAsync();
+        Pump();
+        return Task.CompletedTask;
     }
 
     private async Task DebounceAsync(RunTicket ticket)
@@ -94,7 +96,7 @@ public sealed partial class FlowGateGrain(MeshFunctionRegistry registry, MeshRou
         Arm(_pendingDue);
     }
 
-    private async Task PumpAsync()
+    private void Pump()
     {
         if (_gate is null || Kind == GateKind.Debounce)
         {
@@ -114,7 +116,7 @@ public sealed partial class FlowGateGrain(MeshFunctionRegistry registry, MeshRou
                 _queue.RemoveFirst();
                 _known.Remove(next.Value.RunId);
                 _starts.Enqueue(now);
-                await ForwardAsync(next.Value);
+                Forward(next.Value);
             }
 
             if (_queue.Count > 0)
@@ -129,26 +131,33 @@ public sealed partial class FlowGateGrain(MeshFunctionRegistry registry, MeshRou
         {
             _queue.RemoveFirst();
             _running.Add(node.Value.RunId);
-            if (!await ForwardAsync(node.Value))
-            {
-                _running.Remove(node.Value.RunId);
-                _known.Remove(node.Value.RunId);
-            }
+            Forward(node.Value);
         }
     }
 
-    private async Task<bool> ForwardAsync(RunTicket ticket)
+    /// <summary>
+    /// Hands a run to its next stage without holding this gate's turn for the call (the gate keeps admitting and
+    /// releasing meanwhile). A run that did not start gives its slot back; one that could not be reached stays
+    /// queued in the database for reconciliation.
+    /// </summary>
+    private void Forward(RunTicket ticket)
     {
-        try
-        {
-            return await router.AdvanceAsync(ticket with { Stage = ticket.Stage + 1 });
-        }
-        catch (Exception ex)
-        {
-            // The run stays queued in the database; reconciliation re-submits it.
-            Log.ForwardFailed(logger, ex, ticket.RunId, this.GetPrimaryKeyString());
-            return false;
-        }
+        var self = this.AsReference<IFlowGateGrain>();
+        var gate = this.GetPrimaryKeyString();
+        router.AdvanceAsync(ticket with { Stage = ticket.Stage + 1 }).ContinueWith(
+            async t =>
+            {
+                if (t.IsFaulted)
+                {
+                    Log.ForwardFailed(logger, t.Exception!, ticket.RunId, gate);
+                }
+
+                if (!t.IsCompletedSuccessfully || !t.Result)
+                {
+                    await self.ReleaseAsync(ticket.RunId);
+                }
+            },
+            CancellationToken.None, TaskContinuationOptions.None, TaskScheduler.Default).Unwrap().Ignore();
     }
 
     private void Arm(DateTimeOffset due)

@@ -79,18 +79,20 @@ public sealed class MeshQueries(NpgsqlDataSource dataSource)
             FROM mesh.runs r JOIN mesh.events e ON e.id = r.event_id WHERE r.run_id = @id
             """);
         cmd.Parameters.AddWithValue("id", runId);
-        await using var reader = await cmd.ExecuteReaderAsync();
-        if (!await reader.ReadAsync())
+        LoadedRun? run = null;
+        // The reader is disposed once, before the steps query: a reader of a data-source command belongs to a pooled
+        // connector that another caller may hold as soon as it is released, so it must not be touched again.
+        await using (var reader = await cmd.ExecuteReaderAsync())
         {
-            return null;
+            if (await reader.ReadAsync())
+            {
+                run = new LoadedRun(runId, reader.GetString(0), reader.GetString(1), reader.GetInt32(2), reader.GetFieldValue<DateTimeOffset>(3),
+                    NullableTime(reader, 4), reader.IsDBNull(5) ? null : reader.GetGuid(5), reader.IsDBNull(6) ? null : reader.GetString(6),
+                    ReadEvent(reader, 7).Event, []);
+            }
         }
 
-        var run = (Function: reader.GetString(0), Status: reader.GetString(1), Attempts: reader.GetInt32(2), Created: reader.GetFieldValue<DateTimeOffset>(3),
-            Started: reader.IsDBNull(4) ? (DateTimeOffset?)null : reader.GetFieldValue<DateTimeOffset>(4),
-            Parent: reader.IsDBNull(5) ? (Guid?)null : reader.GetGuid(5), ParentStep: reader.IsDBNull(6) ? null : reader.GetString(6),
-            Event: ReadEvent(reader, 7).Event);
-        await reader.DisposeAsync();
-        return new LoadedRun(runId, run.Function, run.Status, run.Attempts, run.Created, run.Started, run.Parent, run.ParentStep, run.Event, await LoadStepsAsync(runId));
+        return run is null ? null : run with { Steps = await LoadStepsAsync(runId) };
     }
 
     /// <summary>Unfinished runs (not paused) with their events, for reconciliation.</summary>
