@@ -37,6 +37,9 @@ public static class Problems
     public static ProblemHttpResult Forbidden(string detail) =>
         Problem(StatusCodes.Status403Forbidden, "forbidden", "Forbidden", detail);
 
+    /// <summary>Echo user text in a problem's detail, but never a 10 KB wall of it.</summary>
+    public static string Echo(string text) => text.Length <= 64 ? text : text[..64] + "…";
+
     private static ProblemHttpResult Problem(int status, string type, string title, string detail, IDictionary<string, object?>? extensions = null) =>
         TypedResults.Problem(detail, statusCode: status, title: title, type: TypeBase + type, extensions: extensions);
 }

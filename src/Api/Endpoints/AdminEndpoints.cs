@@ -114,7 +114,7 @@ public static class AdminEndpoints
         Guid.TryParse(teamId, out var team) && await grains.GetGrain<IPlatformAdminGrain>(0).TeamExistsAsync(team) ? team : null;
 
     private static ProblemHttpResult TeamNotFound(string teamId) =>
-        Problems.NotFound($"There is no team '{(teamId.Length > 64 ? teamId[..64] + "…" : teamId)}'.");
+        Problems.NotFound($"There is no team '{Problems.Echo(teamId)}'.");
 }
 
 /// <summary><c>POST /admin/teams</c>.</summary>

@@ -106,7 +106,7 @@ public static class MeshEndpoints
     {
         var detail = id.Length <= 256 ? await grains.GetGrain<IMeshGrain>(0).GetEventAsync(id, Scope(user)) : null;
         return detail is null
-            ? Problems.NotFound($"There is no event '{(id.Length > 64 ? id[..64] + "…" : id)}' visible to you.")
+            ? Problems.NotFound($"There is no event '{Problems.Echo(id)}' visible to you.")
             : TypedResults.Ok(new EventDetailResponse(EventResponse.From(detail.Event), detail.Runs.Select(RunResponse.From).ToList()));
     }
 

@@ -42,13 +42,13 @@ public static class QuantumEndpoints
         var component = await grains.GetGrain<IRegistryGrain>(0).GetAsync(quantum);
         if (component is null)
         {
-            return Problems.NotFound($"There is no quantum '{Shorten(quantum)}'. Quantums: {string.Join(", ", Quantums.All)}.");
+            return UnknownQuantum(quantum);
         }
 
         var descriptor = component.FindAction(action);
         if (descriptor is null)
         {
-            return Problems.NotFound($"Quantum '{quantum}' has no action '{Shorten(action)}'. Actions: {string.Join(", ", component.Actions.Select(a => a.Name))}.");
+            return Problems.NotFound($"Quantum '{quantum}' has no action '{Problems.Echo(action)}'. Actions: {string.Join(", ", component.Actions.Select(a => a.Name))}.");
         }
 
         if (!descriptor.Available)
@@ -125,7 +125,7 @@ public static class QuantumEndpoints
         var component = await grains.GetGrain<IRegistryGrain>(0).GetAsync(quantum);
         if (component is null)
         {
-            return Problems.NotFound($"There is no quantum '{Shorten(quantum)}'. Quantums: {string.Join(", ", Quantums.All)}.");
+            return UnknownQuantum(quantum);
         }
 
         var actions = component.Actions.Select(a => new ActionHealth(a.Name, a.Available)).ToList();
@@ -139,14 +139,17 @@ public static class QuantumEndpoints
         var component = await grains.GetGrain<IRegistryGrain>(0).GetAsync(quantum);
         if (component is null)
         {
-            return Problems.NotFound($"There is no quantum '{Shorten(quantum)}'. Quantums: {string.Join(", ", Quantums.All)}.");
+            return UnknownQuantum(quantum);
         }
 
         var entity = (path ?? "").Split('/')[0];
         return component.DataEntities.Contains(entity)
             ? Problems.NotAvailable($"{quantum} data '{entity}' is declared in the registry but has not shipped on this deployment yet.")
-            : Problems.NotFound($"Quantum '{quantum}' has no data entity '{Shorten(entity)}'. Entities: {string.Join(", ", component.DataEntities)}.");
+            : Problems.NotFound($"Quantum '{quantum}' has no data entity '{Problems.Echo(entity)}'. Entities: {string.Join(", ", component.DataEntities)}.");
     }
+
+    private static ProblemHttpResult UnknownQuantum(string quantum) =>
+        Problems.NotFound($"There is no quantum '{Problems.Echo(quantum)}'. Quantums: {string.Join(", ", Quantums.All)}.");
 
     private static bool TryTakeMaxCredits(JsonObject body, out long? maxCredits)
     {
@@ -169,6 +172,4 @@ public static class QuantumEndpoints
     private static string RequestHash(string quantum, string action, string inputJson, long? maxCredits) =>
         Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes($"{quantum}\n{action}\n{maxCredits}\n{inputJson}")));
 
-    /// <summary>Echo user text in errors, but never a 10 KB wall of it.</summary>
-    private static string Shorten(string text) => text.Length <= 64 ? text : text[..64] + "…";
 }

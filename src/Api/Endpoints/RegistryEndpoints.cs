@@ -45,7 +45,7 @@ public static class RegistryEndpoints
     }
 
     private static ProblemHttpResult NotFound(string slug) =>
-        Problems.NotFound($"There is no component '{(slug.Length > 64 ? slug[..64] + "…" : slug)}' in the registry. Components: {string.Join(", ", Quantums.All)}.");
+        Problems.NotFound($"There is no component '{Problems.Echo(slug)}' in the registry. Components: {string.Join(", ", Quantums.All)}.");
 }
 
 /// <summary>A component in search results.</summary>
