@@ -41,9 +41,9 @@ public static class PlatformExtensions
         return app;
     }
 
-    /// <summary>Failures at Error; probes and scrapes at Verbose (they arrive every few seconds); the rest at Information.</summary>
+    /// <summary>Failures at Error (a 501 for a not-yet-shipped action is not one); probes and scrapes at Verbose (they arrive every few seconds); the rest at Information.</summary>
     private static LogEventLevel RequestLogLevel(HttpContext context, double elapsedMs, Exception? exception) =>
-        exception is not null || context.Response.StatusCode >= 500 ? LogEventLevel.Error
+        exception is not null || context.Response.StatusCode is >= 500 and not StatusCodes.Status501NotImplemented ? LogEventLevel.Error
         : ObservabilityExtensions.OperationalPaths.Any(p => context.Request.Path.StartsWithSegments(p)) ? LogEventLevel.Verbose
         : LogEventLevel.Information;
 }
