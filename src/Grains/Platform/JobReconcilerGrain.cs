@@ -15,6 +15,10 @@ public interface IJobReconcilerGrain : IGrainWithIntegerKey
     /// <summary>Arms the reminder (idempotent) and runs one pass now.</summary>
     [Alias("Start")]
     Task StartAsync();
+
+    /// <summary>Dispatches every unfinished job whose row has not changed for <paramref name="stalledFor"/>; returns how many.</summary>
+    [Alias("ReconcileNow")]
+    Task<int> ReconcileNowAsync(TimeSpan stalledFor);
 }
 
 public sealed partial class JobReconcilerGrain(NpgsqlDataSource db, ILogger<JobReconcilerGrain> logger) : Grain, IJobReconcilerGrain, IRemindable
@@ -25,12 +29,12 @@ public sealed partial class JobReconcilerGrain(NpgsqlDataSource db, ILogger<JobR
     public async Task StartAsync()
     {
         await this.RegisterOrUpdateReminder("reconcile", TimeSpan.FromMinutes(1), TimeSpan.FromMinutes(1));
-        await ReconcileAsync();
+        await ReconcileNowAsync(StallAfter);
     }
 
-    public Task ReceiveReminder(string reminderName, TickStatus status) => ReconcileAsync();
+    public Task ReceiveReminder(string reminderName, TickStatus status) => ReconcileNowAsync(StallAfter);
 
-    private async Task ReconcileAsync()
+    public async Task<int> ReconcileNowAsync(TimeSpan stalledFor)
     {
         await using var connection = await db.OpenConnectionAsync();
         var stalled = (await connection.QueryAsync<Guid>(
@@ -40,7 +44,7 @@ public sealed partial class JobReconcilerGrain(NpgsqlDataSource db, ILogger<JobR
              ORDER BY updated_at
              LIMIT 500
             """,
-            new { seconds = StallAfter.TotalSeconds })).ToList();
+            new { seconds = stalledFor.TotalSeconds })).ToList();
         foreach (var jobId in stalled)
         {
             await GrainFactory.GetGrain<IJobGrain>(jobId).DispatchAsync();
@@ -50,6 +54,8 @@ public sealed partial class JobReconcilerGrain(NpgsqlDataSource db, ILogger<JobR
         {
             Log.Redispatched(logger, stalled.Count);
         }
+
+        return stalled.Count;
     }
 
     private static partial class Log

@@ -202,6 +202,23 @@ public sealed class RunTests(GatewayFixture gateway)
         Assert.Equal((20, 0), (credits.GetProperty("balance").GetInt32(), credits.GetProperty("reserved").GetInt32()));
     }
 
+    [Fact]
+    public async Task AcceptedJob_WhoseDispatchWasLost_IsRunByTheReconciler()
+    {
+        var team = await gateway.CreateTeamAsync(10);
+        var jobId = Guid.CreateVersion7();
+        // Accepted and written, but never dispatched: what a crash between acceptance and dispatch leaves behind.
+        await gateway.Host.Grains.GetGrain<ITeamGrain>(team.TeamId).AcceptJobAsync(new JobSubmission(
+            jobId, team.TeamId, null, Quantums.Identity, "resolve-company", $$"""{"companies":[{"domain":"lost-{{jobId:N}}.com"}]}""", 1, null, null, "00", 1));
+
+        var dispatched = await gateway.Host.Grains.GetGrain<Alavida.Grains.Platform.IJobReconcilerGrain>(0).ReconcileNowAsync(TimeSpan.Zero);
+        var job = await WaitForFinalAsync(team, jobId.ToString());
+
+        Assert.True(dispatched >= 1);
+        Assert.Equal("succeeded", job.GetProperty("status").GetString());
+        Assert.Equal(1, job.GetProperty("usage").GetProperty("credits_charged").GetInt32());
+    }
+
     private static async Task<JsonElement> WaitForFinalAsync(TestTeam team, string jobId)
     {
         var job = await (await team.Http.GetAsync($"/jobs/{jobId}?wait_seconds=20")).ReadJsonAsync();
