@@ -97,7 +97,6 @@ public sealed class IdentityDataGrain(NpgsqlDataSource db) : Grain, IIdentityDat
 
     private async Task<(IReadOnlyList<Guid> Ids, string? Next)> ListAsync(IdentityQuery query, IdentityKind kind, bool companyFilter)
     {
-        var cursor = PageCursor.Parse(query.Cursor);
         await using var connection = await db.OpenConnectionAsync();
         var rows = (await connection.QueryAsync<(Guid EntityId, DateTime LinkedAt)>(
             """
@@ -110,20 +109,10 @@ public sealed class IdentityDataGrain(NpgsqlDataSource db) : Grain, IIdentityDat
              ORDER BY t.linked_at DESC, t.entity_id DESC
              LIMIT @take
             """,
-            new
-            {
-                query.TeamId,
-                kind = Kind(kind),
-                query.JobId,
-                companyFilter,
-                query.CompanyId,
-                hasCursor = cursor is not null,
-                cursorAt = cursor?.At ?? DateTime.UnixEpoch,
-                cursorId = cursor?.Id ?? Guid.Empty,
-                take = query.Limit + 1,
-            })).ToList();
-        var page = rows.Count > query.Limit ? rows[..query.Limit] : rows;
-        return (page.Select(r => r.EntityId).ToList(), rows.Count > query.Limit ? new PageCursor(page[^1].LinkedAt, page[^1].EntityId).Encode() : null);
+            Keyset.Parameters(new { query.TeamId, kind = Kind(kind), query.JobId, companyFilter, query.CompanyId }, query.Cursor, query.Limit)))
+            .ToList();
+        var page = Keyset.Page(rows, query.Limit, r => new PageCursor(r.LinkedAt, r.EntityId), r => r.EntityId);
+        return (page.Items, page.NextCursor);
     }
 
     private static Page<T> Single<T>(T? item) where T : class => new(item is null ? [] : [item], null);

@@ -10,7 +10,6 @@ public sealed class PlatformQueryGrain(NpgsqlDataSource db) : Grain, IPlatformQu
 {
     public async Task<Page<JobView>> ListJobsAsync(JobQuery query)
     {
-        var cursor = PageCursor.Parse(query.Cursor);
         await using var connection = await db.OpenConnectionAsync();
         var rows = (await connection.QueryAsync<JobRow>(
             $"""
@@ -23,23 +22,13 @@ public sealed class PlatformQueryGrain(NpgsqlDataSource db) : Grain, IPlatformQu
              ORDER BY created_at DESC, id DESC
              LIMIT @take
             """,
-            new
-            {
-                query.TeamId,
-                status = query.Status?.ToText(),
-                query.Quantum,
-                since = query.Since?.UtcDateTime,
-                hasCursor = cursor is not null,
-                cursorAt = cursor?.At ?? DateTime.UnixEpoch,
-                cursorId = cursor?.Id ?? Guid.Empty,
-                take = query.Limit + 1,
-            })).ToList();
-        return Paged(rows, query.Limit, r => new PageCursor(r.CreatedAt, r.Id), r => r.ToView());
+            Keyset.Parameters(new { query.TeamId, status = query.Status?.ToText(), query.Quantum, since = query.Since?.UtcDateTime }, query.Cursor, query.Limit)))
+            .ToList();
+        return Keyset.Page(rows, query.Limit, r => new PageCursor(r.CreatedAt, r.Id), r => r.ToView());
     }
 
     public async Task<Page<JobUsage>> ListUsageAsync(UsageQuery query)
     {
-        var cursor = PageCursor.Parse(query.Cursor);
         await using var connection = await db.OpenConnectionAsync();
         var rows = (await connection.QueryAsync<UsageRow>(
             """
@@ -54,17 +43,9 @@ public sealed class PlatformQueryGrain(NpgsqlDataSource db) : Grain, IPlatformQu
              ORDER BY charged_at DESC, u.job_id DESC
              LIMIT @take
             """,
-            new
-            {
-                query.TeamId,
-                query.Quantum,
-                since = query.Since?.UtcDateTime,
-                hasCursor = cursor is not null,
-                cursorAt = cursor?.At ?? DateTime.UnixEpoch,
-                cursorId = cursor?.Id ?? Guid.Empty,
-                take = query.Limit + 1,
-            })).ToList();
-        return Paged(rows, query.Limit, r => new PageCursor(r.ChargedAt, r.JobId), r => new JobUsage(r.JobId, r.Quantum, r.Action, r.Units, r.Credits, r.ChargedAt.Utc()));
+            Keyset.Parameters(new { query.TeamId, query.Quantum, since = query.Since?.UtcDateTime }, query.Cursor, query.Limit)))
+            .ToList();
+        return Keyset.Page(rows, query.Limit, r => new PageCursor(r.ChargedAt, r.JobId), r => new JobUsage(r.JobId, r.Quantum, r.Action, r.Units, r.Credits, r.ChargedAt.Utc()));
     }
 
     public async Task<IReadOnlyList<QuantumUsage>> UsageByQuantumAsync(UsageQuery query)
@@ -82,13 +63,6 @@ public sealed class PlatformQueryGrain(NpgsqlDataSource db) : Grain, IPlatformQu
             """,
             new { query.TeamId, query.Quantum, since = query.Since?.UtcDateTime });
         return rows.ToList();
-    }
-
-    private static Page<TView> Paged<TRow, TView>(List<TRow> rows, int limit, Func<TRow, PageCursor> cursorOf, Func<TRow, TView> view)
-    {
-        var hasMore = rows.Count > limit;
-        var page = hasMore ? rows[..limit] : rows;
-        return new Page<TView>(page.Select(view).ToList(), hasMore ? cursorOf(page[^1]).Encode() : null);
     }
 
     private sealed record UsageRow(Guid JobId, string Quantum, string Action, long Units, long Credits, DateTime ChargedAt);

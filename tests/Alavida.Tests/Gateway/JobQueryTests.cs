@@ -1,4 +1,5 @@
 using System.Net;
+using Alavida.Grains.Platform;
 
 namespace Alavida.Tests.Gateway;
 
@@ -14,6 +15,28 @@ public sealed class JobQueryTests(GatewayFixture gateway)
 
         Assert.Empty(page.GetProperty("items").EnumerateArray());
         Assert.Equal(System.Text.Json.JsonValueKind.Null, page.GetProperty("next_cursor").ValueKind);
+    }
+
+    [Fact]
+    public async Task Jobs_PageNewestFirst_WithACursorUntilTheEnd()
+    {
+        var team = await gateway.CreateTeamAsync(10);
+        var ids = new List<Guid>();
+        for (var i = 0; i < 3; i++)
+        {
+            ids.Add(Guid.CreateVersion7());
+            await gateway.Host.Grains.GetGrain<ITeamGrain>(team.TeamId).AcceptJobAsync(new JobSubmission(
+                ids[^1], team.TeamId, null, Quantums.Identity, "resolve-company", """{"companies":[{"domain":"p.com"}]}""", 1, null, null, "00", 1));
+        }
+
+        var first = await (await team.Http.GetAsync("/jobs?limit=2")).ReadJsonAsync();
+        var cursor = first.GetProperty("next_cursor").GetString();
+        var second = await (await team.Http.GetAsync($"/jobs?limit=2&cursor={cursor}")).ReadJsonAsync();
+
+        var seen = first.GetProperty("items").EnumerateArray().Concat(second.GetProperty("items").EnumerateArray())
+            .Select(j => Guid.Parse(j.GetProperty("job_id").GetString()!)).ToList();
+        Assert.Equal(Enumerable.Reverse(ids), seen);
+        Assert.Equal(System.Text.Json.JsonValueKind.Null, second.GetProperty("next_cursor").ValueKind);
     }
 
     [Theory]
