@@ -65,13 +65,13 @@ public static class AdminEndpoints
             return Problems.Invalid("The grant is invalid.", [new FieldError("/credits", $"is required, from 1 to {MaxCredits}")]);
         }
 
-        var key = request.Headers["Idempotency-Key"].ToString();
-        if (key.Length > 255)
+        var (key, keyProblem) = IdempotencyKeyHeader.Read(request);
+        if (keyProblem is not null)
         {
-            return Problems.BadRequest("Idempotency-Key must be at most 255 characters.");
+            return keyProblem;
         }
 
-        var grantKey = key.Length > 0 ? $"grant:{team}:{key}" : $"grant:{team}:{Guid.NewGuid():N}";
+        var grantKey = $"grant:{team}:{key ?? Guid.NewGuid().ToString("N")}";
         var balance = await grains.GetGrain<ITeamGrain>(team).GrantAsync(new CreditGrant(body.Credits.Value, grantKey, body.Note?.Trim()));
         return TypedResults.Ok(CreditsResponse.From(balance));
     }

@@ -18,7 +18,6 @@ namespace Alavida.Api.Endpoints;
 public static class QuantumEndpoints
 {
     private const string MaxCreditsField = "max_credits";
-    private const int MaxIdempotencyKeyLength = 255;
     private static readonly JsonDocumentOptions BodyOptions = new() { AllowDuplicateProperties = false, MaxDepth = 64 };
 
     public static IEndpointRouteBuilder MapQuantumEndpoints(this IEndpointRouteBuilder app)
@@ -56,10 +55,10 @@ public static class QuantumEndpoints
             return Problems.NotAvailable($"{quantum}/{action} is declared in the registry but its logic has not shipped on this deployment yet.");
         }
 
-        var idempotencyKey = request.Headers["Idempotency-Key"].ToString();
-        if (idempotencyKey.Length > MaxIdempotencyKeyLength || idempotencyKey.Any(char.IsControl))
+        var (idempotencyKey, keyProblem) = IdempotencyKeyHeader.Read(request);
+        if (keyProblem is not null)
         {
-            return Problems.BadRequest($"Idempotency-Key must be at most {MaxIdempotencyKeyLength} printable characters.");
+            return keyProblem;
         }
 
         JsonObject body;
@@ -93,7 +92,7 @@ public static class QuantumEndpoints
         var teamId = user.TeamId();
         var submission = new JobSubmission(
             Guid.CreateVersion7(), teamId, user.KeyId(), quantum, action, inputJson, estimate, maxCredits,
-            idempotencyKey.Length > 0 ? idempotencyKey : null, RequestHash(quantum, action, inputJson, maxCredits), descriptor.PricePerUnit);
+            idempotencyKey, RequestHash(quantum, action, inputJson, maxCredits), descriptor.PricePerUnit);
 
         var acceptance = await grains.GetGrain<ITeamGrain>(teamId).AcceptJobAsync(submission);
         switch (acceptance.Outcome)
@@ -103,21 +102,23 @@ public static class QuantumEndpoints
             case AcceptanceOutcome.KeyConflict:
                 return Problems.Conflict("This Idempotency-Key was used in the last 24 hours for a different request.",
                     new Dictionary<string, object?> { ["job_id"] = acceptance.JobId });
-            case AcceptanceOutcome.Accepted:
+            case AcceptanceOutcome.Replayed:
+                // The earlier job, as it stands now.
+                var earlier = await grains.GetGrain<IJobGrain>(acceptance.JobId).GetAsync()
+                    ?? throw new InvalidOperationException($"Replayed job {acceptance.JobId} could not be read back.");
+                request.HttpContext.Response.Headers["Idempotent-Replayed"] = "true";
+                return Accepted(earlier.JobId, earlier.Quantum, earlier.Action, earlier.Status);
+            default:
                 Activity.Current?.SetTag("alavida.job_id", acceptance.JobId);
                 await grains.GetGrain<IJobGrain>(acceptance.JobId).DispatchAsync();
-                break;
+                return Accepted(submission.JobId, quantum, action, JobStatus.Queued);
         }
+    }
 
-        var job = await grains.GetGrain<IJobGrain>(acceptance.JobId).GetAsync()
-            ?? throw new InvalidOperationException($"Accepted job {acceptance.JobId} could not be read back.");
-        if (acceptance.Outcome == AcceptanceOutcome.Replayed)
-        {
-            request.HttpContext.Response.Headers["Idempotent-Replayed"] = "true";
-        }
-
-        var statusUrl = $"/jobs/{job.JobId}";
-        return TypedResults.Accepted(statusUrl, new RunAccepted(job.JobId, job.TraceId, job.Quantum, job.Action, job.Status.ToString().ToLowerInvariant(), statusUrl));
+    private static Accepted<RunAccepted> Accepted(Guid jobId, string quantum, string action, JobStatus status)
+    {
+        var statusUrl = $"/jobs/{jobId}";
+        return TypedResults.Accepted(statusUrl, new RunAccepted(jobId, jobId.ToString("N"), quantum, action, status.ToString().ToLowerInvariant(), statusUrl));
     }
 
     public static async Task<Results<Ok<QuantumHealth>, ProblemHttpResult>> HealthAsync(string quantum, IGrainFactory grains, TimeProvider time)
