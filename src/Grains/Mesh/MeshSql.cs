@@ -10,6 +10,29 @@ namespace Alavida.Grains.Mesh;
 /// </summary>
 internal static class MeshSql
 {
+    // The pieces the batch statements share: runs inserted from the run arrays (paused when their function is, so the
+    // caller can put a JOIN between the two halves), and waits inserted from the wait arrays.
+    private const string RunsInsert = """
+        INSERT INTO mesh.runs (run_id, function_id, event_id, status, trace_id, team_id, created_at, parent_run_id, parent_step_id)
+        SELECT n.run_id, n.function_id, n.event_id, CASE WHEN f.paused THEN 'paused' ELSE 'queued' END,
+               n.trace_id, n.team_id, n.created_at, n.parent_run_id, n.parent_step_id
+        FROM unnest(@run_ids, @run_fns, @run_events, @run_traces, @run_teams, @run_created, @run_parents, @run_parent_steps)
+             AS n(run_id, function_id, event_id, trace_id, team_id, created_at, parent_run_id, parent_step_id)
+        """;
+
+    private const string RunsInsertEnd = """
+        LEFT JOIN mesh.functions f ON f.function_id = n.function_id
+        ON CONFLICT (run_id) DO NOTHING
+        RETURNING run_id, status
+        """;
+
+    private const string WaitsInsert = """
+        INSERT INTO mesh.waits (run_id, step_id, kind, event_name, match_path, match_value, expires_at)
+        SELECT w.run_id, w.step_id, w.kind, w.event_name, string_to_array(w.match_path, '.'), w.match_value, w.expires_at
+        FROM unnest(@w_runs, @w_steps, @w_kinds, @w_names, @w_paths, @w_values, @w_expires)
+             AS w(run_id, step_id, kind, event_name, match_path, match_value, expires_at)
+        """;
+
     /// <summary>
     /// Accepts events in one statement: inserts them (a duplicate id is accepted again only once the stored one is
     /// older than 24 h), removes the waits they satisfy (a satisfied WaitForEvent gets the event as its memo),
@@ -19,7 +42,7 @@ internal static class MeshSql
     /// </summary>
     public static NpgsqlBatchCommand Accept(IReadOnlyList<MeshEvent> events, DateTimeOffset now, IReadOnlyList<RunRow> runs, IReadOnlyList<WaitRow> waits)
     {
-        const string sql = """
+        const string sql = $"""
             WITH u AS (
                 SELECT * FROM unnest(@ids, @names, @data, @users, @ts, @vs, @traces, @teams) AS u(id, name, data, usr, ts, v, trace_id, team_id)),
             ev AS (
@@ -42,20 +65,11 @@ internal static class MeshSql
                 UPDATE mesh.steps st SET status = 'completed', ended_at = @now, wake_at = NULL, output = d.payload
                 FROM d WHERE d.kind = 'wait' AND st.run_id = d.run_id AND st.step_id = d.step_id),
             r AS (
-                INSERT INTO mesh.runs (run_id, function_id, event_id, status, trace_id, team_id, created_at, parent_run_id, parent_step_id)
-                SELECT n.run_id, n.function_id, n.event_id, CASE WHEN f.paused THEN 'paused' ELSE 'queued' END,
-                       n.trace_id, n.team_id, n.created_at, n.parent_run_id, n.parent_step_id
-                FROM unnest(@run_ids, @run_fns, @run_events, @run_traces, @run_teams, @run_created, @run_parents, @run_parent_steps)
-                     AS n(run_id, function_id, event_id, trace_id, team_id, created_at, parent_run_id, parent_step_id)
+                {RunsInsert}
                 JOIN ev ON ev.id = n.event_id
-                LEFT JOIN mesh.functions f ON f.function_id = n.function_id
-                ON CONFLICT (run_id) DO NOTHING
-                RETURNING run_id, status),
+                {RunsInsertEnd}),
             cw AS (
-                INSERT INTO mesh.waits (run_id, step_id, kind, event_name, match_path, match_value, expires_at)
-                SELECT w.run_id, w.step_id, w.kind, w.event_name, string_to_array(w.match_path, '.'), w.match_value, w.expires_at
-                FROM unnest(@w_runs, @w_steps, @w_kinds, @w_names, @w_paths, @w_values, @w_expires)
-                     AS w(run_id, step_id, kind, event_name, match_path, match_value, expires_at)
+                {WaitsInsert}
                 JOIN r ON r.run_id = w.run_id
                 ON CONFLICT (run_id, step_id) DO NOTHING)
             SELECT 'e', id, NULL, NULL, NULL FROM ev
@@ -124,21 +138,12 @@ internal static class MeshSql
     /// <summary>Inserts runs of already stored events (idempotent runs, replays) with their cancelOn waits.</summary>
     public static async Task<IReadOnlyList<(Guid RunId, string Status)>> InsertRunsAsync(NpgsqlConnection c, NpgsqlTransaction tx, IReadOnlyList<RunRow> runs, IReadOnlyList<WaitRow> waits)
     {
-        const string sql = """
+        const string sql = $"""
             WITH r AS (
-                INSERT INTO mesh.runs (run_id, function_id, event_id, status, trace_id, team_id, created_at, parent_run_id, parent_step_id)
-                SELECT n.run_id, n.function_id, n.event_id, CASE WHEN f.paused THEN 'paused' ELSE 'queued' END,
-                       n.trace_id, n.team_id, n.created_at, n.parent_run_id, n.parent_step_id
-                FROM unnest(@run_ids, @run_fns, @run_events, @run_traces, @run_teams, @run_created, @run_parents, @run_parent_steps)
-                     AS n(run_id, function_id, event_id, trace_id, team_id, created_at, parent_run_id, parent_step_id)
-                LEFT JOIN mesh.functions f ON f.function_id = n.function_id
-                ON CONFLICT (run_id) DO NOTHING
-                RETURNING run_id, status),
+                {RunsInsert}
+                {RunsInsertEnd}),
             cw AS (
-                INSERT INTO mesh.waits (run_id, step_id, kind, event_name, match_path, match_value, expires_at)
-                SELECT w.run_id, w.step_id, w.kind, w.event_name, string_to_array(w.match_path, '.'), w.match_value, w.expires_at
-                FROM unnest(@w_runs, @w_steps, @w_kinds, @w_names, @w_paths, @w_values, @w_expires)
-                     AS w(run_id, step_id, kind, event_name, match_path, match_value, expires_at)
+                {WaitsInsert}
                 JOIN r ON r.run_id = w.run_id
                 ON CONFLICT (run_id, step_id) DO NOTHING)
             SELECT run_id, status FROM r
@@ -158,11 +163,8 @@ internal static class MeshSql
 
     public static NpgsqlBatchCommand InsertWaits(IReadOnlyList<WaitRow> waits)
     {
-        const string sql = """
-            INSERT INTO mesh.waits (run_id, step_id, kind, event_name, match_path, match_value, expires_at)
-            SELECT w.run_id, w.step_id, w.kind, w.event_name, string_to_array(w.match_path, '.'), w.match_value, w.expires_at
-            FROM unnest(@w_runs, @w_steps, @w_kinds, @w_names, @w_paths, @w_values, @w_expires)
-                 AS w(run_id, step_id, kind, event_name, match_path, match_value, expires_at)
+        const string sql = $"""
+            {WaitsInsert}
             ON CONFLICT (run_id, step_id) DO NOTHING
             """;
         var cmd = new NpgsqlBatchCommand(sql);
