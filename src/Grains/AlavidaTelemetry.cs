@@ -31,5 +31,5 @@ public static class AlavidaTelemetry
         Source.StartActivity(
             name,
             ActivityKind.Internal,
-            new ActivityContext(ActivityTraceId.CreateFromString(jobId.ToString("N")), ActivitySpanId.CreateRandom(), ActivityTraceFlags.Recorded));
+            new ActivityContext(ActivityTraceId.CreateFromString(Platform.JobView.TraceIdOf(jobId)), ActivitySpanId.CreateRandom(), ActivityTraceFlags.Recorded));
 }

@@ -118,7 +118,7 @@ public static class QuantumEndpoints
     private static Accepted<RunAccepted> Accepted(Guid jobId, string quantum, string action, JobStatus status)
     {
         var statusUrl = $"/jobs/{jobId}";
-        return TypedResults.Accepted(statusUrl, new RunAccepted(jobId, jobId.ToString("N"), quantum, action, status.ToString().ToLowerInvariant(), statusUrl));
+        return TypedResults.Accepted(statusUrl, new RunAccepted(jobId, JobView.TraceIdOf(jobId), quantum, action, status.ToString().ToLowerInvariant(), statusUrl));
     }
 
     public static async Task<Results<Ok<QuantumHealth>, ProblemHttpResult>> HealthAsync(string quantum, IGrainFactory grains, TimeProvider time)

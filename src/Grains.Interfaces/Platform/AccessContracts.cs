@@ -117,12 +117,19 @@ public static class ApiKeyFormat
     /// <summary>Length of the secret part.</summary>
     public const int SecretLength = 32;
 
+    /// <summary>The characters of the generated parts (base62).</summary>
+    public const string Alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+
+    private static readonly System.Buffers.SearchValues<char> Base62 = System.Buffers.SearchValues.Create(Alphabet);
+
     /// <summary>Extracts the public prefix (<c>alv_XXXXXXXXXX</c>) from a well-formed key.</summary>
     public static bool TryGetPrefix(string? key, out string prefix)
     {
         prefix = "";
-        if (key is null || key.Length != Marker.Length + IdLength + 1 + SecretLength || !key.StartsWith(Marker, StringComparison.Ordinal)
-            || key[Marker.Length + IdLength] != '_' || !key.AsSpan(Marker.Length).ToString().Replace("_", "").All(char.IsAsciiLetterOrDigit))
+        var separator = Marker.Length + IdLength;
+        if (key is null || key.Length != separator + 1 + SecretLength || !key.StartsWith(Marker, StringComparison.Ordinal) || key[separator] != '_'
+            || key.AsSpan(Marker.Length, IdLength).ContainsAnyExcept(Base62)
+            || key.AsSpan(separator + 1).ContainsAnyExcept(Base62))
         {
             return false;
         }

@@ -104,7 +104,10 @@ public sealed record JobView(
     [property: Id(12)] string? ProgressJson)
 {
     /// <summary>The W3C trace id that every log line, span, event and run of this job carries.</summary>
-    public string TraceId => JobId.ToString("N");
+    public string TraceId => TraceIdOf(JobId);
+
+    /// <summary>A job's trace id: its id as 32 lowercase hex digits (job id = trace id).</summary>
+    public static string TraceIdOf(Guid jobId) => jobId.ToString("N");
 
     /// <summary>True once the job can no longer change.</summary>
     public bool IsFinal => Status is JobStatus.Succeeded or JobStatus.Failed or JobStatus.Cancelled;

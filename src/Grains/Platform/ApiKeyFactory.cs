@@ -7,12 +7,10 @@ namespace Alavida.Grains.Platform;
 /// <summary>Makes new API keys and stores their hashes.</summary>
 internal static class ApiKeyFactory
 {
-    private const string Alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
-
     public static async Task<NewApiKey> CreateAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, Guid teamId, string name, DateTimeOffset now)
     {
-        var prefix = ApiKeyFormat.Marker + RandomNumberGenerator.GetString(Alphabet, ApiKeyFormat.IdLength);
-        var secret = $"{prefix}_{RandomNumberGenerator.GetString(Alphabet, ApiKeyFormat.SecretLength)}";
+        var prefix = ApiKeyFormat.Marker + RandomNumberGenerator.GetString(ApiKeyFormat.Alphabet, ApiKeyFormat.IdLength);
+        var secret = $"{prefix}_{RandomNumberGenerator.GetString(ApiKeyFormat.Alphabet, ApiKeyFormat.SecretLength)}";
         var id = Guid.CreateVersion7(now);
         var createdAt = await connection.ExecuteScalarAsync<DateTime>(
             "INSERT INTO api_keys (id, team_id, name, prefix, hash) VALUES (@id, @teamId, @name, @prefix, @hash) RETURNING created_at",

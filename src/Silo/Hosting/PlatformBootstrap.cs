@@ -20,7 +20,7 @@ internal static partial class PlatformBootstrap
             return null;
         }
 
-        var generated = "alv_admin_" + RandomNumberGenerator.GetString("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789", 32);
+        var generated = "alv_admin_" + RandomNumberGenerator.GetString(ApiKeyFormat.Alphabet, 32);
         configuration[key] = generated;
         return generated;
     }
