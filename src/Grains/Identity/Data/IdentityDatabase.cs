@@ -1,3 +1,4 @@
+using Alavida.Grains.Data;
 using Npgsql;
 
 namespace Alavida.Grains.Identity.Data;
@@ -11,11 +12,11 @@ public sealed class IdentityDatabase(string connectionString) : IAsyncDisposable
     /// <summary>Connections this process opens at most for identity work.</summary>
     public const int MaxConnections = 24;
 
-    public NpgsqlDataSource DataSource { get; } = NpgsqlDataSource.Create(new NpgsqlConnectionStringBuilder(connectionString)
+    public NpgsqlDataSource DataSource { get; } = NpgsqlDataSource.Create(PostgresPool.Tune(new NpgsqlConnectionStringBuilder(connectionString)
     {
         MaxPoolSize = MaxConnections,
         ApplicationName = "alavida-identity",
-    }.ConnectionString);
+    }).ConnectionString);
 
     public ValueTask DisposeAsync() => DataSource.DisposeAsync();
 }

@@ -1,0 +1,24 @@
+using Npgsql;
+
+namespace Alavida.Grains.Data;
+
+/// <summary>The settings every application pool uses on top of the configured connection string.</summary>
+public static class PostgresPool
+{
+    /// <summary>
+    /// No reset on close: pooled connections carry no session state of ours (no session SETs, temp tables or session
+    /// locks; advisory locks are transaction-scoped and the migrator has its own connection), so the <c>DISCARD ALL</c>
+    /// before each reuse is pure cost, and it would also drop the prepared statements. Auto-prepare: the hot statements
+    /// are parsed and planned once per connection instead of on every call.
+    /// </summary>
+    public static NpgsqlConnectionStringBuilder Tune(NpgsqlConnectionStringBuilder builder)
+    {
+        builder.NoResetOnClose = true;
+        builder.MaxAutoPrepare = 128;
+        builder.AutoPrepareMinUsages = 2;
+        return builder;
+    }
+
+    /// <inheritdoc cref="Tune(NpgsqlConnectionStringBuilder)"/>
+    public static string Tune(string connectionString) => Tune(new NpgsqlConnectionStringBuilder(connectionString)).ConnectionString;
+}
