@@ -36,7 +36,8 @@ public static class QuantumEndpoints
     }
 
     public static async Task<Results<Accepted<RunAccepted>, ProblemHttpResult>> RunAsync(
-        string quantum, string action, HttpRequest request, ClaimsPrincipal user, IGrainFactory grains, InputValidator validator)
+        string quantum, string action, HttpRequest request, ClaimsPrincipal user, IGrainFactory grains, InputValidator validator,
+        TeamAcceptanceBatcher acceptances)
     {
         var component = await grains.GetGrain<IRegistryGrain>(0).GetAsync(quantum);
         if (component is null)
@@ -94,7 +95,7 @@ public static class QuantumEndpoints
             Guid.CreateVersion7(), teamId, user.KeyId(), quantum, action, inputJson, estimate, maxCredits,
             idempotencyKey, RequestHash(quantum, action, inputJson, maxCredits), descriptor.PricePerUnit);
 
-        var acceptance = await grains.GetGrain<ITeamGrain>(teamId).AcceptJobAsync(submission);
+        var acceptance = await acceptances.AcceptAsync(submission);
         switch (acceptance.Outcome)
         {
             case AcceptanceOutcome.InsufficientCredits:

@@ -51,6 +51,7 @@ public static class ApiExtensions
         builder.Services.TryAddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<AdminKey>();
         builder.Services.AddSingleton<InputValidator>();
+        builder.Services.AddSingleton<TeamAcceptanceBatcher>();
         builder.Services.AddAuthentication(ApiKeyAuthenticationHandler.SchemeName)
             .AddScheme<AuthenticationSchemeOptions, ApiKeyAuthenticationHandler>(ApiKeyAuthenticationHandler.SchemeName, null);
         builder.Services.AddAuthorizationBuilder()

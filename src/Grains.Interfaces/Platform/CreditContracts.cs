@@ -60,6 +60,14 @@ public interface ITeamGrain : IGrainWithGuidKey
     Task<JobAcceptance> AcceptJobAsync(JobSubmission submission);
 
     /// <summary>
+    /// Accepts several submissions of this team, committed together (one round trip, one commit): each answer is the
+    /// one <see cref="AcceptJobAsync"/> would give if the submissions came one by one in this order. All or nothing on
+    /// failure: when the call throws, none of them was accepted.
+    /// </summary>
+    [Alias("AcceptJobs")]
+    Task<IReadOnlyList<JobAcceptance>> AcceptJobsAsync(IReadOnlyList<JobSubmission> submissions);
+
+    /// <summary>
     /// Charges a job's usage (idempotent per charge), refunds the rest of its reservation and writes its final status,
     /// all in one transaction and only once: a replay changes nothing and returns the job as it was finished.
     /// </summary>

@@ -7,76 +7,13 @@ namespace Alavida.Grains.Platform;
 /// <summary>
 /// The single writer of one team's credits. Reservation and job row are written in one transaction, so an accepted
 /// job always has its credits held and a rejected one leaves nothing behind. The database's CHECKs back the invariants.
+/// Acceptance is in <c>TeamGrain.Acceptance.cs</c>.
 /// </summary>
 public sealed partial class TeamGrain(NpgsqlDataSource db, TimeProvider time, ILogger<TeamGrain> logger) : Grain, ITeamGrain
 {
-    private static readonly TimeSpan IdempotencyWindow = TimeSpan.FromHours(24);
     private CreditBalance? _credits;
 
     private Guid TeamId => this.GetPrimaryKey();
-
-    public async Task<JobAcceptance> AcceptJobAsync(JobSubmission submission)
-    {
-        if (submission.TeamId != TeamId)
-        {
-            throw new ArgumentException("The submission belongs to another team.", nameof(submission));
-        }
-
-        if (submission.IdempotencyKey is { } key)
-        {
-            var earlier = await FindIdempotentJobAsync(key);
-            if (earlier is not null)
-            {
-                var balance = (await GetCreditsAsync()).Balance;
-                return earlier.Value.RequestHash == submission.RequestHash
-                    ? new JobAcceptance(AcceptanceOutcome.Replayed, earlier.Value.JobId, balance, submission.EstimatedCredits)
-                    : new JobAcceptance(AcceptanceOutcome.KeyConflict, earlier.Value.JobId, balance, submission.EstimatedCredits);
-            }
-        }
-
-        var credits = await GetCreditsAsync();
-        if (credits.Balance < submission.EstimatedCredits)
-        {
-            return new JobAcceptance(AcceptanceOutcome.InsufficientCredits, Guid.Empty, credits.Balance, submission.EstimatedCredits);
-        }
-
-        // One statement, so one round trip and one commit: reserve, write the job, and remember the idempotency key,
-        // all or nothing. The reservation's WHERE (and the CHECK on balance) make an overdraft impossible.
-        await using var connection = await db.OpenConnectionAsync();
-        var updated = await connection.QuerySingleOrDefaultAsync<AccountRow>(
-            """
-            WITH account AS (
-                UPDATE credit_accounts
-                   SET balance = balance - @EstimatedCredits, reserved = reserved + @EstimatedCredits, updated_at = now()
-                 WHERE team_id = @TeamId AND balance >= @EstimatedCredits
-                RETURNING balance, reserved, lifetime_used
-            ), job AS (
-                INSERT INTO jobs (id, team_id, api_key_id, component_slug, action, status, input, price_per_unit, reserved_credits, max_credits)
-                SELECT @JobId, @TeamId, @ApiKeyId, @Quantum, @Action, 'queued', @InputJson::jsonb, @PricePerUnit, @EstimatedCredits, @MaxCredits
-                  FROM account
-                RETURNING id
-            ), idempotency AS (
-                INSERT INTO idempotency_keys (team_id, key, request_hash, job_id)
-                SELECT @TeamId, @IdempotencyKey, decode(@RequestHash, 'hex'), id FROM job WHERE @IdempotencyKey::text IS NOT NULL
-                ON CONFLICT (team_id, key) DO UPDATE
-                   SET request_hash = excluded.request_hash, job_id = excluded.job_id, created_at = now()
-            )
-            SELECT balance, reserved, lifetime_used FROM account
-            """,
-            submission);
-
-        if (updated is null)
-        {
-            _credits = null; // the database disagreed with our cached balance: reload it next time
-            var current = await GetCreditsAsync();
-            return new JobAcceptance(AcceptanceOutcome.InsufficientCredits, Guid.Empty, current.Balance, submission.EstimatedCredits);
-        }
-
-        _credits = updated.ToBalance();
-        AlavidaTelemetry.JobsAccepted.Add(1, new KeyValuePair<string, object?>("quantum", submission.Quantum));
-        Log.JobAccepted(logger, submission.JobId, TeamId, submission.Quantum, submission.Action, submission.EstimatedCredits);
-        return new JobAcceptance(AcceptanceOutcome.Accepted, submission.JobId, _credits.Balance, submission.EstimatedCredits);
-    }
 
     public async Task<Settlement> SettleJobAsync(Guid jobId, IReadOnlyList<CreditCharge> charges, JobFinish finish)
     {
@@ -189,23 +126,7 @@ public sealed partial class TeamGrain(NpgsqlDataSource db, TimeProvider time, IL
         return _credits;
     }
 
-    private async Task<(Guid JobId, string RequestHash)?> FindIdempotentJobAsync(string key)
-    {
-        await using var connection = await db.OpenConnectionAsync();
-        var row = await connection.QuerySingleOrDefaultAsync<IdempotencyRow>(
-            "SELECT job_id, request_hash, created_at FROM idempotency_keys WHERE team_id = @TeamId AND key = @key",
-            new { TeamId, key });
-        if (row is null || row.CreatedAt.Utc() < time.GetUtcNow() - IdempotencyWindow)
-        {
-            return null;
-        }
-
-        return (row.JobId, Convert.ToHexStringLower(row.RequestHash));
-    }
-
     private sealed record ReservationRow(long ReservedCredits, long PricePerUnit, string ComponentSlug);
-
-    private sealed record IdempotencyRow(Guid JobId, byte[] RequestHash, DateTime CreatedAt);
 
     private sealed record AccountRow(long Balance, long Reserved, long LifetimeUsed)
     {
