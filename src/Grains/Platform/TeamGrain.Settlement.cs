@@ -1,0 +1,86 @@
+using Dapper;
+
+namespace Alavida.Grains.Platform;
+
+/// <summary>Settlement: charges, refund and the job's final status in one statement, so one round trip and one commit.</summary>
+public sealed partial class TeamGrain
+{
+    // The job row is locked and must not be settled yet, so a replay changes nothing. Each charge is capped by what
+    // the reservation has left after the charges before it (the running sum, clamped to the reservation), and is
+    // idempotent by its key. The usage document is the quantum's figures with ours on top (ours win a name clash).
+    private const string SettleSql = $"""
+        WITH job AS (
+            SELECT id AS job_id, reserved_credits AS reserved, price_per_unit AS price, component_slug AS quantum
+              FROM jobs
+             WHERE id = @jobId AND team_id = @TeamId AND settled_at IS NULL
+               FOR UPDATE
+        ), charge AS (
+            SELECT c.step, c.units, c.key, least(j.reserved, c.upto) - least(j.reserved, c.upto - c.amount) AS amount
+              FROM (SELECT step, units, key, greatest(amount, 0) AS amount, sum(greatest(amount, 0)) OVER (ORDER BY ord) AS upto
+                      FROM unnest(@steps::text[], @units::int[], @amounts::bigint[], @keys::text[]) WITH ORDINALITY AS u(step, units, amount, key, ord)) c
+             CROSS JOIN job j
+        ), usage AS (
+            INSERT INTO credit_usage (team_id, job_id, quantum, step, units, amount, idempotency_key)
+            SELECT @TeamId, j.job_id, j.quantum, c.step, c.units, c.amount, c.key FROM charge c CROSS JOIN job j
+            ON CONFLICT (idempotency_key) DO NOTHING
+            RETURNING amount
+        ), total AS (
+            SELECT coalesce(sum(amount), 0)::bigint AS charged FROM usage
+        ), account AS (
+            UPDATE credit_accounts a
+               SET reserved = a.reserved - j.reserved, balance = a.balance + j.reserved - t.charged,
+                   lifetime_used = a.lifetime_used + t.charged, updated_at = now()
+              FROM job j, total t
+             WHERE a.team_id = @TeamId
+            RETURNING a.balance, a.reserved, a.lifetime_used
+        ), finished AS (
+            UPDATE jobs
+               SET settled_at = now(), status = @status, charged_credits = t.charged, result_payload = @ResultJson::jsonb,
+                   usage_metrics = CASE WHEN jsonb_typeof(@MetricsJson::jsonb) = 'object' THEN @MetricsJson::jsonb ELSE jsonb_build_object() END
+                                   || jsonb_build_object('units', @unitCount, 'price_per_unit', j.price, 'credits_reserved', j.reserved,
+                                                         'credits_charged', t.charged, 'credits_refunded', j.reserved - t.charged),
+                   error = @ErrorJson::jsonb, ended_at = now(), updated_at = now()
+              FROM job j, total t
+             WHERE jobs.id = j.job_id
+            RETURNING {JobRow.Columns}
+        )
+        SELECT f.*, a.balance, a.reserved, a.lifetime_used, t.charged FROM finished f, account a, total t
+        """;
+
+    public async Task<Settlement> SettleJobAsync(Guid jobId, IReadOnlyList<CreditCharge> charges, JobFinish finish)
+    {
+        await using var connection = await db.OpenConnectionAsync();
+        var settled = (await connection.QueryAsync<JobRow, SettledAccountRow, (JobRow Job, SettledAccountRow Account)>(
+            SettleSql,
+            (job, account) => (job, account),
+            new
+            {
+                jobId, TeamId,
+                steps = charges.Select(c => c.Step).ToArray(),
+                units = charges.Select(c => c.Units).ToArray(),
+                amounts = charges.Select(c => c.Amount).ToArray(),
+                keys = charges.Select(c => c.IdempotencyKey).ToArray(),
+                unitCount = charges.Sum(c => c.Units),
+                status = finish.Status.ToText(), finish.ResultJson, finish.MetricsJson, finish.ErrorJson,
+            },
+            splitOn: "balance")).SingleOrDefault();
+
+        if (settled.Job is null)
+        {
+            // Settled before (or not this team's job): answer with the job as it was finished, changing nothing.
+            var job = await connection.QuerySingleOrDefaultAsync<JobRow>($"{JobRow.Select} WHERE id = @jobId AND team_id = @TeamId", new { jobId, TeamId })
+                ?? throw new KeyNotFoundException($"Job {jobId} does not belong to team {TeamId}.");
+            var charged = await connection.ExecuteScalarAsync<long>("SELECT coalesce(charged_credits, 0) FROM jobs WHERE id = @jobId", new { jobId });
+            return new Settlement(charged, 0, true, await GetCreditsAsync(), job.ToView());
+        }
+
+        var (row, account) = settled;
+        var refunded = row.ReservedCredits - account.Charged;
+        _credits = new CreditBalance(account.Balance, account.Reserved, account.LifetimeUsed);
+        AlavidaTelemetry.CreditsCharged.Add(account.Charged, new KeyValuePair<string, object?>("quantum", row.ComponentSlug));
+        Log.JobSettled(logger, jobId, TeamId, account.Charged, refunded);
+        return new Settlement(account.Charged, refunded, false, _credits, row.ToView());
+    }
+
+    private sealed record SettledAccountRow(long Balance, long Reserved, long LifetimeUsed, long Charged);
+}
