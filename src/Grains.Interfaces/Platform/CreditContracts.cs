@@ -29,6 +29,13 @@ public sealed record Settlement(
     [property: Id(3)] CreditBalance Balance,
     [property: Id(4)] JobView Job);
 
+/// <summary>One job to settle: its charges and how it ended.</summary>
+/// <param name="JobId">The job.</param>
+/// <param name="Charges">Its usage (each idempotent by its key).</param>
+/// <param name="Finish">Its final status and result or error.</param>
+[GenerateSerializer, Immutable, Alias("Alavida.Platform.JobSettlement")]
+public sealed record JobSettlement([property: Id(0)] Guid JobId, [property: Id(1)] IReadOnlyList<CreditCharge> Charges, [property: Id(2)] JobFinish Finish);
+
 /// <summary>How a job ends, written in the same transaction as its settlement.</summary>
 /// <param name="Status">Succeeded, failed or cancelled.</param>
 /// <param name="ResultJson">The result, when succeeded.</param>
@@ -73,6 +80,13 @@ public interface ITeamGrain : IGrainWithGuidKey
     /// </summary>
     [Alias("SettleJob")]
     Task<Settlement> SettleJobAsync(Guid jobId, IReadOnlyList<CreditCharge> charges, JobFinish finish);
+
+    /// <summary>
+    /// Settles several jobs of this team, committed together (one round trip, one commit); each answer is the one
+    /// <see cref="SettleJobAsync"/> would give. All or nothing on failure, and safe to retry.
+    /// </summary>
+    [Alias("SettleJobs")]
+    Task<IReadOnlyList<Settlement>> SettleJobsAsync(IReadOnlyList<JobSettlement> settlements);
 
     /// <summary>The account as it stands.</summary>
     [Alias("GetCredits")]

@@ -10,7 +10,7 @@ namespace Alavida.Grains.Platform;
 /// Owns one job's lifecycle and writes every transition through to <c>public.jobs</c> before answering. Credits are
 /// settled through the team's grain before the final status is written, so a crash in between settles nothing twice.
 /// </summary>
-public sealed partial class JobGrain(NpgsqlDataSource db, TimeProvider time, ILogger<JobGrain> logger) : Grain, IJobGrain
+public sealed partial class JobGrain(NpgsqlDataSource db, TimeProvider time, TeamSettlementBatcher settlements, ILogger<JobGrain> logger) : Grain, IJobGrain
 {
     private readonly TaskCompletionSource _final = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private JobRow? _job;
@@ -115,7 +115,7 @@ public sealed partial class JobGrain(NpgsqlDataSource db, TimeProvider time, ILo
             return job.ToView();
         }
 
-        var settlement = await GrainFactory.GetGrain<ITeamGrain>(job.TeamId).SettleJobAsync(JobId, charges, finish);
+        var settlement = await settlements.SettleAsync(job.TeamId, new JobSettlement(JobId, charges, finish));
         var view = settlement.Job;
         _job = job with
         {

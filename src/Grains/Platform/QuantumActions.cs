@@ -68,10 +68,11 @@ public static class QuantumActionServiceCollectionExtensions
         return services;
     }
 
-    /// <summary>The platform's own services in the silo: the action catalog and the clock.</summary>
+    /// <summary>The platform's own services in the silo: the action catalog, the settlement batcher and the clock.</summary>
     public static IServiceCollection AddAlavidaPlatformGrains(this IServiceCollection services)
     {
         services.AddSingleton<QuantumActionCatalog>();
+        services.AddSingleton<TeamSettlementBatcher>();
         services.AddSingleton(TimeProvider.System);
         return services;
     }

@@ -1,8 +1,13 @@
 using Dapper;
+using Npgsql;
+using NpgsqlTypes;
 
 namespace Alavida.Grains.Platform;
 
-/// <summary>Settlement: charges, refund and the job's final status in one statement, so one round trip and one commit.</summary>
+/// <summary>
+/// Settlement: charges, refund and the job's final status in one statement per job. Jobs that finish together are
+/// settled together (the silo batches them per team, as the gateway does acceptances): one round trip, one commit.
+/// </summary>
 public sealed partial class TeamGrain
 {
     // The job row is locked and must not be settled yet, so a replay changes nothing. Each charge is capped by what
@@ -47,39 +52,75 @@ public sealed partial class TeamGrain
         SELECT f.*, a.balance, a.reserved, a.lifetime_used, t.charged FROM finished f, account a, total t
         """;
 
-    public async Task<Settlement> SettleJobAsync(Guid jobId, IReadOnlyList<CreditCharge> charges, JobFinish finish)
-    {
-        await using var connection = await db.OpenConnectionAsync();
-        var settled = (await connection.QueryAsync<JobRow, SettledAccountRow, (JobRow Job, SettledAccountRow Account)>(
-            SettleSql,
-            (job, account) => (job, account),
-            new
-            {
-                jobId, TeamId,
-                steps = charges.Select(c => c.Step).ToArray(),
-                units = charges.Select(c => c.Units).ToArray(),
-                amounts = charges.Select(c => c.Amount).ToArray(),
-                keys = charges.Select(c => c.IdempotencyKey).ToArray(),
-                unitCount = charges.Sum(c => c.Units),
-                status = finish.Status.ToText(), finish.ResultJson, finish.MetricsJson, finish.ErrorJson,
-            },
-            splitOn: "balance")).SingleOrDefault();
+    private static readonly int JobRowColumns = JobRow.Columns.Split(',').Length;
 
-        if (settled.Job is null)
+    public async Task<Settlement> SettleJobAsync(Guid jobId, IReadOnlyList<CreditCharge> charges, JobFinish finish) =>
+        (await SettleJobsAsync([new JobSettlement(jobId, charges, finish)]))[0];
+
+    public async Task<IReadOnlyList<Settlement>> SettleJobsAsync(IReadOnlyList<JobSettlement> settlements)
+    {
+        var rows = new List<(JobRow Job, SettledAccountRow Account)?>(settlements.Count);
+        await using var connection = await db.OpenConnectionAsync();
+        await using (var batch = new NpgsqlBatch(connection))
         {
-            // Settled before (or not this team's job): answer with the job as it was finished, changing nothing.
-            var job = await connection.QuerySingleOrDefaultAsync<JobRow>($"{JobRow.Select} WHERE id = @jobId AND team_id = @TeamId", new { jobId, TeamId })
-                ?? throw new KeyNotFoundException($"Job {jobId} does not belong to team {TeamId}.");
-            var charged = await connection.ExecuteScalarAsync<long>("SELECT coalesce(charged_credits, 0) FROM jobs WHERE id = @jobId", new { jobId });
-            return new Settlement(charged, 0, true, await GetCreditsAsync(), job.ToView());
+            // Without an explicit transaction the batch runs as one implicit transaction: one commit, all or nothing.
+            foreach (var settlement in settlements)
+            {
+                batch.BatchCommands.Add(SettleCommand(settlement));
+            }
+
+            await using var reader = await batch.ExecuteReaderAsync();
+            var job = reader.GetRowParser<JobRow>(startIndex: 0, length: JobRowColumns);
+            var account = reader.GetRowParser<SettledAccountRow>(startIndex: JobRowColumns);
+            do
+            {
+                rows.Add(await reader.ReadAsync() ? (job(reader), account(reader)) : null);
+            }
+            while (await reader.NextResultAsync());
         }
 
-        var (row, account) = settled;
-        var refunded = row.ReservedCredits - account.Charged;
-        _credits = new CreditBalance(account.Balance, account.Reserved, account.LifetimeUsed);
-        AlavidaTelemetry.CreditsCharged.Add(account.Charged, new KeyValuePair<string, object?>("quantum", row.ComponentSlug));
-        Log.JobSettled(logger, jobId, TeamId, account.Charged, refunded);
-        return new Settlement(account.Charged, refunded, false, _credits, row.ToView());
+        var answers = new Settlement[settlements.Count];
+        for (var i = 0; i < settlements.Count; i++)
+        {
+            var jobId = settlements[i].JobId;
+            if (rows[i] is not var (row, account))
+            {
+                // Settled before (or not this team's job): answer with the job as it was finished, changing nothing.
+                var earlier = await connection.QuerySingleOrDefaultAsync<JobRow>($"{JobRow.Select} WHERE id = @jobId AND team_id = @TeamId", new { jobId, TeamId })
+                    ?? throw new KeyNotFoundException($"Job {jobId} does not belong to team {TeamId}.");
+                var charged = await connection.ExecuteScalarAsync<long>("SELECT coalesce(charged_credits, 0) FROM jobs WHERE id = @jobId", new { jobId });
+                answers[i] = new Settlement(charged, 0, true, await GetCreditsAsync(), earlier.ToView());
+                continue;
+            }
+
+            var refunded = row.ReservedCredits - account.Charged;
+            _credits = new CreditBalance(account.Balance, account.Reserved, account.LifetimeUsed);
+            AlavidaTelemetry.CreditsCharged.Add(account.Charged, new KeyValuePair<string, object?>("quantum", row.ComponentSlug));
+            Log.JobSettled(logger, jobId, TeamId, account.Charged, refunded);
+            answers[i] = new Settlement(account.Charged, refunded, false, _credits, row.ToView());
+        }
+
+        return answers;
+    }
+
+    private NpgsqlBatchCommand SettleCommand(JobSettlement settlement)
+    {
+        var command = new NpgsqlBatchCommand(SettleSql);
+        var p = command.Parameters;
+        p.AddWithValue("jobId", settlement.JobId);
+        p.AddWithValue("TeamId", TeamId);
+        p.AddWithValue("steps", settlement.Charges.Select(c => c.Step).ToArray());
+        p.AddWithValue("units", settlement.Charges.Select(c => c.Units).ToArray());
+        p.AddWithValue("amounts", settlement.Charges.Select(c => c.Amount).ToArray());
+        p.AddWithValue("keys", settlement.Charges.Select(c => c.IdempotencyKey).ToArray());
+        p.AddWithValue("unitCount", settlement.Charges.Sum(c => c.Units));
+        p.AddWithValue("status", settlement.Finish.Status.ToText());
+        p.Add(Json("ResultJson", settlement.Finish.ResultJson));
+        p.Add(Json("MetricsJson", settlement.Finish.MetricsJson));
+        p.Add(Json("ErrorJson", settlement.Finish.ErrorJson));
+        return command;
+
+        static NpgsqlParameter Json(string name, string? value) => new(name, NpgsqlDbType.Text) { Value = (object?)value ?? DBNull.Value };
     }
 
     private sealed record SettledAccountRow(long Balance, long Reserved, long LifetimeUsed, long Charged);

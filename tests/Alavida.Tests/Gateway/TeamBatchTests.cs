@@ -4,9 +4,9 @@ using Alavida.Grains.Platform;
 
 namespace Alavida.Tests.Gateway;
 
-/// <summary>Group commit of acceptances: a batch answers as the same submissions would one by one, in order.</summary>
+/// <summary>Group commit of acceptances and settlements: a batch answers as the same calls would one by one, in order.</summary>
 [Collection(GatewayCollection.Name)]
-public sealed class AcceptanceBatchTests(GatewayFixture gateway)
+public sealed class TeamBatchTests(GatewayFixture gateway)
 {
     [Fact]
     public async Task AcceptJobs_DecidesInOrder_AcceptsWhatTheBalanceCovers_AndTheDatabaseAgrees()
@@ -63,6 +63,30 @@ public sealed class AcceptanceBatchTests(GatewayFixture gateway)
         Assert.Single(jobIds.Distinct());
         Assert.Equal(19, responses.Count(r => r.Headers.Contains("Idempotent-Replayed")));
         Assert.Equal(1L, await gateway.ScalarAsync<long>("SELECT count(*) FROM jobs WHERE team_id = @t", ("t", team.TeamId)));
+    }
+
+    [Fact]
+    public async Task SettleJobs_SettlesEachJobOnce_CapsCharges_AndReplaysAJobThatIsTwiceInTheBatch()
+    {
+        var team = await gateway.CreateTeamAsync(100);
+        var teams = gateway.Host.Grains.GetGrain<ITeamGrain>(team.TeamId);
+        var jobs = new[] { Submission(team.TeamId, 10), Submission(team.TeamId, 10), Submission(team.TeamId, 10) };
+        await teams.AcceptJobsAsync(jobs);
+        var succeeded = new JobFinish(JobStatus.Succeeded, """{"results":[]}""", """{"by_status":{"created":1}}""", null);
+        var failed = new JobFinish(JobStatus.Failed, null, null, """{"code":"x","message":"y"}""");
+        JobSettlement Settle(JobSubmission job, long amount, JobFinish finish) =>
+            new(job.JobId, amount == 0 ? [] : [new CreditCharge("resolve-company", (int)amount, amount, $"job:{job.JobId}:resolve-company")], finish);
+
+        var answers = await teams.SettleJobsAsync([Settle(jobs[0], 4, succeeded), Settle(jobs[1], 15, succeeded), Settle(jobs[0], 4, succeeded), Settle(jobs[2], 0, failed)]);
+
+        Assert.Equal([(4L, 6L, false), (10L, 0L, false), (4L, 0L, true), (0L, 10L, false)], answers.Select(a => (a.Charged, a.Refunded, a.AlreadySettled)));
+        Assert.Equal([JobStatus.Succeeded, JobStatus.Succeeded, JobStatus.Succeeded, JobStatus.Failed], answers.Select(a => a.Job.Status));
+        Assert.Equal(new CreditBalance(86, 0, 14), await teams.GetCreditsAsync());
+        Assert.Equal(14L, await gateway.ScalarAsync<long>("SELECT sum(amount)::bigint FROM credit_usage WHERE team_id = @t", ("t", team.TeamId)));
+        Assert.Equal(86L, await gateway.ScalarAsync<long>("SELECT balance FROM credit_accounts WHERE team_id = @t", ("t", team.TeamId)));
+        Assert.Equal(
+            """{"units": 4, "by_status": {"created": 1}, "price_per_unit": 1, "credits_charged": 4, "credits_refunded": 6, "credits_reserved": 10}""",
+            await gateway.ScalarAsync<string>("SELECT usage_metrics::text FROM jobs WHERE id = @j", ("j", jobs[0].JobId)));
     }
 
     private static JobSubmission Submission(Guid teamId, long estimate) =>
