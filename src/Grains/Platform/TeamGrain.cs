@@ -60,6 +60,9 @@ public sealed partial class TeamGrain(NpgsqlDataSource db, TimeProvider time, IL
                 SELECT @TeamId, @IdempotencyKey, decode(@RequestHash, 'hex'), id FROM job WHERE @IdempotencyKey::text IS NOT NULL
                 ON CONFLICT (team_id, key) DO UPDATE
                    SET request_hash = excluded.request_hash, job_id = excluded.job_id, created_at = now()
+            ), budget AS (
+                INSERT INTO trace_budgets (team_id, trace_id, max_credits, committed)
+                SELECT @TeamId, replace(id::text, '-', ''), @MaxCredits, @EstimatedCredits FROM job WHERE @MaxCredits::bigint IS NOT NULL
             )
             SELECT balance, reserved, lifetime_used FROM account
             """,
@@ -127,6 +130,11 @@ public sealed partial class TeamGrain(NpgsqlDataSource db, TimeProvider time, IL
                 """,
                 new { TeamId, Reserved = job.ReservedCredits, refunded, total }, tx);
 
+            // The refund leaves the trace's budget too, so the cascade may spend what the job did not.
+            await connection.ExecuteAsync(
+                "UPDATE trace_budgets SET committed = committed - @refunded WHERE team_id = @TeamId AND trace_id = @traceId AND @refunded > 0",
+                new { TeamId, traceId = JobView.TraceIdOf(jobId), refunded }, tx);
+
             // The job's final status is written in the same transaction, so settled and finished are never apart.
             var usage = JobUsageDocument.Build(units, job.PricePerUnit, job.ReservedCredits, total, refunded, finish.MetricsJson);
             var finished = await connection.QuerySingleAsync<JobRow>(
@@ -148,6 +156,60 @@ public sealed partial class TeamGrain(NpgsqlDataSource db, TimeProvider time, IL
         }
 
         return new Settlement(result.Charged, result.Refunded, result.Already, await GetCreditsAsync(), result.Job.ToView());
+    }
+
+    public async Task<RunChargeResult> ChargeRunAsync(RunCharge charge)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(charge.Amount);
+        ArgumentOutOfRangeException.ThrowIfNegative(charge.Units);
+
+        // One statement: a charge already made (same key) changes nothing; otherwise the balance and the trace's cap
+        // (when the request that started the trace set max_credits) must both cover it, and then the account, the
+        // budget and the usage row change together. This grain is the team's only writer, so nothing runs between.
+        await using var connection = await db.OpenConnectionAsync();
+        var row = await connection.QuerySingleAsync<ChargeRow>(
+            """
+            WITH earlier AS (
+                SELECT amount FROM credit_usage WHERE idempotency_key = @IdempotencyKey
+            ), cap AS (
+                SELECT max_credits, committed FROM trace_budgets WHERE team_id = @TeamId AND trace_id = @TraceId
+            ), account AS (
+                UPDATE credit_accounts
+                   SET balance = balance - @Amount, lifetime_used = lifetime_used + @Amount, updated_at = now()
+                 WHERE team_id = @TeamId AND balance >= @Amount
+                   AND NOT EXISTS (SELECT 1 FROM earlier)
+                   AND NOT EXISTS (SELECT 1 FROM cap WHERE committed + @Amount > max_credits)
+                RETURNING balance, reserved, lifetime_used
+            ), budget AS (
+                UPDATE trace_budgets SET committed = committed + @Amount
+                 WHERE team_id = @TeamId AND trace_id = @TraceId AND EXISTS (SELECT 1 FROM account)
+            ), usage AS (
+                INSERT INTO credit_usage (team_id, job_id, run_id, quantum, step, units, amount, idempotency_key)
+                SELECT @TeamId, @JobId, @RunId, @Quantum, @Step, @Units, @Amount, @IdempotencyKey FROM account
+            )
+            SELECT EXISTS (SELECT 1 FROM earlier) AS already,
+                   EXISTS (SELECT 1 FROM account) AS charged,
+                   EXISTS (SELECT 1 FROM cap WHERE committed + @Amount > max_credits) AS over_cap,
+                   (SELECT max_credits FROM cap) AS max_credits,
+                   (SELECT committed FROM cap) AS committed
+            """,
+            new { TeamId, charge.TraceId, charge.JobId, RunId = charge.RunId.ToString(), charge.Quantum, charge.Step, charge.Units, charge.Amount, charge.IdempotencyKey });
+
+        var outcome = row switch
+        {
+            { Already: true } => RunChargeOutcome.AlreadyCharged,
+            { Charged: true } => RunChargeOutcome.Charged,
+            { OverCap: true } => RunChargeOutcome.SpendCapReached,
+            _ => RunChargeOutcome.InsufficientCredits,
+        };
+        if (outcome == RunChargeOutcome.Charged)
+        {
+            _credits = null; // reloaded on the next read: the statement changed the account
+            AlavidaTelemetry.CreditsCharged.Add(charge.Amount, new KeyValuePair<string, object?>("quantum", charge.Quantum));
+        }
+
+        Log.RunCharged(logger, charge.RunId, TeamId, charge.TraceId, charge.Amount, outcome);
+        return new RunChargeResult(outcome, row.MaxCredits, row.Committed);
     }
 
     public async Task<CreditBalance> GetCreditsAsync()
@@ -203,6 +265,8 @@ public sealed partial class TeamGrain(NpgsqlDataSource db, TimeProvider time, IL
         return (row.JobId, Convert.ToHexStringLower(row.RequestHash));
     }
 
+    private sealed record ChargeRow(bool Already, bool Charged, bool OverCap, long? MaxCredits, long? Committed);
+
     private sealed record ReservationRow(long ReservedCredits, long PricePerUnit, string ComponentSlug);
 
     private sealed record IdempotencyRow(Guid JobId, byte[] RequestHash, DateTime CreatedAt);
@@ -219,5 +283,8 @@ public sealed partial class TeamGrain(NpgsqlDataSource db, TimeProvider time, IL
 
         [LoggerMessage(2, LogLevel.Information, "Job {JobId} of team {TeamId} settled: {Charged} charged, {Refunded} refunded")]
         public static partial void JobSettled(ILogger logger, Guid jobId, Guid teamId, long charged, long refunded);
+
+        [LoggerMessage(3, LogLevel.Debug, "Run {RunId} of team {TeamId} (trace {TraceId}) charging {Amount} credits: {Outcome}")]
+        public static partial void RunCharged(ILogger logger, Guid runId, Guid teamId, string traceId, long amount, RunChargeOutcome outcome);
     }
 }
