@@ -28,7 +28,7 @@ public static class IdentityDataEndpoints
         HttpRequest request, ClaimsPrincipal user, IGrainFactory grains, string? domain = null, string? linkedin = null, string? job_id = null)
     {
         var list = ListQuery.Parse(request);
-        var job = ParseId(list, "job_id", job_id);
+        var job = list.ParseId("job_id", job_id);
         CheckLength(list, "domain", domain);
         CheckLength(list, "linkedin", linkedin);
         if (list.Errors.Count > 0)
@@ -57,8 +57,8 @@ public static class IdentityDataEndpoints
         string? email = null, string? linkedin = null, string? company_id = null, string? job_id = null)
     {
         var list = ListQuery.Parse(request);
-        var job = ParseId(list, "job_id", job_id);
-        var company = ParseId(list, "company_id", company_id);
+        var job = list.ParseId("job_id", job_id);
+        var company = list.ParseId("company_id", company_id);
         CheckLength(list, "email", email);
         CheckLength(list, "linkedin", linkedin);
         if (list.Errors.Count > 0)
@@ -80,22 +80,6 @@ public static class IdentityDataEndpoints
 
         var view = await grains.GetGrain<IIdentityDataGrain>(0).GetPersonAsync(user.TeamId(), personId);
         return view is null ? Problems.NotFound($"Your team has no person {personId}.") : TypedResults.Ok(PersonResponse.From(view));
-    }
-
-    private static Guid? ParseId(ListQuery list, string field, string? value)
-    {
-        if (value is null)
-        {
-            return null;
-        }
-
-        if (Guid.TryParse(value, out var id))
-        {
-            return id;
-        }
-
-        list.AddError(field, "must be a UUID");
-        return null;
     }
 
     private static void CheckLength(ListQuery list, string field, string? value)

@@ -71,4 +71,55 @@ internal sealed class ListQuery
     }
 
     public void AddError(string field, string message) => _errors.Add(new FieldError(field, message));
+
+    /// <summary>A UUID filter; null when absent, and an error recorded when it is not a UUID.</summary>
+    public Guid? ParseId(string field, string? value)
+    {
+        if (value is null)
+        {
+            return null;
+        }
+
+        if (Guid.TryParse(value, out var id))
+        {
+            return id;
+        }
+
+        AddError(field, "must be a UUID");
+        return null;
+    }
+
+    /// <summary>A trace id filter (32 hex digits; a UUID is accepted too); null when absent, an error recorded when malformed.</summary>
+    public string? ParseTraceId(string field, string? value)
+    {
+        if (value is null)
+        {
+            return null;
+        }
+
+        if (TraceIds.TryNormalize(value, out var trace))
+        {
+            return trace;
+        }
+
+        AddError(field, "must be a trace id: 32 hexadecimal digits (a job id), or an event's trace id of at most 256 printable characters");
+        return null;
+    }
+}
+
+/// <summary>Trace ids as the API accepts them: a job's (32 hex digits, or its UUID form) or any event's trace id.</summary>
+public static class TraceIds
+{
+    /// <summary>The stored form of <paramref name="value"/>: a UUID becomes 32 lowercase hex digits; other ids are kept.</summary>
+    public static bool TryNormalize(string value, out string traceId)
+    {
+        if (Guid.TryParse(value, out var id))
+        {
+            traceId = id.ToString("N");
+            return true;
+        }
+
+        traceId = value;
+        return value.Length is > 0 and <= 256 && value.All(c => c > ' ' && c < 127);
+    }
 }

@@ -201,9 +201,9 @@ public sealed record EventDetailResponse(EventResponse Event, IReadOnlyList<RunR
 
 /// <summary>A run in lists.</summary>
 public sealed record RunResponse(Guid RunId, string FunctionId, string Status, string EventId, string TraceId, string? TeamId, int Attempts,
-    DateTimeOffset CreatedAt, DateTimeOffset? StartedAt, DateTimeOffset? EndedAt)
+    DateTimeOffset CreatedAt, DateTimeOffset? StartedAt, DateTimeOffset? EndedAt, string? Error)
 {
-    public static RunResponse From(RunSummary r) => new(r.RunId, r.FunctionId, r.Status, r.EventId, r.TraceId, r.TeamId, r.Attempts, r.CreatedAt, r.StartedAt, r.EndedAt);
+    public static RunResponse From(RunSummary r) => new(r.RunId, r.FunctionId, r.Status, r.EventId, r.TraceId, r.TeamId, r.Attempts, r.CreatedAt, r.StartedAt, r.EndedAt, r.Error);
 }
 
 /// <summary>A run with its steps.</summary>

@@ -95,6 +95,7 @@ public static class ApiExtensions
         app.MapAdminEndpoints();
         app.MapIdentityDataEndpoints();
         app.MapMeshEndpoints();
+        app.MapProspectEndpoints();
         MapHealth(app, "/health", ReadyTag).WithSummary("Readiness: PostgreSQL and the Orleans cluster");
         MapHealth(app, "/alive", LiveTag).WithSummary("Liveness: the process answers");
         return app;

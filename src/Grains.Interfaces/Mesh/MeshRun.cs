@@ -19,7 +19,7 @@ public static class RunStatus
     public const string Failed = "failed";
     /// <summary>Cancelled by a request, a <c>cancelOn</c> event or a timeout.</summary>
     public const string Cancelled = "cancelled";
-    /// <summary>Superseded by a later event while debounced.</summary>
+    /// <summary>Superseded by a later event while debounced, or ended by its function without doing the work (the error says why, e.g. <c>spend cap</c>).</summary>
     public const string Skipped = "skipped";
 
     /// <summary>True for statuses a run never leaves.</summary>
@@ -55,6 +55,7 @@ public sealed record RunQuery(
 /// <param name="CreatedAt">When the run was accepted.</param>
 /// <param name="StartedAt">When it first started executing.</param>
 /// <param name="EndedAt">When it finished.</param>
+/// <param name="Error">Why it failed, was cancelled or was skipped; the last attempt's error while retrying.</param>
 [GenerateSerializer, Immutable, Alias("mesh.run-summary")]
 public sealed record RunSummary(
     [property: Id(0)] Guid RunId,
@@ -66,7 +67,8 @@ public sealed record RunSummary(
     [property: Id(6)] int Attempts,
     [property: Id(7)] DateTimeOffset CreatedAt,
     [property: Id(8)] DateTimeOffset? StartedAt,
-    [property: Id(9)] DateTimeOffset? EndedAt);
+    [property: Id(9)] DateTimeOffset? EndedAt,
+    [property: Id(10)] string? Error = null);
 
 /// <summary>A page of runs, newest first.</summary>
 /// <param name="Items">The runs.</param>

@@ -88,6 +88,13 @@ public interface ITeamGrain : IGrainWithGuidKey
     [Alias("SettleJobs")]
     Task<IReadOnlyList<Settlement>> SettleJobsAsync(IReadOnlyList<JobSettlement> settlements);
 
+    /// <summary>
+    /// Charges a run of a cascade straight from the balance (runs hold no reservation), idempotent by the charge's key,
+    /// and within the trace's <c>max_credits</c> when the request that started the trace set one.
+    /// </summary>
+    [Alias("ChargeRun")]
+    Task<RunChargeResult> ChargeRunAsync(RunCharge charge);
+
     /// <summary>The account as it stands.</summary>
     [Alias("GetCredits")]
     Task<CreditBalance> GetCreditsAsync();
@@ -120,3 +127,50 @@ public sealed record JobUsage(
 /// <param name="Credits">Credits charged.</param>
 [GenerateSerializer, Immutable, Alias("Alavida.Platform.QuantumUsage")]
 public sealed record QuantumUsage([property: Id(0)] string Quantum, [property: Id(1)] long Jobs, [property: Id(2)] long Units, [property: Id(3)] long Credits);
+
+/// <summary>A charge for the work of one mesh run in a cascade.</summary>
+/// <param name="TraceId">The cascade's trace id (32 hex digits); its budget, if any, caps the charge.</param>
+/// <param name="JobId">The job that started the cascade, when known (usage is listed under it).</param>
+/// <param name="RunId">The run that did the work.</param>
+/// <param name="Quantum">The quantum that did the work.</param>
+/// <param name="Step">What was charged (e.g. <c>discover</c>).</param>
+/// <param name="Units">Billable units.</param>
+/// <param name="Amount">Credits (positive).</param>
+/// <param name="IdempotencyKey">Unique per charge: a retried run never pays twice.</param>
+[GenerateSerializer, Immutable, Alias("Alavida.Platform.RunCharge")]
+public sealed record RunCharge(
+    [property: Id(0)] string TraceId,
+    [property: Id(1)] Guid? JobId,
+    [property: Id(2)] Guid RunId,
+    [property: Id(3)] string Quantum,
+    [property: Id(4)] string Step,
+    [property: Id(5)] int Units,
+    [property: Id(6)] long Amount,
+    [property: Id(7)] string IdempotencyKey);
+
+/// <summary>How a run's charge ended.</summary>
+public enum RunChargeOutcome
+{
+    /// <summary>Charged now.</summary>
+    Charged,
+
+    /// <summary>Charged before with the same key; nothing changed.</summary>
+    AlreadyCharged,
+
+    /// <summary>The trace's <c>max_credits</c> would be exceeded; nothing charged.</summary>
+    SpendCapReached,
+
+    /// <summary>The balance does not cover it; nothing charged.</summary>
+    InsufficientCredits,
+}
+
+/// <summary>The outcome of <see cref="ITeamGrain.ChargeRunAsync"/>.</summary>
+/// <param name="Outcome">What happened.</param>
+/// <param name="MaxCredits">The trace's cap, when it has one.</param>
+/// <param name="Committed">Credits the trace had committed (reserved or charged) before this charge, when capped.</param>
+[GenerateSerializer, Immutable, Alias("Alavida.Platform.RunChargeResult")]
+public sealed record RunChargeResult([property: Id(0)] RunChargeOutcome Outcome, [property: Id(1)] long? MaxCredits, [property: Id(2)] long? Committed)
+{
+    /// <summary>True when the work is paid for (now or earlier).</summary>
+    public bool IsPaid => Outcome is RunChargeOutcome.Charged or RunChargeOutcome.AlreadyCharged;
+}

@@ -27,6 +27,9 @@ public static partial class DatabaseMigrator
         new("orleans", "orleans"),
         new("mesh", "mesh"),
         new("identity", "identity"),
+        new("icp_discovery", "icp_discovery"),
+        new("lead_discovery", "lead_discovery"),
+        new("buying_signals", "buying_signals"),
     ];
 
     /// <summary>Migrates every component; returns the scripts applied per component (empty lists on a re-run).</summary>

@@ -87,6 +87,12 @@ public sealed record MeshFailure(string FunctionId, Guid RunId, string Error, Me
 /// <summary>Throw from a function or step to fail the run at once, without retries.</summary>
 public sealed class NonRetriableException(string message, Exception? inner = null) : Exception(message, inner);
 
+/// <summary>
+/// Throw from a function (outside its steps) to end the run as <c>skipped</c> without doing its work, e.g. when the
+/// cascade's spend cap is reached. The message is the run's recorded reason.
+/// </summary>
+public sealed class SkipRunException(string reason) : Exception(reason);
+
 /// <summary>Throw from a function or step to retry after <see cref="Delay"/> instead of the backoff.</summary>
 public sealed class RetryAfterException(TimeSpan delay, string message) : Exception(message)
 {

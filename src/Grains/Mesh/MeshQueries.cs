@@ -6,7 +6,7 @@ namespace Alavida.Grains.Mesh;
 /// <summary>Reads of the mesh tables (visibility, loading runs) and the few writes that must not wait for a batch.</summary>
 public sealed class MeshQueries(NpgsqlDataSource dataSource)
 {
-    private const string SummaryColumns = "r.run_id, r.function_id, r.status, r.event_id, r.trace_id, r.team_id, r.attempts, r.created_at, r.started_at, r.ended_at";
+    private const string SummaryColumns = "r.run_id, r.function_id, r.status, r.event_id, r.trace_id, r.team_id, r.attempts, r.created_at, r.started_at, r.ended_at, r.error";
     private const string EventColumns = """e.id, e.name, e.data::text, e."user"::text, e.ts, e.v, e.trace_id, e.team_id, e.received_at""";
 
     public async Task<RunPage> QueryRunsAsync(RunQuery q)
@@ -260,7 +260,8 @@ public sealed class MeshQueries(NpgsqlDataSource dataSource)
         while (await reader.ReadAsync())
         {
             items.Add(new RunSummary(reader.GetGuid(0), reader.GetString(1), reader.GetString(2), reader.GetString(3), reader.GetString(4),
-                reader.IsDBNull(5) ? null : reader.GetString(5), reader.GetInt32(6), reader.GetFieldValue<DateTimeOffset>(7), NullableTime(reader, 8), NullableTime(reader, 9)));
+                reader.IsDBNull(5) ? null : reader.GetString(5), reader.GetInt32(6), reader.GetFieldValue<DateTimeOffset>(7), NullableTime(reader, 8), NullableTime(reader, 9),
+                reader.IsDBNull(10) ? null : reader.GetString(10)));
         }
 
         return items;

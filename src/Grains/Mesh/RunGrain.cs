@@ -204,6 +204,10 @@ public sealed partial class RunGrain(
         {
             // Cancelled while executing: CancelAsync already recorded it.
         }
+        catch (SkipRunException skip)
+        {
+            await FinishAsync(RunStatus.Skipped, null, skip.Message);
+        }
         catch (Exception ex) when (ex is NonRetriableException || run.Attempts > function.Definition.Retries.Count)
         {
             await FailAsync(function, ex.Message);

@@ -14,9 +14,9 @@ public sealed partial class TeamGrain
 {
     private static readonly TimeSpan IdempotencyWindow = TimeSpan.FromHours(24);
 
-    // One statement per submission: reserve, write the job, remember the idempotency key, all or nothing. The
-    // reservation's WHERE (and the CHECK on balance) make an overdraft impossible; a later statement of the same batch
-    // sees what the earlier ones reserved.
+    // One statement per submission: reserve, write the job, remember the idempotency key and open the trace's spend
+    // budget (when max_credits is set), all or nothing. The reservation's WHERE (and the CHECK on balance) make an
+    // overdraft impossible; a later statement of the same batch sees what the earlier ones reserved.
     private const string AcceptSql = """
         WITH account AS (
             UPDATE credit_accounts
@@ -33,6 +33,9 @@ public sealed partial class TeamGrain
             SELECT @TeamId, @IdempotencyKey, decode(@RequestHash, 'hex'), id FROM job WHERE @IdempotencyKey::text IS NOT NULL
             ON CONFLICT (team_id, key) DO UPDATE
                SET request_hash = excluded.request_hash, job_id = excluded.job_id, created_at = now()
+        ), budget AS (
+            INSERT INTO trace_budgets (team_id, trace_id, max_credits, committed)
+            SELECT @TeamId, replace(id::text, '-', ''), @MaxCredits, @EstimatedCredits FROM job WHERE @MaxCredits::bigint IS NOT NULL
         )
         SELECT balance, reserved, lifetime_used FROM account
         """;

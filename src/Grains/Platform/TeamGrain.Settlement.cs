@@ -12,7 +12,8 @@ public sealed partial class TeamGrain
 {
     // The job row is locked and must not be settled yet, so a replay changes nothing. Each charge is capped by what
     // the reservation has left after the charges before it (the running sum, clamped to the reservation), and is
-    // idempotent by its key. The usage document is the quantum's figures with ours on top (ours win a name clash).
+    // idempotent by its key. The refund leaves the trace's spend budget too, so the cascade may spend what the job did
+    // not. The usage document is the quantum's figures with ours on top (ours win a name clash).
     private const string SettleSql = $"""
         WITH job AS (
             SELECT id AS job_id, reserved_credits AS reserved, price_per_unit AS price, component_slug AS quantum
@@ -38,6 +39,10 @@ public sealed partial class TeamGrain
               FROM job j, total t
              WHERE a.team_id = @TeamId
             RETURNING a.balance, a.reserved, a.lifetime_used
+        ), budget AS (
+            UPDATE trace_budgets b SET committed = b.committed - (j.reserved - t.charged)
+              FROM job j, total t
+             WHERE b.team_id = @TeamId AND b.trace_id = replace(j.job_id::text, '-', '') AND j.reserved - t.charged > 0
         ), finished AS (
             UPDATE jobs
                SET settled_at = now(), status = @status, charged_credits = t.charged, result_payload = @ResultJson::jsonb,

@@ -15,6 +15,60 @@ public sealed partial class TeamGrain(NpgsqlDataSource db, TimeProvider time, IL
 
     private Guid TeamId => this.GetPrimaryKey();
 
+    public async Task<RunChargeResult> ChargeRunAsync(RunCharge charge)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(charge.Amount);
+        ArgumentOutOfRangeException.ThrowIfNegative(charge.Units);
+
+        // One statement: a charge already made (same key) changes nothing; otherwise the balance and the trace's cap
+        // (when the request that started the trace set max_credits) must both cover it, and then the account, the
+        // budget and the usage row change together. This grain is the team's only writer, so nothing runs between.
+        await using var connection = await db.OpenConnectionAsync();
+        var row = await connection.QuerySingleAsync<ChargeRow>(
+            """
+            WITH earlier AS (
+                SELECT amount FROM credit_usage WHERE idempotency_key = @IdempotencyKey
+            ), cap AS (
+                SELECT max_credits, committed FROM trace_budgets WHERE team_id = @TeamId AND trace_id = @TraceId
+            ), account AS (
+                UPDATE credit_accounts
+                   SET balance = balance - @Amount, lifetime_used = lifetime_used + @Amount, updated_at = now()
+                 WHERE team_id = @TeamId AND balance >= @Amount
+                   AND NOT EXISTS (SELECT 1 FROM earlier)
+                   AND NOT EXISTS (SELECT 1 FROM cap WHERE committed + @Amount > max_credits)
+                RETURNING balance, reserved, lifetime_used
+            ), budget AS (
+                UPDATE trace_budgets SET committed = committed + @Amount
+                 WHERE team_id = @TeamId AND trace_id = @TraceId AND EXISTS (SELECT 1 FROM account)
+            ), usage AS (
+                INSERT INTO credit_usage (team_id, job_id, run_id, quantum, step, units, amount, idempotency_key)
+                SELECT @TeamId, @JobId, @RunId, @Quantum, @Step, @Units, @Amount, @IdempotencyKey FROM account
+            )
+            SELECT EXISTS (SELECT 1 FROM earlier) AS already,
+                   EXISTS (SELECT 1 FROM account) AS charged,
+                   EXISTS (SELECT 1 FROM cap WHERE committed + @Amount > max_credits) AS over_cap,
+                   (SELECT max_credits FROM cap) AS max_credits,
+                   (SELECT committed FROM cap) AS committed
+            """,
+            new { TeamId, charge.TraceId, charge.JobId, RunId = charge.RunId.ToString(), charge.Quantum, charge.Step, charge.Units, charge.Amount, charge.IdempotencyKey });
+
+        var outcome = row switch
+        {
+            { Already: true } => RunChargeOutcome.AlreadyCharged,
+            { Charged: true } => RunChargeOutcome.Charged,
+            { OverCap: true } => RunChargeOutcome.SpendCapReached,
+            _ => RunChargeOutcome.InsufficientCredits,
+        };
+        if (outcome == RunChargeOutcome.Charged)
+        {
+            _credits = null; // reloaded on the next read: the statement changed the account
+            AlavidaTelemetry.CreditsCharged.Add(charge.Amount, new KeyValuePair<string, object?>("quantum", charge.Quantum));
+        }
+
+        Log.RunCharged(logger, charge.RunId, TeamId, charge.TraceId, charge.Amount, outcome);
+        return new RunChargeResult(outcome, row.MaxCredits, row.Committed);
+    }
+
     public async Task<CreditBalance> GetCreditsAsync()
     {
         if (_credits is null)
@@ -54,6 +108,8 @@ public sealed partial class TeamGrain(NpgsqlDataSource db, TimeProvider time, IL
         return _credits;
     }
 
+    private sealed record ChargeRow(bool Already, bool Charged, bool OverCap, long? MaxCredits, long? Committed);
+
     private sealed record AccountRow(long Balance, long Reserved, long LifetimeUsed)
     {
         public CreditBalance ToBalance() => new(Balance, Reserved, LifetimeUsed);
@@ -66,5 +122,8 @@ public sealed partial class TeamGrain(NpgsqlDataSource db, TimeProvider time, IL
 
         [LoggerMessage(2, LogLevel.Information, "Job {JobId} of team {TeamId} settled: {Charged} charged, {Refunded} refunded")]
         public static partial void JobSettled(ILogger logger, Guid jobId, Guid teamId, long charged, long refunded);
+
+        [LoggerMessage(3, LogLevel.Debug, "Run {RunId} of team {TeamId} (trace {TraceId}) charging {Amount} credits: {Outcome}")]
+        public static partial void RunCharged(ILogger logger, Guid runId, Guid teamId, string traceId, long amount, RunChargeOutcome outcome);
     }
 }

@@ -88,7 +88,7 @@ public sealed partial class LocalPostgres : IAsyncDisposable
         if (ownsServer)
         {
             port = FreeLoopbackPort();
-            var options = $"-p {port} -c listen_addresses=127.0.0.1 -c unix_socket_directories= -c max_connections=200";
+            var options = $"-p {port} -c listen_addresses=127.0.0.1 -c unix_socket_directories= -c max_connections=500";
             await RunAsync(
                 Path.Combine(bin, "pg_ctl"),
                 ["-D", dataDirectory, "-l", Path.Combine(rootDirectory, "postgres.log"), "-w", "-t", "60", "-o", options, "start"],

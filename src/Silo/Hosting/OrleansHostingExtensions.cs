@@ -7,6 +7,7 @@ using Alavida.Grains;
 using Alavida.Grains.Platform;
 using Alavida.Grains.Identity;
 using Alavida.Grains.Mesh;
+using Alavida.Grains.Prospect;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Npgsql;
 using Orleans.Configuration;
@@ -68,6 +69,8 @@ public static class OrleansHostingExtensions
             silo.Services.AddAlavidaIdentity(builder.Configuration.GetConnectionString(DatabaseHostingExtensions.ConnectionStringName)!);
             silo.AddStartupTask((services, _) => services.GetRequiredService<IGrainFactory>().GetGrain<IIdentityOutboxRelayGrain>(0).StartAsync());
             silo.AddAlavidaMesh();
+            silo.Services.AddAlavidaProspect(builder.Configuration);
+            silo.Services.AddAlavidaReasoning(builder.Configuration);
             configureSilo?.Invoke(silo);
         });
         return builder;

@@ -3,12 +3,13 @@ using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text.Json;
 using Alavida.Tests.Infrastructure;
+using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
 
 namespace Alavida.Tests.Gateway;
 
 /// <summary>One platform process (silo + gateway) on its own database for the gateway tests; teams are per test.</summary>
-public sealed class GatewayFixture : IAsyncLifetime
+public class GatewayFixture : IAsyncLifetime
 {
     public PlatformHost Host { get; private set; } = null!;
 
@@ -17,7 +18,15 @@ public sealed class GatewayFixture : IAsyncLifetime
     public async Task InitializeAsync()
     {
         ConnectionString = await TestPostgres.CreateDatabaseAsync("gateway");
-        Host = await PlatformHost.StartAsync(ConnectionString, ClusterIdentity.New());
+        Host = await PlatformHost.StartAsync(ConnectionString, ClusterIdentity.New(), settings: Settings, services: ConfigureServices);
+    }
+
+    /// <summary>Configuration of the host, beside the test defaults.</summary>
+    protected virtual IReadOnlyDictionary<string, string?>? Settings => null;
+
+    /// <summary>Services of the host (e.g. a scripted model at an external boundary).</summary>
+    protected virtual void ConfigureServices(IServiceCollection services)
+    {
     }
 
     public async Task DisposeAsync() => await Host.DisposeAsync();
@@ -63,7 +72,32 @@ public sealed class GatewayFixture : IAsyncLifetime
 }
 
 /// <summary>A team created for one test.</summary>
-public sealed record TestTeam(Guid TeamId, string ApiKey, HttpClient Http);
+public sealed record TestTeam(Guid TeamId, string ApiKey, HttpClient Http)
+{
+    /// <summary>Posts a <c>/run</c> request, asserts 202 and returns the job id.</summary>
+    public async Task<string> RunAsync(string path, object body)
+    {
+        var response = await Http.PostAsJsonAsync(path, body);
+        Assert.True(response.StatusCode == HttpStatusCode.Accepted, $"{path}: {(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}");
+        return (await response.ReadJsonAsync()).GetProperty("job_id").GetString()!;
+    }
+
+    /// <summary>The job once final (long poll; the platform's own signal, no sleeping).</summary>
+    public async Task<JsonElement> WaitForJobAsync(string jobId)
+    {
+        var job = await (await Http.GetAsync($"/jobs/{jobId}?wait_seconds=20")).ReadJsonAsync();
+        Assert.Contains(job.GetProperty("status").GetString(), new[] { "succeeded", "failed", "cancelled" });
+        return job;
+    }
+
+    /// <summary>Runs an action and returns its finished job, asserting it succeeded.</summary>
+    public async Task<JsonElement> RunToSuccessAsync(string path, object body)
+    {
+        var job = await WaitForJobAsync(await RunAsync(path, body));
+        Assert.True(job.GetProperty("status").GetString() == "succeeded", job.ToString());
+        return job;
+    }
+}
 
 [CollectionDefinition(Name)]
 public sealed class GatewayCollection : ICollectionFixture<GatewayFixture>

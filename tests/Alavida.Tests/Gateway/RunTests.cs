@@ -1,7 +1,6 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text;
-using System.Text.Json;
 using Alavida.Grains.Platform;
 
 namespace Alavida.Tests.Gateway;
@@ -29,7 +28,7 @@ public sealed class RunTests(GatewayFixture gateway)
         Assert.Equal($"/jobs/{jobId}", accepted.GetProperty("status_url").GetString());
         Assert.Equal($"/jobs/{jobId}", response.Headers.Location?.OriginalString);
 
-        var job = await WaitForFinalAsync(team, jobId);
+        var job = await team.WaitForJobAsync(jobId);
         Assert.Equal("succeeded", job.GetProperty("status").GetString());
         var results = job.GetProperty("result").GetProperty("results").EnumerateArray().ToList();
         Assert.Equal([0, 1, 2], results.Select(r => r.GetProperty("index").GetInt32()));
@@ -61,7 +60,7 @@ public sealed class RunTests(GatewayFixture gateway)
         Assert.Equal(1, problem.GetProperty("required").GetInt32());
         foreach (var accepted in responses.Where(r => r.StatusCode == HttpStatusCode.Accepted))
         {
-            await WaitForFinalAsync(team, (await accepted.ReadJsonAsync()).GetProperty("job_id").GetString()!);
+            await team.WaitForJobAsync((await accepted.ReadJsonAsync()).GetProperty("job_id").GetString()!);
         }
 
         var credits = await (await team.Http.GetAsync("/credits")).ReadJsonAsync();
@@ -105,7 +104,7 @@ public sealed class RunTests(GatewayFixture gateway)
         var other = await gateway.CreateTeamAsync(10);
         var accepted = await (await owner.Http.PostAsJsonAsync(ResolveCompany, new { companies = new[] { new { domain = $"isolated-{owner.TeamId:N}.com" } } })).ReadJsonAsync();
         var jobId = accepted.GetProperty("job_id").GetString()!;
-        var job = await WaitForFinalAsync(owner, jobId);
+        var job = await owner.WaitForJobAsync(jobId);
         var companyId = job.GetProperty("result").GetProperty("results")[0].GetProperty("company_id").GetString();
 
         await (await other.Http.GetAsync($"/jobs/{jobId}")).AssertProblemAsync(HttpStatusCode.NotFound);
@@ -176,7 +175,7 @@ public sealed class RunTests(GatewayFixture gateway)
         var companies = Enumerable.Range(0, 5).Select(i => new { domain = $"capped-{i}-{team.TeamId:N}.com" });
 
         var accepted = await (await team.Http.PostAsJsonAsync(ResolveCompany, new { companies, max_credits = 2 })).ReadJsonAsync();
-        var job = await WaitForFinalAsync(team, accepted.GetProperty("job_id").GetString()!);
+        var job = await team.WaitForJobAsync(accepted.GetProperty("job_id").GetString()!);
 
         Assert.Equal(2, job.GetProperty("usage").GetProperty("credits_reserved").GetInt32());
         Assert.Equal(2, job.GetProperty("usage").GetProperty("credits_charged").GetInt32());
@@ -212,17 +211,10 @@ public sealed class RunTests(GatewayFixture gateway)
             jobId, team.TeamId, null, Quantums.Identity, "resolve-company", $$"""{"companies":[{"domain":"lost-{{jobId:N}}.com"}]}""", 1, null, null, "00", 1));
 
         var dispatched = await gateway.Host.Grains.GetGrain<Alavida.Grains.Platform.IJobReconcilerGrain>(0).ReconcileNowAsync(TimeSpan.Zero);
-        var job = await WaitForFinalAsync(team, jobId.ToString());
+        var job = await team.WaitForJobAsync(jobId.ToString());
 
         Assert.True(dispatched >= 1);
         Assert.Equal("succeeded", job.GetProperty("status").GetString());
         Assert.Equal(1, job.GetProperty("usage").GetProperty("credits_charged").GetInt32());
-    }
-
-    private static async Task<JsonElement> WaitForFinalAsync(TestTeam team, string jobId)
-    {
-        var job = await (await team.Http.GetAsync($"/jobs/{jobId}?wait_seconds=20")).ReadJsonAsync();
-        Assert.Contains(job.GetProperty("status").GetString(), new[] { "succeeded", "failed", "cancelled" });
-        return job;
     }
 }

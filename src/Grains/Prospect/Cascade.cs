@@ -1,0 +1,89 @@
+using Alavida.Grains.Mesh;
+using Alavida.Grains.Platform;
+using Alavida.Grains.Registry;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Alavida.Grains.Prospect;
+
+/// <summary>The prospect chain's event names (PRODUCT.md §5).</summary>
+public static class ProspectEvents
+{
+    public const string CompanyQualified = "icp/company.qualified";
+    public const string LeadsCompleted = "lead/company.completed";
+    public const string CompanyScored = "signal/company.scored";
+    public const string CompanyMentioned = "meeting/company.mentioned";
+}
+
+/// <summary>Credits per unit of each quantum action, from the registry manifests shipped with this build.</summary>
+public sealed class QuantumPrices
+{
+    private readonly Dictionary<(string, string), long> _prices = ComponentManifest.LoadEmbedded()
+        .SelectMany(c => c.ToDescriptor(DateTimeOffset.UnixEpoch, (_, _) => true).Actions.Select(a => (Key: (c.Slug, a.Name), a.PricePerUnit)))
+        .ToDictionary(x => x.Key, x => x.PricePerUnit);
+
+    /// <summary>The price of one unit of <paramref name="quantum"/>/<paramref name="action"/>.</summary>
+    public long Of(string quantum, string action) =>
+        _prices.TryGetValue((quantum, action), out var price) ? price : throw new InvalidOperationException($"The registry has no action {quantum}/{action}.");
+}
+
+/// <summary>What the functions of the cascade share: their scope, and paying for a run's work before it is stored.</summary>
+public sealed class CascadeBilling(IGrainFactory grains, QuantumPrices prices)
+{
+    /// <summary>Why a run was skipped when its trace's <c>max_credits</c> is spent.</summary>
+    public const string SpendCap = "spend cap";
+
+    /// <summary>Why a run was skipped when the team's balance does not cover it.</summary>
+    public const string InsufficientCredits = "insufficient credits";
+
+    /// <summary>The scope of a run: the event's team and trace, the job that started the cascade (<c>data.job_id</c>).</summary>
+    public static CascadeScope ScopeOf(MeshContext context) => new(
+        Guid.TryParse(context.TeamId, out var team) ? team : throw new NonRetriableException($"Event {context.Event.Id} has no team; the prospect chain runs for a team."),
+        context.TraceId,
+        Json.Id(context.Data, "job_id"),
+        context.RunId);
+
+    /// <summary>
+    /// Charges <paramref name="units"/> of <paramref name="quantum"/>/<paramref name="action"/> for the run (idempotent
+    /// per run and action); returns null when paid (or free), else why the run must be skipped.
+    /// </summary>
+    public async Task<string?> ChargeAsync(CascadeScope scope, string quantum, string action, int units)
+    {
+        var amount = units * prices.Of(quantum, action);
+        if (amount == 0)
+        {
+            return null;
+        }
+
+        var runId = scope.RunId ?? throw new InvalidOperationException("Only runs are charged this way; jobs settle their reservation.");
+        var result = await grains.GetGrain<ITeamGrain>(scope.TeamId).ChargeRunAsync(
+            new RunCharge(scope.TraceId, scope.JobId, runId, quantum, action, units, amount, $"run:{runId:N}:{action}"));
+        return result.Outcome switch
+        {
+            RunChargeOutcome.Charged or RunChargeOutcome.AlreadyCharged => null,
+            RunChargeOutcome.SpendCapReached => SpendCap,
+            _ => InsufficientCredits,
+        };
+    }
+}
+
+/// <summary>
+/// Sends a quantum's events through the mesh. Their ids are stable (derived from the trace and the company), so a job
+/// or step that runs again sends the same events and the mesh accepts each once.
+/// </summary>
+internal static class Emit
+{
+    public static Task SendAsync(MeshContext context, IReadOnlyList<MeshEvent> events) =>
+        SendAsync(context.Services.GetRequiredService<IGrainFactory>(), events);
+
+    public static async Task SendAsync(IGrainFactory grains, IReadOnlyList<MeshEvent> events)
+    {
+        foreach (var batch in events.Chunk(MeshRouter.MaxEventsPerSend))
+        {
+            var sent = await grains.GetGrain<IMeshGrain>(0).SendAsync(batch);
+            if (!sent.Accepted)
+            {
+                throw new InvalidOperationException($"The mesh refused {batch.Length} events: {string.Join("; ", sent.Errors.Select(e => $"{e.Field}: {e.Message}"))}");
+            }
+        }
+    }
+}

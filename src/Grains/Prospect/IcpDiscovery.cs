@@ -1,0 +1,235 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Alavida.Grains.Identity;
+using Alavida.Grains.Mesh;
+using Alavida.Grains.Platform;
+using Alavida.Grains.Prospect.Reasoning;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+
+namespace Alavida.Grains.Prospect;
+
+/// <summary>
+/// icp-discovery's work, shared by the <c>qualify</c> job and the <c>meeting/company.mentioned</c> function: resolve
+/// each candidate through identity, drop duplicates, score the fit, then (once paid for) store the evaluations and
+/// hand each qualifying company to the cascade as one <c>icp/company.qualified</c> event.
+/// </summary>
+public sealed class Qualifier(IGrainFactory grains, ProspectStore store, IProspectReasoner reasoner, IOptions<ProspectScoringOptions> scoring, IOptions<ReasonerOptions> reasoning)
+{
+    public const string Quantum = "icp-discovery";
+    private const int Chunk = 100;
+
+    /// <summary>The evaluation of a request, before anything is stored.</summary>
+    public sealed class Evaluation
+    {
+        public required IReadOnlyList<JsonObject> Items { get; init; }
+
+        public required IReadOnlyList<ProspectStore.Qualification> Distinct { get; init; }
+
+        public required double MinScore { get; init; }
+
+        public int Evaluated => Distinct.Count;
+    }
+
+    /// <summary>Resolves and scores every candidate; <paramref name="progress"/> hears after each chunk of 100.</summary>
+    public async Task<Evaluation> EvaluateAsync(
+        IcpProfile icp, IReadOnlyList<CompanyCandidate> companies, string source, ReasoningLedger ledger, Func<int, Task>? progress, CancellationToken cancellationToken)
+    {
+        var minScore = icp.MinScore ?? scoring.Value.DefaultMinScore;
+        var items = new JsonObject[companies.Count];
+        var firstIndex = new Dictionary<Guid, int>();
+        var distinct = new List<(int Index, Guid CompanyId, CompanyCandidate Company)>();
+        var resolver = grains.GetGrain<IIdentityResolverGrain>(0);
+        for (var offset = 0; offset < companies.Count; offset += Chunk)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            var chunk = companies.Skip(offset).Take(Chunk).ToList();
+            var resolved = await resolver.ResolveCompaniesAsync([.. chunk.Select(c => new CompanyInput(c.Domain, c.Name, c.LinkedInUrl, c.Country))], source);
+            foreach (var r in resolved)
+            {
+                var index = offset + r.Index;
+                if (r.CompanyId is not { } companyId)
+                {
+                    items[index] = new JsonObject
+                    {
+                        ["index"] = index, ["status"] = "rejected", ["company_id"] = null,
+                        ["reason"] = r.Status == ResolutionStatus.Ambiguous
+                            ? $"ambiguous: the name matches {r.Candidates.Count} companies; give a domain or LinkedIn URL"
+                            : r.Reason ?? "identity could not resolve the company",
+                    };
+                }
+                else if (firstIndex.TryGetValue(companyId, out var first))
+                {
+                    items[index] = new JsonObject { ["index"] = index, ["status"] = "duplicate", ["company_id"] = companyId, ["duplicate_of"] = first };
+                }
+                else
+                {
+                    firstIndex[companyId] = index;
+                    distinct.Add((index, companyId, companies[index]));
+                }
+            }
+
+            if (progress is not null)
+            {
+                await progress(Math.Min(offset + Chunk, companies.Count));
+            }
+        }
+
+        var evaluations = new FitEvaluation[distinct.Count];
+        await Parallel.ForEachAsync(
+            Enumerable.Range(0, distinct.Count),
+            new ParallelOptions { MaxDegreeOfParallelism = reasoning.Value.UsesModel ? reasoning.Value.MaxParallelCalls : 1, CancellationToken = cancellationToken },
+            async (i, ct) => evaluations[i] = await reasoner.QualifyAsync(icp, distinct[i].Company, minScore, ledger, ct));
+
+        var qualifications = new List<ProspectStore.Qualification>(distinct.Count);
+        for (var i = 0; i < distinct.Count; i++)
+        {
+            var (index, companyId, company) = distinct[i];
+            var e = evaluations[i];
+            qualifications.Add(new ProspectStore.Qualification(companyId, company, e, minScore));
+            items[index] = new JsonObject
+            {
+                ["index"] = index, ["status"] = e.Qualified ? "qualified" : "disqualified", ["company_id"] = companyId,
+                ["qualified"] = e.Qualified, ["score"] = e.Score,
+                ["passed_criteria"] = Json.Array(e.Passed), ["failed_criteria"] = Json.Array(e.Failed), ["reasons"] = Json.Array(e.Reasons),
+            };
+        }
+
+        return new Evaluation { Items = items, Distinct = qualifications, MinScore = minScore };
+    }
+
+    /// <summary>Stores the evaluations, makes the companies visible to the team, and returns the events for the qualified ones.</summary>
+    public async Task<IReadOnlyList<MeshEvent>> CommitAsync(CascadeScope scope, Evaluation evaluation, Persona? persona)
+    {
+        var ids = await store.SaveQualificationsAsync(scope, evaluation.Distinct);
+        await grains.GetGrain<IIdentityDataGrain>(0).LinkAsync(scope.TeamId, scope.JobId, IdentityKind.Company, [.. ids.Keys]);
+        foreach (var item in evaluation.Items.Where(i => i["qualification_id"] is null && i["company_id"] is not null && i["status"]!.GetValue<string>() is "qualified" or "disqualified"))
+        {
+            item["qualification_id"] = ids[item["company_id"]!.GetValue<Guid>()];
+        }
+
+        return [.. evaluation.Distinct.Where(q => q.Evaluation.Qualified).Select(q => MeshEvents.Create(
+            ProspectEvents.CompanyQualified,
+            new Dictionary<string, object?>
+            {
+                ["company_id"] = q.CompanyId,
+                ["score"] = q.Evaluation.Score,
+                ["qualification_id"] = ids[q.CompanyId],
+                ["job_id"] = scope.JobId,
+                ["name"] = q.Company.Name,
+                ["domain"] = q.Company.Domain,
+                ["persona"] = persona?.ToJson(),
+            },
+            teamId: scope.TeamId.ToString(),
+            id: $"icp-{scope.TraceId}-{q.CompanyId:N}",
+            traceId: scope.TraceId))];
+    }
+
+    /// <summary>The job result document (schema: the registry's qualify output).</summary>
+    public static JsonObject Result(Evaluation evaluation)
+    {
+        var statuses = evaluation.Items.Select(i => i["status"]!.GetValue<string>()).ToList();
+        return new JsonObject
+        {
+            ["counts"] = new JsonObject
+            {
+                ["submitted"] = statuses.Count,
+                ["evaluated"] = evaluation.Evaluated,
+                ["qualified"] = statuses.Count(s => s == "qualified"),
+                ["disqualified"] = statuses.Count(s => s == "disqualified"),
+                ["duplicates"] = statuses.Count(s => s == "duplicate"),
+                ["rejected"] = statuses.Count(s => s == "rejected"),
+            },
+            ["results"] = new JsonArray([.. evaluation.Items]),
+        };
+    }
+}
+
+/// <summary><c>/icp-discovery/run/qualify</c>: evaluate, store, emit one event per qualifying company; bill the companies evaluated.</summary>
+public sealed class QualifyAction(IGrainFactory grains, Qualifier qualifier, ProspectStore store) : IQuantumAction
+{
+    public string Quantum => Qualifier.Quantum;
+
+    public string Action => "qualify";
+
+    public async Task<JobResult> ExecuteAsync(QuantumActionContext context, CancellationToken cancellationToken)
+    {
+        var job = context.Job;
+        var icpElement = context.Input.GetProperty("icp");
+        var icp = IcpProfile.Parse(icpElement);
+        if (icp.EmployeesMin > icp.EmployeesMax)
+        {
+            throw new QuantumActionException("invalid_input", $"icp.employee_range: min ({icp.EmployeesMin}) is above max ({icp.EmployeesMax}).");
+        }
+
+        var companies = context.Input.GetProperty("companies").EnumerateArray().Select(CompanyCandidate.Parse).ToList();
+        var persona = context.Input.TryGetProperty("persona", out var p) ? Persona.Parse(p) : null;
+        await store.SaveTeamProfileAsync(job.TeamId, job.JobId, icpElement.GetRawText(), persona?.ToJson().ToJsonString());
+
+        var ledger = new ReasoningLedger();
+        var evaluation = await qualifier.EvaluateAsync(icp, companies, $"job:{job.JobId}", ledger,
+            done => context.ReportProgressAsync(done, companies.Count, $"{done} of {companies.Count} companies resolved"), cancellationToken);
+        cancellationToken.ThrowIfCancellationRequested();
+        var events = await qualifier.CommitAsync(new CascadeScope(job.TeamId, job.TraceId, job.JobId, null), evaluation, persona);
+        await Emit.SendAsync(grains, events);
+
+        var metrics = new JsonObject { ["companies_evaluated"] = evaluation.Evaluated, ["events_emitted"] = events.Count };
+        if (ledger.ToMetrics() is { } llm)
+        {
+            metrics["reasoning"] = llm;
+        }
+
+        return new JobResult(Qualifier.Result(evaluation).ToJsonString(), evaluation.Evaluated, metrics.ToJsonString());
+    }
+}
+
+/// <summary>
+/// <c>meeting/company.mentioned</c>: a company discussed in a team's meeting is qualified against the team's last ICP
+/// (facts it lacks are taken from the team's earlier evaluation of it) and, if it qualifies, starts the same cascade.
+/// </summary>
+public static class QualifyMentionFunction
+{
+    public const string Id = "icp-discovery/qualify-mentioned-company";
+
+    public static MeshFunctionDefinition Create(int concurrency) => new()
+    {
+        Id = Id,
+        Triggers = [MeshTrigger.OnEvent(ProspectEvents.CompanyMentioned)],
+        Concurrency = [new MeshConcurrency(concurrency, "event.team_id")],
+        Handler = RunAsync,
+    };
+
+    private static async Task<object?> RunAsync(MeshContext context)
+    {
+        var services = context.Services;
+        var store = services.GetRequiredService<ProspectStore>();
+        var billing = services.GetRequiredService<CascadeBilling>();
+        var qualifier = services.GetRequiredService<Qualifier>();
+        var scope = CascadeBilling.ScopeOf(context);
+
+        var outcome = await context.Run("qualify", async () =>
+        {
+            var (icpJson, personaJson) = await store.GetTeamProfileAsync(scope.TeamId);
+            if (icpJson is null)
+            {
+                return new CascadeStep("no ICP: the team has not run icp-discovery/qualify yet", null);
+            }
+
+            var mentioned = new CompanyCandidate(Json.Str(context.Data, "name"), Json.Str(context.Data, "domain"), null, null, null, null, null, []);
+            var known = Json.Id(context.Data, "company_id") is { } id ? await store.FindKnownCompanyAsync(scope.TeamId, id) : null;
+            var candidate = known is null ? mentioned : mentioned.FillFrom(known);
+            var ledger = new ReasoningLedger();
+            var evaluation = await qualifier.EvaluateAsync(IcpProfile.Parse(JsonDocument.Parse(icpJson).RootElement), [candidate], $"run:{scope.RunId}", ledger, null, context.CancellationToken);
+            if (await billing.ChargeAsync(scope, Qualifier.Quantum, "qualify", evaluation.Evaluated) is { } skip)
+            {
+                return new CascadeStep(skip, null);
+            }
+
+            var persona = personaJson is null ? null : Persona.Parse(JsonDocument.Parse(personaJson).RootElement);
+            var events = await qualifier.CommitAsync(scope, evaluation, persona);
+            await Emit.SendAsync(context, events);
+            return new CascadeStep(null, Qualifier.Result(evaluation).ToJsonString());
+        });
+        return outcome.Output();
+    }
+}
