@@ -31,14 +31,25 @@ done
 pgport=$(sed -n 4p "$work/pg/data/postmaster.pid")
 
 psql=("$pgbin/psql" -q -h 127.0.0.1 -p "$pgport" -U postgres -d alavida)
-# Jobs accepted but not finished when a load stops: shows whether execution keeps up with acceptance.
-unfinished() { "${psql[@]}" -Atc "SELECT count(*) FROM jobs WHERE status IN ('queued', 'running')"; }
+# Right after a load stops: jobs finished per second during its measured window, and jobs accepted but not finished
+# yet (does execution keep up with acceptance?).
+after() { "${psql[@]}" -Atc "SELECT round(count(*) FILTER (WHERE ended_at > now() - make_interval(secs => $duration)) / $duration.0, 1) || ' | ' || count(*) FILTER (WHERE status IN ('queued', 'running')) FROM jobs"; }
 load() { dotnet bench/Gateway.Bench/bin/Release/net10.0/Alavida.Gateway.Bench.dll --url "http://127.0.0.1:$port" --admin-key "$admin_key" \
            --clients "$clients" --teams "$1" --seconds "$duration" "${@:2}"; }
 baseline=$(load "$clients" --get /credits)
-warm=$(load "$clients" --warm); warm_left=$(unfinished)
-many=$(load "$clients"); many_left=$(unfinished)
-one=$(load 1); one_left=$(unfinished)
+# Waits (5 min at most) until every accepted job is final, so no measurement (nor pgbench) shares the machine with the
+# previous one's backlog; prints how long that took.
+drain() {
+  local start=$SECONDS
+  until [[ $("${psql[@]}" -Atc "SELECT count(*) FROM jobs WHERE status IN ('queued', 'running')") == 0 ]]; do
+    (( SECONDS - start < 300 )) || { echo "jobs did not drain in 300 s" >&2; exit 1; }
+    sleep 0.5
+  done
+  echo $(( SECONDS - start ))
+}
+warm=$(load "$clients" --warm); warm_jobs=$(after); warm_jobs+=" | $(drain) s"
+many=$(load "$clients"); many_jobs=$(after); many_jobs+=" | $(drain) s"
+one=$(load 1); one_jobs=$(after); one_jobs+=" | $(drain) s"
 
 "${psql[@]}" <<'SQL'
 CREATE SCHEMA bench;
@@ -66,13 +77,14 @@ cat <<MD
 Machine: $(nproc) cores, $(free -g | awk '/Mem/ {print $2}') GiB, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs) · $(date -u +%Y-%m-%d) · commit $(git rev-parse --short HEAD)
 Command: \`bench/gateway.sh\` ($clients clients, ${duration} s per measurement, Release, local PostgreSQL with stock durable settings)
 
-| Load | Accepted /run per s | p50 | p99 | Jobs unfinished at the end | pgbench tps (same transaction shape) | Ratio |
-|---|---|---|---|---|---|---|
-| $clients clients over $clients teams, each job resolving a known company | $(field "$warm" accepted_per_second) | $(field "$warm" p50_ms) ms | $(field "$warm" p99_ms) ms | $warm_left | $pg_many | $(ratio "$(field "$warm" accepted_per_second)" "$pg_many") |
-| $clients clients over $clients teams, each job creating a company | $(field "$many" accepted_per_second) | $(field "$many" p50_ms) ms | $(field "$many" p99_ms) ms | $many_left | $pg_many | $(ratio "$(field "$many" accepted_per_second)" "$pg_many") |
-| $clients clients, one team, each job creating a company | $(field "$one" accepted_per_second) | $(field "$one" p50_ms) ms | $(field "$one" p99_ms) ms | $one_left | $pg_one | $(ratio "$(field "$one" accepted_per_second)" "$pg_one") |
+| Load | Accepted /run per s | p50 | p99 | Jobs finished per s | Jobs unfinished at the end | Time to finish them | pgbench tps (same transaction shape) | Ratio |
+|---|---|---|---|---|---|---|---|---|
+| $clients clients over $clients teams, each job resolving a known company | $(field "$warm" accepted_per_second) | $(field "$warm" p50_ms) ms | $(field "$warm" p99_ms) ms | $warm_jobs | $pg_many | $(ratio "$(field "$warm" accepted_per_second)" "$pg_many") |
+| $clients clients over $clients teams, each job creating a company | $(field "$many" accepted_per_second) | $(field "$many" p50_ms) ms | $(field "$many" p99_ms) ms | $many_jobs | $pg_many | $(ratio "$(field "$many" accepted_per_second)" "$pg_many") |
+| $clients clients, one team, each job creating a company | $(field "$one" accepted_per_second) | $(field "$one" p50_ms) ms | $(field "$one" p99_ms) ms | $one_jobs | $pg_one | $(ratio "$(field "$one" accepted_per_second)" "$pg_one") |
 
 Reference in the same run: \`GET /credits\` (HTTP + key check + one grain call, no write) answers $(field "$baseline" accepted_per_second)/s
-(p50 $(field "$baseline" p50_ms) ms). Every accepted job also runs to completion while the load goes on ("unfinished at the
-end": accepted jobs not yet final when the load stopped).
+(p50 $(field "$baseline" p50_ms) ms). Accepted jobs run while the load goes on; "finished per s" counts those that reached a
+final status during the measured window, "unfinished at the end" those accepted but not final when the load stopped;
+the next measurement (and pgbench) starts only once they have finished.
 MD
