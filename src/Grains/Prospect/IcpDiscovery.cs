@@ -156,11 +156,7 @@ public sealed class QualifyAction(IGrainFactory grains, Qualifier qualifier, Pro
     {
         var job = context.Job;
         var icpElement = context.Input.GetProperty("icp");
-        var icp = IcpProfile.Parse(icpElement);
-        if (icp.EmployeesMin > icp.EmployeesMax)
-        {
-            throw new QuantumActionException("invalid_input", $"icp.employee_range: min ({icp.EmployeesMin}) is above max ({icp.EmployeesMax}).");
-        }
+        var icp = IcpProfile.Parse(icpElement); // the gateway checked it (schema, and max not below min)
 
         var companies = context.Input.GetProperty("companies").EnumerateArray().Select(CompanyCandidate.Parse).ToList();
         var persona = context.Input.TryGetProperty("persona", out var p) ? Persona.Parse(p) : null;

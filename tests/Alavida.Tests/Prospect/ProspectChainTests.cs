@@ -257,6 +257,7 @@ public sealed class ProspectChainTests(GatewayFixture fixture)
         { "/icp-discovery/run/qualify", """{"companies":[{"domain":"a.de"}]}""", "/" },
         { "/icp-discovery/run/qualify", """{"icp":{"industries":["x"],"colour":"red"},"companies":[{"domain":"a.de"}]}""", "/icp/colour" },
         { "/icp-discovery/run/qualify", """{"icp":{"countries":["Germany"]},"companies":[{"domain":"a.de"}]}""", "/icp/countries/0" },
+        { "/icp-discovery/run/qualify", """{"icp":{"employee_range":{"min":500,"max":50}},"companies":[{"domain":"a.de"}]}""", "/icp/employee_range/max" },
         { "/lead-discovery/run/discover", """{"company":{"domain":"a.de"},"people":[{"name":"A"}]}""", "/people/0" },
         { "/lead-discovery/run/ingest", """{"company":{},"people":[{"name":"A","title":"B"}]}""", "/company" },
         { "/buying-signals/run/ingest", """{"signals":[{"company":{"domain":"a.de"},"type":"hiring","observed_at":"2025-01-01T00:00:00Z","strength":2,"evidence":"x"}]}""", "/signals/0/strength" },
