@@ -212,7 +212,9 @@ public static class QualifyMentionFunction
             }
 
             var mentioned = new CompanyCandidate(Json.Str(context.Data, "name"), Json.Str(context.Data, "domain"), null, null, null, null, null, []);
-            var known = Json.Id(context.Data, "company_id") is { } id ? await store.FindKnownCompanyAsync(scope.TeamId, id) : null;
+            var companyId = Json.Id(context.Data, "company_id")
+                ?? (mentioned.Domain is { } domain ? (await context.Services.GetRequiredService<IGrainFactory>().GetGrain<IIdentityResolverGrain>(0).FindCompanyByDomainAsync(domain))?.Id : null);
+            var known = companyId is { } id ? await store.FindKnownCompanyAsync(scope.TeamId, id) : null;
             var candidate = known is null ? mentioned : mentioned.FillFrom(known);
             var ledger = new ReasoningLedger();
             var evaluation = await qualifier.EvaluateAsync(IcpProfile.Parse(JsonDocument.Parse(icpJson).RootElement), [candidate], $"run:{scope.RunId}", ledger, null, context.CancellationToken);
