@@ -75,12 +75,13 @@ public sealed class MeshContext
             throw;
         }
 
-        // The memo's commit overlaps the next step; the run's next durable write (memo, send, wait, sleep, status)
-        // carries it again, so nothing after this step is acknowledged before the memo is durable.
+        // The memo's commit overlaps the next step (deferred: it usually rides with the run's next write); the run's
+        // next durable write (send, wait, sleep, status) carries it again, so nothing after this step is acknowledged
+        // before the memo is durable.
         var returned = Stopwatch.GetTimestamp();
         var row = new StepRow(RunId, stepId, id, StepStatus.Completed, attempts, started, _x.Clock.Now, null, JsonSerializer.Serialize(value, Json), null);
         _x.Memo[stepId] = row;
-        var write = _x.Store.SaveStepsAsync([row]);
+        var write = _x.Store.SaveStepsAsync([row], defer: true);
         _x.Pending.Add(row, write);
         _ = write.ContinueWith(
             t => _x.Monitor.StepOverhead.Record(Stopwatch.GetElapsedTime(returned).TotalMilliseconds),

@@ -10,11 +10,17 @@ namespace Alavida.Grains.Mesh;
 /// only after that commit, so an acknowledged write is durable and concurrent runs share commits. Several writers
 /// keep latency low while one commit waits for its fsync; every write of one run goes to the same writer, so a run's
 /// writes commit in order and two writers never lock the same run's rows (no deadlocks between batches).
+/// Deferrable writes (a run's <c>running</c> status, step memos, which nothing waits on) are held back for up to
+/// <see cref="DeferFor"/> so that they ride along with the run's next write (its events, its final status) instead
+/// of costing a commit of their own; their callers complete only once they are committed, like every other write.
 /// </summary>
 public sealed partial class MeshStore : IAsyncDisposable
 {
     private const int MaxBatch = 2000;
     private const int Writers = 3;
+
+    /// <summary>How long a deferrable write waits for its run's next write before it is committed on its own.</summary>
+    private static readonly TimeSpan DeferFor = TimeSpan.FromMilliseconds(10);
     private readonly NpgsqlDataSource _dataSource;
     private readonly ILogger<MeshStore> _logger;
     private readonly Channel<Work>[] _queues = Enumerable.Range(0, Writers).Select(_ => Channel.CreateUnbounded<Work>(new UnboundedChannelOptions { SingleReader = true })).ToArray();
@@ -41,18 +47,21 @@ public sealed partial class MeshStore : IAsyncDisposable
         return work.Result.Task;
     }
 
-    /// <summary>Upserts step rows (memos); a completed step is never changed back.</summary>
-    public Task SaveStepsAsync(IReadOnlyList<StepRow> steps)
+    /// <summary>Upserts step rows (memos); a completed step is never changed back. <paramref name="defer"/>: may wait for the run's next write.</summary>
+    public Task SaveStepsAsync(IReadOnlyList<StepRow> steps, bool defer = false)
     {
-        var work = new StepWork(steps);
+        var work = new StepWork(steps) { Deferred = defer };
         Enqueue(work, steps.FirstOrDefault()?.RunId);
         return work.Done.Task;
     }
 
-    /// <summary>Updates a run (a finished run is never changed again), with any step memos that must commit with it.</summary>
-    public Task UpdateRunAsync(RunUpdate update, IReadOnlyList<StepRow>? steps = null)
+    /// <summary>
+    /// Updates a run (a finished run is never changed again), with any step memos that must commit with it.
+    /// <paramref name="defer"/>: may wait for the run's next write.
+    /// </summary>
+    public Task UpdateRunAsync(RunUpdate update, IReadOnlyList<StepRow>? steps = null, bool defer = false)
     {
-        var work = new RunWork(update, steps ?? []);
+        var work = new RunWork(update, steps ?? []) { Deferred = defer };
         Enqueue(work, update.RunId);
         return work.Done.Task;
     }
@@ -69,6 +78,7 @@ public sealed partial class MeshStore : IAsyncDisposable
 
     private void Enqueue(Work work, Guid? run)
     {
+        work.Run = run;
         var writer = run is { } key ? (key.GetHashCode() & int.MaxValue) % Writers : (Interlocked.Increment(ref _next) & int.MaxValue) % Writers;
         if (!_queues[writer].Writer.TryWrite(work))
         {
@@ -79,13 +89,41 @@ public sealed partial class MeshStore : IAsyncDisposable
     private async Task WriteLoopAsync(ChannelReader<Work> queue)
     {
         var batch = new List<Work>(MaxBatch);
-        while (await queue.WaitToReadAsync())
+        var parked = new List<Work>();
+        long sequence = 0;
+        var open = true;
+        while (open || parked.Count > 0)
         {
+            open = await WaitAsync(queue, parked, open);
+            var runs = new HashSet<Guid>();
             while (batch.Count < MaxBatch && queue.TryRead(out var work))
             {
-                batch.Add(work);
+                work.Sequence = sequence++;
+                if (work.Deferred && open)
+                {
+                    parked.Add(work);
+                }
+                else
+                {
+                    batch.Add(work);
+                    if (work.Run is { } run)
+                    {
+                        runs.Add(run);
+                    }
+                }
             }
 
+            // Parked writes go with their run's next write, or on their own once due (or at shutdown).
+            var now = Environment.TickCount64;
+            batch.AddRange(parked.Where(w => !open || w.Due <= now || (w.Run is { } run && runs.Contains(run))));
+            parked.RemoveAll(batch.Contains);
+            if (batch.Count == 0)
+            {
+                continue;
+            }
+
+            // Arrival order: a run's later write wins within the batch.
+            batch.Sort((a, b) => a.Sequence.CompareTo(b.Sequence));
             try
             {
                 var started = System.Diagnostics.Stopwatch.GetTimestamp();
@@ -107,6 +145,36 @@ public sealed partial class MeshStore : IAsyncDisposable
             }
 
             batch.Clear();
+        }
+    }
+
+    /// <summary>Waits for queued work or the oldest parked write's deadline; false once the queue is completed and drained.</summary>
+    private static async Task<bool> WaitAsync(ChannelReader<Work> queue, List<Work> parked, bool open)
+    {
+        if (!open)
+        {
+            return false;
+        }
+
+        if (parked.Count == 0)
+        {
+            return await queue.WaitToReadAsync();
+        }
+
+        var wait = parked[0].Due - Environment.TickCount64;
+        if (wait <= 0 || queue.TryPeek(out _))
+        {
+            return true;
+        }
+
+        using var timeout = new CancellationTokenSource(TimeSpan.FromMilliseconds(wait));
+        try
+        {
+            return await queue.WaitToReadAsync(timeout.Token);
+        }
+        catch (OperationCanceledException) when (timeout.IsCancellationRequested)
+        {
+            return true;
         }
     }
 
@@ -203,7 +271,29 @@ public sealed partial class MeshStore : IAsyncDisposable
 
     private abstract class Work
     {
+        private bool _deferred;
+
         public IReadOnlyList<StepRow> Steps { get; init; } = [];
+
+        /// <summary>The run whose writer this work went to.</summary>
+        public Guid? Run { get; set; }
+
+        /// <summary>Order of arrival at its writer.</summary>
+        public long Sequence { get; set; }
+
+        /// <summary>May wait (until <see cref="Due"/>) for the run's next write.</summary>
+        public bool Deferred
+        {
+            get => _deferred;
+            init
+            {
+                _deferred = value;
+                Due = Environment.TickCount64 + (long)DeferFor.TotalMilliseconds;
+            }
+        }
+
+        /// <summary>When a deferred write is committed on its own (<see cref="Environment.TickCount64"/>).</summary>
+        public long Due { get; private set; }
 
         public abstract void Complete(BatchResults results);
 

@@ -231,8 +231,20 @@ public sealed partial class RunGrain(
         run.Attempts = Math.Max(run.Attempts, 1);
         if (run.Status != RunStatus.Running)
         {
+            // Deferred: usually committed with the run's next write (its events, its end) rather than on its own.
             run.Status = RunStatus.Running;
-            Observe(store.UpdateRunAsync(Update(null, null, null)));
+            var running = store.UpdateRunAsync(Update(null, null, null), defer: true);
+            var change = new RunChange(run.RunId, run.FunctionId, RunStatus.Running, run.Attempts, null, null);
+            Observe(running);
+            _ = running.ContinueWith(
+                _ =>
+                {
+                    if (run.Status == RunStatus.Running)
+                    {
+                        monitor.Publish(change);
+                    }
+                },
+                CancellationToken.None, TaskContinuationOptions.OnlyOnRanToCompletion, TaskScheduler.Default);
         }
 
         if (timeouts?.Finish is { } finish && _finishTimer is null)
