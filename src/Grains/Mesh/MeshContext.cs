@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
+using Npgsql;
 
 namespace Alavida.Grains.Mesh;
 
@@ -89,6 +90,54 @@ public sealed class MeshContext
         return value;
     }
 
+    /// <summary>
+    /// Runs <paramref name="body"/> once inside a transaction on the platform's PostgreSQL that also commits the step's
+    /// memo and the events the body sends (<see cref="MeshTransaction.SendEvent"/>): the body's SQL, the memo and the
+    /// events become durable together or not at all, so a database step is exactly-once (after a crash or a failed
+    /// attempt it either finds its memo or finds nothing of its work). Only for SQL on that database: other side
+    /// effects in the body are at least once, as in <see cref="Run{T}(string, Func{Task{T}})"/>.
+    /// </summary>
+    public async Task<T> RunInTransaction<T>(string id, Func<MeshTransaction, Task<T>> body)
+    {
+        var stepId = NextId(id);
+        if (_x.Memo.TryGetValue(stepId, out var memo) && memo.Status == StepStatus.Completed)
+        {
+            return memo.Output is null ? default! : JsonSerializer.Deserialize<T>(memo.Output, Json)!;
+        }
+
+        _x.Cancellation.ThrowIfCancellationRequested();
+        var started = memo?.StartedAt ?? _x.Clock.Now;
+        var attempts = (memo?.Attempts ?? 0) + 1;
+        using var span = StartSpan(id, stepId);
+        await using var connection = await _x.Store.DataSource.OpenConnectionAsync(_x.Cancellation);
+        await using var tx = await connection.BeginTransactionAsync(_x.Cancellation);
+        var scope = new MeshTransaction(connection, tx);
+        T value;
+        try
+        {
+            value = await body(scope);
+        }
+        catch (Exception ex) when (ex is not SuspendException && !_x.Cancellation.IsCancellationRequested)
+        {
+            span?.SetStatus(ActivityStatusCode.Error, ex.Message);
+            await tx.RollbackAsync(CancellationToken.None);
+            await SaveAsync(new StepRow(RunId, stepId, id, StepStatus.Failed, attempts, started, _x.Clock.Now, null, null, ex.Message));
+            throw;
+        }
+
+        var returned = Stopwatch.GetTimestamp();
+        var row = new StepRow(RunId, stepId, id, StepStatus.Completed, attempts, started, _x.Clock.Now, null, JsonSerializer.Serialize(value, Json), null);
+        var result = await _x.Router.CommitAsync(tx, Stamp(stepId, scope.Events), _x.Pending.With(row));
+        if (!result.Accepted)
+        {
+            throw new NonRetriableException($"RunInTransaction '{id}': {string.Join("; ", result.Errors.Select(e => $"{e.Field}: {e.Message}"))}");
+        }
+
+        _x.Monitor.StepOverhead.Record(Stopwatch.GetElapsedTime(returned).TotalMilliseconds);
+        _x.Memo[stepId] = row;
+        return value;
+    }
+
     /// <summary>Runs <paramref name="body"/> once (no result).</summary>
     public Task Run(string id, Func<Task> body) => Run<object?>(id, async () =>
     {
@@ -148,12 +197,7 @@ public sealed class MeshContext
             return JsonSerializer.Deserialize<string[]>(memo.Output!, Json)!;
         }
 
-        var stamped = events.Select((e, i) => e with
-        {
-            Id = string.IsNullOrEmpty(e.Id) ? $"{RunId:N}-{stepId}-{i}" : e.Id,
-            TraceId = string.IsNullOrEmpty(e.TraceId) ? TraceId : e.TraceId,
-            TeamId = e.TeamId ?? TeamId,
-        }).ToList();
+        var stamped = Stamp(stepId, events);
         var now = _x.Clock.Now;
         var ids = stamped.Select(e => e.Id).ToArray();
         using var span = StartSpan(id, stepId);
@@ -253,6 +297,14 @@ public sealed class MeshContext
         throw new SuspendException(RunStatus.Sleeping, wake);
     }
 
+    /// <summary>Events sent by a step: ids default to stable ones derived from the run and step; trace and team are inherited.</summary>
+    private List<MeshEvent> Stamp(string stepId, IEnumerable<MeshEvent> events) => events.Select((e, i) => e with
+    {
+        Id = string.IsNullOrEmpty(e.Id) ? $"{RunId:N}-{stepId}-{i}" : e.Id,
+        TraceId = string.IsNullOrEmpty(e.TraceId) ? TraceId : e.TraceId,
+        TeamId = e.TeamId ?? TeamId,
+    }).ToList();
+
     private async Task SaveAsync(StepRow row)
     {
         await _x.Store.SaveStepsAsync(_x.Pending.With(row));
@@ -280,6 +332,28 @@ public sealed class MeshContext
         span?.SetTag("trace_id", TraceId).SetTag("mesh.run_id", RunId).SetTag("mesh.function_id", FunctionId).SetTag("mesh.step_id", stepId);
         return span;
     }
+}
+
+/// <summary>
+/// The transaction of a <see cref="MeshContext.RunInTransaction{T}"/> step: run SQL on <see cref="Connection"/> in
+/// <see cref="Transaction"/> (do not commit or roll back: the step does), and send events that commit with it.
+/// </summary>
+public sealed class MeshTransaction
+{
+    private readonly List<MeshEvent> _events = [];
+
+    internal MeshTransaction(NpgsqlConnection connection, NpgsqlTransaction transaction) => (Connection, Transaction) = (connection, transaction);
+
+    /// <summary>The connection the transaction is on.</summary>
+    public NpgsqlConnection Connection { get; }
+
+    /// <summary>The step's transaction.</summary>
+    public NpgsqlTransaction Transaction { get; }
+
+    internal IReadOnlyList<MeshEvent> Events => _events;
+
+    /// <summary>Sends events when the transaction commits (ids default to stable ones from the run and step).</summary>
+    public void SendEvent(params MeshEvent[] events) => _events.AddRange(events);
 }
 
 /// <summary>Thrown by Sleep/WaitForEvent/Invoke to suspend a run until <see cref="WakeAt"/> or an event.</summary>

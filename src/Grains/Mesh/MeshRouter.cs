@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Microsoft.Extensions.Logging;
+using Npgsql;
 
 namespace Alavida.Grains.Mesh;
 
@@ -13,9 +14,19 @@ public sealed partial class MeshRouter(
     public const int MaxEventsPerSend = 5000;
 
     /// <summary>Validates, persists and routes events; nothing is persisted when any is invalid.</summary>
-    public async Task<SendEventsResult> SendAsync(IReadOnlyList<MeshEvent> events, IReadOnlyList<StepRow>? memos = null)
+    public Task<SendEventsResult> SendAsync(IReadOnlyList<MeshEvent> events, IReadOnlyList<StepRow>? memos = null) =>
+        SendCoreAsync(events, memos, null);
+
+    /// <summary>
+    /// Validates events (none is fine), then persists them and <paramref name="memos"/> in <paramref name="tx"/> and
+    /// commits it, and routes them. Nothing is written and the transaction is left open when an event is invalid.
+    /// </summary>
+    public Task<SendEventsResult> CommitAsync(NpgsqlTransaction tx, IReadOnlyList<MeshEvent> events, IReadOnlyList<StepRow> memos) =>
+        SendCoreAsync(events, memos, tx);
+
+    private async Task<SendEventsResult> SendCoreAsync(IReadOnlyList<MeshEvent> events, IReadOnlyList<StepRow>? memos, NpgsqlTransaction? tx)
     {
-        var errors = MeshEventValidator.Validate(events);
+        IReadOnlyList<MeshInputError> errors = tx is not null && events.Count == 0 ? [] : MeshEventValidator.Validate(events);
         if (errors.Count > 0)
         {
             return new SendEventsResult([], [], errors);
@@ -40,7 +51,9 @@ public sealed partial class MeshRouter(
             }
         }
 
-        var result = await store.AcceptAsync(stamped, now, runs, cancelWaits, memos);
+        var result = tx is null
+            ? await store.AcceptAsync(stamped, now, runs, cancelWaits, memos)
+            : await store.CommitAsync(tx, stamped, now, runs, cancelWaits, memos ?? []);
         await DispatchAsync(result.Runs.Where(r => r.Status == RunStatus.Queued).Select(r => tickets[r.RunId]));
         await HandleMatchedAsync(result.Matched);
         var ids = stamped.Select(e => e.Id).ToList();

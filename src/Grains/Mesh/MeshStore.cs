@@ -194,10 +194,31 @@ public sealed partial class MeshStore : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// Persists events, the runs they start and step memos inside the caller's transaction and commits it: the caller's
+    /// own statements in that transaction become durable together with them (a database step).
+    /// </summary>
+    public async Task<AcceptResult> CommitAsync(NpgsqlTransaction tx, IReadOnlyList<MeshEvent> events, DateTimeOffset receivedAt, IReadOnlyList<RunRow> runs, IReadOnlyList<WaitRow> cancelWaits, IReadOnlyList<StepRow> memos)
+    {
+        var work = new AcceptWork(events, receivedAt, runs, cancelWaits, memos);
+        var results = await WriteAsync(tx.Connection!, tx, [work]);
+        await tx.CommitAsync();
+        work.Complete(results);
+        return await work.Result.Task;
+    }
+
     private async Task<BatchResults> WriteBatchAsync(List<Work> batch)
     {
         await using var connection = await _dataSource.OpenConnectionAsync();
         await using var tx = await connection.BeginTransactionAsync();
+        var results = await WriteAsync(connection, tx, batch);
+        await tx.CommitAsync();
+        return results;
+    }
+
+    /// <summary>Writes a batch in <paramref name="tx"/> (not committed): events with their runs and waits, step memos, run updates.</summary>
+    private static async Task<BatchResults> WriteAsync(NpgsqlConnection connection, NpgsqlTransaction tx, IReadOnlyList<Work> batch)
+    {
         var results = new BatchResults();
         var accepts = batch.OfType<AcceptWork>().ToList();
 
@@ -230,6 +251,11 @@ public sealed partial class MeshStore : IAsyncDisposable
             commands.Add(MeshSql.UpdateRuns(updates));
         }
 
+        if (commands.Count == 0)
+        {
+            return results;
+        }
+
         await MeshSql.ExecuteAsync(connection, tx, commands, events.Count == 0 ? null : async reader =>
         {
             var (accepted, inserted, matched) = await MeshSql.ReadAcceptAsync(reader);
@@ -254,7 +280,6 @@ public sealed partial class MeshStore : IAsyncDisposable
             results.Runs = [.. results.Runs, .. await MeshSql.InsertRunsAsync(connection, tx, claimed, waits.Where(w => ids.Contains(w.RunId)).ToList())];
         }
 
-        await tx.CommitAsync();
         return results;
     }
 
