@@ -2,6 +2,7 @@
 # chain-fanout (shared/bench-peers) with the Alavida mesh added as one more system, in the same run.sh invocation.
 #
 #   bench/run-mesh.sh [N]                                  default: raw-floor wolverine wolverine-ado alavida-mesh, N=1000
+#   alavida-mesh runs each stage's SQL in a database step (RunInTransaction); alavida-mesh-plain in Run + SendEvent
 #   SYSTEMS="raw-floor wolverine alavida-mesh" RUNS=3 bench/run-mesh.sh 1000
 #   BENCH_PEERS=/path/to/bench-peers bench/run-mesh.sh    where the peers live (default: ../shared/bench-peers)
 #
@@ -19,10 +20,11 @@ dotnet build "$repo/bench/Bench.Mesh/Bench.Mesh.csproj" -c Release -nologo -v q 
   || { tail -40 "$work/mesh-build.log"; exit 1; }
 
 export BENCH_CMD_alavida_mesh="dotnet $repo/bench/Bench.Mesh/bin/Release/net10.0/Bench.Mesh.dll"
+export BENCH_CMD_alavida_mesh_plain="dotnet $repo/bench/Bench.Mesh/bin/Release/net10.0/Bench.Mesh.dll --opt steps=plain"
 export SYSTEMS=${SYSTEMS:-"raw-floor wolverine wolverine-ado alavida-mesh"}
 cd "$work/bench-peers"
 ./run.sh "${1:-1000}"
-for log in results/*/alavida-mesh.log; do
+for log in results/*/alavida-mesh*.log; do
   grep -hE "^(STEP_OVERHEAD_MS|BATCH_COMMIT_MS|BATCH_SIZE)" "$log" | sed "s|^|$log: |" || true
 done
 echo "results: $work/bench-peers/results"
