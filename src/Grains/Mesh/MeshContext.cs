@@ -52,43 +52,19 @@ public sealed class MeshContext
     public T DataAs<T>() => Data.Deserialize<T>(Json)!;
 
     /// <summary>Runs <paramref name="body"/> once; its result is memoized durably before the run continues.</summary>
-    public async Task<T> Run<T>(string id, Func<Task<T>> body)
+    public Task<T> Run<T>(string id, Func<Task<T>> body) => StepAsync(id, body, (stepId, row) =>
     {
-        var stepId = NextId(id);
-        if (_x.Memo.TryGetValue(stepId, out var memo) && memo.Status == StepStatus.Completed)
-        {
-            return memo.Output is null ? default! : JsonSerializer.Deserialize<T>(memo.Output, Json)!;
-        }
-
-        _x.Cancellation.ThrowIfCancellationRequested();
-        var started = memo?.StartedAt ?? _x.Clock.Now;
-        var attempts = (memo?.Attempts ?? 0) + 1;
-        using var span = StartSpan(id, stepId);
-        T value;
-        try
-        {
-            value = await body();
-        }
-        catch (Exception ex) when (ex is not SuspendException && !_x.Cancellation.IsCancellationRequested)
-        {
-            span?.SetStatus(ActivityStatusCode.Error, ex.Message);
-            await SaveAsync(new StepRow(RunId, stepId, id, StepStatus.Failed, attempts, started, _x.Clock.Now, null, null, ex.Message));
-            throw;
-        }
-
         // The memo's commit overlaps the next step (deferred: it usually rides with the run's next write); the run's
         // next durable write (send, wait, sleep, status) carries it again, so nothing after this step is acknowledged
         // before the memo is durable.
         var returned = Stopwatch.GetTimestamp();
-        var row = new StepRow(RunId, stepId, id, StepStatus.Completed, attempts, started, _x.Clock.Now, null, JsonSerializer.Serialize(value, Json), null);
-        _x.Memo[stepId] = row;
         var write = _x.Store.SaveStepsAsync([row], defer: true);
         _x.Pending.Add(row, write);
         _ = write.ContinueWith(
             t => _x.Monitor.StepOverhead.Record(Stopwatch.GetElapsedTime(returned).TotalMilliseconds),
             CancellationToken.None, TaskContinuationOptions.OnlyOnRanToCompletion, TaskScheduler.Default);
-        return value;
-    }
+        return Task.CompletedTask;
+    });
 
     /// <summary>
     /// Runs <paramref name="body"/> once inside a transaction on the platform's PostgreSQL that also commits the step's
@@ -99,43 +75,38 @@ public sealed class MeshContext
     /// </summary>
     public async Task<T> RunInTransaction<T>(string id, Func<MeshTransaction, Task<T>> body)
     {
-        var stepId = NextId(id);
-        if (_x.Memo.TryGetValue(stepId, out var memo) && memo.Status == StepStatus.Completed)
-        {
-            return memo.Output is null ? default! : JsonSerializer.Deserialize<T>(memo.Output, Json)!;
-        }
-
-        _x.Cancellation.ThrowIfCancellationRequested();
-        var started = memo?.StartedAt ?? _x.Clock.Now;
-        var attempts = (memo?.Attempts ?? 0) + 1;
-        using var span = StartSpan(id, stepId);
-        await using var connection = await _x.Store.DataSource.OpenConnectionAsync(_x.Cancellation);
-        await using var tx = await connection.BeginTransactionAsync(_x.Cancellation);
-        var scope = new MeshTransaction(connection, tx);
-        T value;
+        MeshTransaction? scope = null;
         try
         {
-            value = await body(scope);
-        }
-        catch (Exception ex) when (ex is not SuspendException && !_x.Cancellation.IsCancellationRequested)
-        {
-            span?.SetStatus(ActivityStatusCode.Error, ex.Message);
-            await tx.RollbackAsync(CancellationToken.None);
-            await SaveAsync(new StepRow(RunId, stepId, id, StepStatus.Failed, attempts, started, _x.Clock.Now, null, null, ex.Message));
-            throw;
-        }
+            return await StepAsync(
+                id,
+                async () =>
+                {
+                    var connection = await _x.Store.DataSource.OpenConnectionAsync(_x.Cancellation);
+                    scope = new MeshTransaction(connection, await connection.BeginTransactionAsync(_x.Cancellation));
+                    return await body(scope);
+                },
+                async (stepId, row) =>
+                {
+                    var returned = Stopwatch.GetTimestamp();
+                    var result = await _x.Router.CommitAsync(scope!.Transaction, Stamp(stepId, scope.Events), _x.Pending.With(row));
+                    if (!result.Accepted)
+                    {
+                        throw new NonRetriableException($"RunInTransaction '{id}': {string.Join("; ", result.Errors.Select(e => $"{e.Field}: {e.Message}"))}");
+                    }
 
-        var returned = Stopwatch.GetTimestamp();
-        var row = new StepRow(RunId, stepId, id, StepStatus.Completed, attempts, started, _x.Clock.Now, null, JsonSerializer.Serialize(value, Json), null);
-        var result = await _x.Router.CommitAsync(tx, Stamp(stepId, scope.Events), _x.Pending.With(row));
-        if (!result.Accepted)
-        {
-            throw new NonRetriableException($"RunInTransaction '{id}': {string.Join("; ", result.Errors.Select(e => $"{e.Field}: {e.Message}"))}");
+                    _x.Monitor.StepOverhead.Record(Stopwatch.GetElapsedTime(returned).TotalMilliseconds);
+                });
         }
-
-        _x.Monitor.StepOverhead.Record(Stopwatch.GetElapsedTime(returned).TotalMilliseconds);
-        _x.Memo[stepId] = row;
-        return value;
+        finally
+        {
+            // Rolls back whatever was not committed.
+            if (scope is not null)
+            {
+                await scope.Transaction.DisposeAsync();
+                await scope.Connection.DisposeAsync();
+            }
+        }
     }
 
     /// <summary>Runs <paramref name="body"/> once (no result).</summary>
@@ -295,6 +266,41 @@ public sealed class MeshContext
         }
 
         throw new SuspendException(RunStatus.Sleeping, wake);
+    }
+
+    /// <summary>
+    /// One step: returns the memoized result when the step completed before; otherwise runs <paramref name="body"/>
+    /// (a failure is recorded on the step and rethrown) and hands the completed memo to <paramref name="completed"/>,
+    /// which makes it durable, before the run sees the result.
+    /// </summary>
+    private async Task<T> StepAsync<T>(string id, Func<Task<T>> body, Func<string, StepRow, Task> completed)
+    {
+        var stepId = NextId(id);
+        if (_x.Memo.TryGetValue(stepId, out var memo) && memo.Status == StepStatus.Completed)
+        {
+            return memo.Output is null ? default! : JsonSerializer.Deserialize<T>(memo.Output, Json)!;
+        }
+
+        _x.Cancellation.ThrowIfCancellationRequested();
+        var started = memo?.StartedAt ?? _x.Clock.Now;
+        var attempts = (memo?.Attempts ?? 0) + 1;
+        using var span = StartSpan(id, stepId);
+        T value;
+        try
+        {
+            value = await body();
+        }
+        catch (Exception ex) when (ex is not SuspendException && !_x.Cancellation.IsCancellationRequested)
+        {
+            span?.SetStatus(ActivityStatusCode.Error, ex.Message);
+            await SaveAsync(new StepRow(RunId, stepId, id, StepStatus.Failed, attempts, started, _x.Clock.Now, null, null, ex.Message));
+            throw;
+        }
+
+        var row = new StepRow(RunId, stepId, id, StepStatus.Completed, attempts, started, _x.Clock.Now, null, JsonSerializer.Serialize(value, Json), null);
+        await completed(stepId, row);
+        _x.Memo[stepId] = row;
+        return value;
     }
 
     /// <summary>Events sent by a step: ids default to stable ones derived from the run and step; trace and team are inherited.</summary>
