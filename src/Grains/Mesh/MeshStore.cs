@@ -19,8 +19,12 @@ public sealed partial class MeshStore : IAsyncDisposable
     private const int MaxBatch = 2000;
     private const int Writers = 3;
 
-    /// <summary>How long a deferrable write waits for its run's next write before it is committed on its own.</summary>
-    private static readonly TimeSpan DeferFor = TimeSpan.FromMilliseconds(10);
+    /// <summary>
+    /// How long a deferrable write waits for its run's next write before it is committed on its own: longer than a
+    /// typical short run (so its <c>running</c> status and its end share one commit), short enough that a long step
+    /// shows as running at once to a person watching.
+    /// </summary>
+    private static readonly TimeSpan DeferFor = TimeSpan.FromMilliseconds(50);
     private readonly NpgsqlDataSource _dataSource;
     private readonly ILogger<MeshStore> _logger;
     private readonly Channel<Work>[] _queues = Enumerable.Range(0, Writers).Select(_ => Channel.CreateUnbounded<Work>(new UnboundedChannelOptions { SingleReader = true })).ToArray();
