@@ -2,7 +2,6 @@ using System.Diagnostics;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
-using Npgsql;
 
 namespace Alavida.Grains.Mesh;
 
@@ -337,62 +336,5 @@ public sealed class MeshContext
         var span = MeshMonitor.Activities.StartActivity($"mesh.step {name}", ActivityKind.Internal, parent);
         span?.SetTag("trace_id", TraceId).SetTag("mesh.run_id", RunId).SetTag("mesh.function_id", FunctionId).SetTag("mesh.step_id", stepId);
         return span;
-    }
-}
-
-/// <summary>
-/// The transaction of a <see cref="MeshContext.RunInTransaction{T}"/> step: run SQL on <see cref="Connection"/> in
-/// <see cref="Transaction"/> (do not commit or roll back: the step does), and send events that commit with it.
-/// </summary>
-public sealed class MeshTransaction
-{
-    private readonly List<MeshEvent> _events = [];
-
-    internal MeshTransaction(NpgsqlConnection connection, NpgsqlTransaction transaction) => (Connection, Transaction) = (connection, transaction);
-
-    /// <summary>The connection the transaction is on.</summary>
-    public NpgsqlConnection Connection { get; }
-
-    /// <summary>The step's transaction.</summary>
-    public NpgsqlTransaction Transaction { get; }
-
-    internal IReadOnlyList<MeshEvent> Events => _events;
-
-    /// <summary>Sends events when the transaction commits (ids default to stable ones from the run and step).</summary>
-    public void SendEvent(params MeshEvent[] events) => _events.AddRange(events);
-}
-
-/// <summary>Thrown by Sleep/WaitForEvent/Invoke to suspend a run until <see cref="WakeAt"/> or an event.</summary>
-internal sealed class SuspendException(string status, DateTimeOffset? wakeAt) : Exception("The run is suspended")
-{
-    public string Status { get; } = status;
-
-    public DateTimeOffset? WakeAt { get; } = wakeAt;
-}
-
-/// <summary>One attempt's view of a run, shared by the run grain and its <see cref="MeshContext"/>.</summary>
-internal sealed record RunExecution(
-    Guid RunId, string FunctionId, MeshEvent Event, int Attempt, Dictionary<string, StepRow> Memo, CancellationToken Cancellation,
-    IServiceProvider Services, MeshStore Store, MeshQueries Queries, MeshRouter Router, MeshFunctionRegistry Registry, MeshClock Clock, MeshMonitor Monitor)
-{
-    public PendingMemos Pending { get; } = new();
-}
-
-/// <summary>Step memos whose own write may not have committed yet; the run's next durable write includes them.</summary>
-internal sealed class PendingMemos
-{
-    private readonly List<(StepRow Row, Task Write)> _pending = [];
-
-    public void Add(StepRow row, Task write)
-    {
-        _pending.RemoveAll(p => p.Write.IsCompletedSuccessfully);
-        _pending.Add((row, write));
-    }
-
-    /// <summary><paramref name="rows"/> plus every memo not yet known to be durable.</summary>
-    public IReadOnlyList<StepRow> With(params StepRow[] rows)
-    {
-        _pending.RemoveAll(p => p.Write.IsCompletedSuccessfully);
-        return [.. rows, .. _pending.Select(p => p.Row)];
     }
 }
