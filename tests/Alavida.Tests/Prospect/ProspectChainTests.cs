@@ -34,9 +34,10 @@ public sealed class ProspectChainTests(GatewayFixture fixture)
             Assert.Equal(people.Length, job.GetProperty("result").GetProperty("counts").GetProperty("stored").GetInt32());
         }
 
-        var signals = await team.RunToSuccessAsync("/buying-signals/run/ingest", new { signals = ProspectScenario.Signals(tag, DateTimeOffset.UtcNow) });
+        var observedFrom = DateTimeOffset.UtcNow;
+        var signals = await team.RunToSuccessAsync("/buying-signals/run/ingest", new { signals = ProspectScenario.Signals(tag, observedFrom) });
         Assert.Equal(11, signals.GetProperty("result").GetProperty("counts").GetProperty("stored").GetInt32());
-        var again = await team.RunToSuccessAsync("/buying-signals/run/ingest", new { signals = ProspectScenario.Signals(tag, DateTimeOffset.UtcNow).Take(1) });
+        var again = await team.RunToSuccessAsync("/buying-signals/run/ingest", new { signals = ProspectScenario.Signals(tag, observedFrom).Take(1) });
         Assert.Equal("duplicate", again.GetProperty("result").GetProperty("results")[0].GetProperty("status").GetString());
         var balanceBefore = await BalanceAsync(team);
 
