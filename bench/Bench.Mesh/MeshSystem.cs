@@ -28,7 +28,7 @@ public sealed class MeshSystem : IChainSystem
     public string Name => "alavida-mesh";
 
     public string Describe(BenchOptions options) =>
-        $"Alavida mesh (Orleans 10.4.2 silo in-process, host={options.Opt("host", "bare")}, write-behind batcher); lead concurrency {options.LeadConcurrency}, signals concurrency {options.OtherConcurrency}, icp unlimited (one run)";
+        $"Alavida mesh (Orleans 10.4.2 silo in-process, host={options.Opt("host", "bare")}, steps={options.Opt("steps", "tx")}, write-behind batcher); lead concurrency {options.LeadConcurrency}, signals concurrency {options.OtherConcurrency}, icp unlimited (one run)";
 
     public async Task StartAsync(BenchOptions options, CancellationToken ct)
     {
@@ -45,9 +45,22 @@ public sealed class MeshSystem : IChainSystem
             ["Urls"] = "http://127.0.0.1:0",
             ["Serilog:MinimumLevel:Default"] = "Warning",
         });
-        builder.Services.AddMeshFunction(Icp());
-        builder.Services.AddMeshFunction(Lead(options.LeadConcurrency));
-        builder.Services.AddMeshFunction(Signals(options.OtherConcurrency));
+        // steps=tx (default): each stage's SQL runs in a database step (RunInTransaction) that commits it with the
+        // step's memo and the events it sends, as the peers commit a handler's SQL with its outgoing messages.
+        // steps=plain: the SQL commits on its own connection inside Run, and SendEvent is a step of its own.
+        if (options.Opt("steps", "tx") == "plain")
+        {
+            builder.Services.AddMeshFunction(Icp());
+            builder.Services.AddMeshFunction(Lead(options.LeadConcurrency));
+            builder.Services.AddMeshFunction(Signals(options.OtherConcurrency));
+        }
+        else
+        {
+            builder.Services.AddMeshFunction(IcpInTransaction());
+            builder.Services.AddMeshFunction(LeadInTransaction(options.LeadConcurrency));
+            builder.Services.AddMeshFunction(SignalsInTransaction(options.OtherConcurrency));
+        }
+
         var platform = options.Opt("host", "bare") == "platform";
         if (platform)
         {
@@ -173,6 +186,60 @@ public sealed class MeshSystem : IChainSystem
                 return 1;
             });
             return null;
+        },
+    };
+
+    private static MeshFunctionDefinition IcpInTransaction() => new()
+    {
+        Id = "bench-icp",
+        Triggers = [MeshTrigger.OnEvent("bench/seed")],
+        Handler = async ctx =>
+        {
+            var seed = ctx.DataAs<Seed>();
+            return await ctx.RunInTransaction("insert", async tx =>
+            {
+                using var _ = Probes.Icp.Enter();
+                await Workload.InsertIcpAsync(tx.Connection, tx.Transaction, seed, ctx.CancellationToken);
+                tx.SendEvent(seed.CompanyIds
+                    .Select(c => MeshEvents.Create("bench/company.qualified", new CompanyQualified(seed.RunId, seed.TeamId, c, Workload.IcpScore(c)), seed.TeamId))
+                    .ToArray());
+                return seed.CompanyIds.Length;
+            });
+        },
+    };
+
+    private static MeshFunctionDefinition LeadInTransaction(int concurrency) => new()
+    {
+        Id = "bench-lead",
+        Triggers = [MeshTrigger.OnEvent("bench/company.qualified")],
+        Concurrency = [new MeshConcurrency(concurrency)],
+        Handler = async ctx =>
+        {
+            var message = ctx.DataAs<CompanyQualified>();
+            return await ctx.RunInTransaction("insert", async tx =>
+            {
+                using var _ = Probes.Lead.Enter();
+                await Workload.InsertLeadAsync(tx.Connection, tx.Transaction, message.CompanyId, ctx.CancellationToken);
+                tx.SendEvent(MeshEvents.Create("bench/lead.completed", new LeadCompleted(message.RunId, message.TeamId, message.CompanyId), message.TeamId));
+                return 1;
+            });
+        },
+    };
+
+    private static MeshFunctionDefinition SignalsInTransaction(int concurrency) => new()
+    {
+        Id = "bench-signals",
+        Triggers = [MeshTrigger.OnEvent("bench/lead.completed")],
+        Concurrency = [new MeshConcurrency(concurrency)],
+        Handler = async ctx =>
+        {
+            var message = ctx.DataAs<LeadCompleted>();
+            return await ctx.RunInTransaction("insert", async tx =>
+            {
+                using var _ = Probes.Signals.Enter();
+                await Workload.InsertSignalAsync(tx.Connection, tx.Transaction, message.CompanyId, ctx.CancellationToken);
+                return 1;
+            });
         },
     };
 

@@ -25,7 +25,7 @@ public sealed class InputValidator
         // The flag answer is cheap; the detailed list (with every location) is built only for invalid input.
         if (schema.Evaluate(input, FlagOnly).IsValid)
         {
-            return [];
+            return CrossFieldRules(component.Slug, action.Name, input);
         }
 
         var result = schema.Evaluate(input, new EvaluationOptions { OutputFormat = OutputFormat.List });
@@ -36,6 +36,20 @@ public sealed class InputValidator
             .Distinct()
             .Take(MaxErrors)
             .ToList();
+    }
+
+    /// <summary>Rules a JSON Schema cannot say (one field bounded by another), checked once the shape is valid.</summary>
+    private static List<FieldError> CrossFieldRules(string quantum, string action, JsonElement input)
+    {
+        var errors = new List<FieldError>();
+        if (quantum == "icp-discovery" && action == "qualify"
+            && input.GetProperty("icp").TryGetProperty("employee_range", out var range)
+            && range.TryGetProperty("min", out var min) && range.TryGetProperty("max", out var max) && max.GetInt64() < min.GetInt64())
+        {
+            errors.Add(new FieldError("/icp/employee_range/max", $"must not be below min ({min.GetInt64()})"));
+        }
+
+        return errors;
     }
 
     private static string Pointer(string location) => string.IsNullOrEmpty(location) ? "/" : location;

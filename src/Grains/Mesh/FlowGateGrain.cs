@@ -26,8 +26,19 @@ public sealed partial class FlowGateGrain(MeshFunctionRegistry registry, MeshRou
         foreach (var ticket in tickets)
         {
             _gate ??= registry.Find(ticket.FunctionId)?.Gates[ticket.Stage];
-            if (_gate is null || !_known.Add(ticket.RunId))
+            if (_gate is null)
             {
+                continue;
+            }
+
+            if (!_known.Add(ticket.RunId))
+            {
+                // A resumed run this gate still counts as running (its release was lost) keeps its slot.
+                if (ticket.Reacquire && _running.Contains(ticket.RunId))
+                {
+                    Forward(ticket);
+                }
+
                 continue;
             }
 

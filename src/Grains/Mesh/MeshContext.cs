@@ -51,41 +51,61 @@ public sealed class MeshContext
     public T DataAs<T>() => Data.Deserialize<T>(Json)!;
 
     /// <summary>Runs <paramref name="body"/> once; its result is memoized durably before the run continues.</summary>
-    public async Task<T> Run<T>(string id, Func<Task<T>> body)
+    public Task<T> Run<T>(string id, Func<Task<T>> body) => StepAsync(id, body, (stepId, row) =>
     {
-        var stepId = NextId(id);
-        if (_x.Memo.TryGetValue(stepId, out var memo) && memo.Status == StepStatus.Completed)
-        {
-            return memo.Output is null ? default! : JsonSerializer.Deserialize<T>(memo.Output, Json)!;
-        }
-
-        _x.Cancellation.ThrowIfCancellationRequested();
-        var started = memo?.StartedAt ?? _x.Clock.Now;
-        var attempts = (memo?.Attempts ?? 0) + 1;
-        using var span = StartSpan(id, stepId);
-        T value;
-        try
-        {
-            value = await body();
-        }
-        catch (Exception ex) when (ex is not SuspendException && !_x.Cancellation.IsCancellationRequested)
-        {
-            span?.SetStatus(ActivityStatusCode.Error, ex.Message);
-            await SaveAsync(new StepRow(RunId, stepId, id, StepStatus.Failed, attempts, started, _x.Clock.Now, null, null, ex.Message));
-            throw;
-        }
-
-        // The memo's commit overlaps the next step; the run's next durable write (memo, send, wait, sleep, status)
-        // carries it again, so nothing after this step is acknowledged before the memo is durable.
+        // The memo's commit overlaps the next step (deferred: it usually rides with the run's next write); the run's
+        // next durable write (send, wait, sleep, status) carries it again, so nothing after this step is acknowledged
+        // before the memo is durable.
         var returned = Stopwatch.GetTimestamp();
-        var row = new StepRow(RunId, stepId, id, StepStatus.Completed, attempts, started, _x.Clock.Now, null, JsonSerializer.Serialize(value, Json), null);
-        _x.Memo[stepId] = row;
-        var write = _x.Store.SaveStepsAsync([row]);
+        var write = _x.Store.SaveStepsAsync([row], defer: true);
         _x.Pending.Add(row, write);
         _ = write.ContinueWith(
             t => _x.Monitor.StepOverhead.Record(Stopwatch.GetElapsedTime(returned).TotalMilliseconds),
             CancellationToken.None, TaskContinuationOptions.OnlyOnRanToCompletion, TaskScheduler.Default);
-        return value;
+        return Task.CompletedTask;
+    });
+
+    /// <summary>
+    /// Runs <paramref name="body"/> once inside a transaction on the platform's PostgreSQL that also commits the step's
+    /// memo and the events the body sends (<see cref="MeshTransaction.SendEvent"/>): the body's SQL, the memo and the
+    /// events become durable together or not at all, so a database step is exactly-once (after a crash or a failed
+    /// attempt it either finds its memo or finds nothing of its work). Only for SQL on that database: other side
+    /// effects in the body are at least once, as in <see cref="Run{T}(string, Func{Task{T}})"/>.
+    /// </summary>
+    public async Task<T> RunInTransaction<T>(string id, Func<MeshTransaction, Task<T>> body)
+    {
+        MeshTransaction? scope = null;
+        try
+        {
+            return await StepAsync(
+                id,
+                async () =>
+                {
+                    var connection = await _x.Store.DataSource.OpenConnectionAsync(_x.Cancellation);
+                    scope = new MeshTransaction(connection, await connection.BeginTransactionAsync(_x.Cancellation));
+                    return await body(scope);
+                },
+                async (stepId, row) =>
+                {
+                    var returned = Stopwatch.GetTimestamp();
+                    var result = await _x.Router.CommitAsync(scope!.Transaction, Stamp(stepId, scope.Events), _x.Pending.With(row));
+                    if (!result.Accepted)
+                    {
+                        throw new NonRetriableException($"RunInTransaction '{id}': {string.Join("; ", result.Errors.Select(e => $"{e.Field}: {e.Message}"))}");
+                    }
+
+                    _x.Monitor.StepOverhead.Record(Stopwatch.GetElapsedTime(returned).TotalMilliseconds);
+                });
+        }
+        finally
+        {
+            // Rolls back whatever was not committed.
+            if (scope is not null)
+            {
+                await scope.Transaction.DisposeAsync();
+                await scope.Connection.DisposeAsync();
+            }
+        }
     }
 
     /// <summary>Runs <paramref name="body"/> once (no result).</summary>
@@ -147,12 +167,7 @@ public sealed class MeshContext
             return JsonSerializer.Deserialize<string[]>(memo.Output!, Json)!;
         }
 
-        var stamped = events.Select((e, i) => e with
-        {
-            Id = string.IsNullOrEmpty(e.Id) ? $"{RunId:N}-{stepId}-{i}" : e.Id,
-            TraceId = string.IsNullOrEmpty(e.TraceId) ? TraceId : e.TraceId,
-            TeamId = e.TeamId ?? TeamId,
-        }).ToList();
+        var stamped = Stamp(stepId, events);
         var now = _x.Clock.Now;
         var ids = stamped.Select(e => e.Id).ToArray();
         using var span = StartSpan(id, stepId);
@@ -252,6 +267,49 @@ public sealed class MeshContext
         throw new SuspendException(RunStatus.Sleeping, wake);
     }
 
+    /// <summary>
+    /// One step: returns the memoized result when the step completed before; otherwise runs <paramref name="body"/>
+    /// (a failure is recorded on the step and rethrown) and hands the completed memo to <paramref name="completed"/>,
+    /// which makes it durable, before the run sees the result.
+    /// </summary>
+    private async Task<T> StepAsync<T>(string id, Func<Task<T>> body, Func<string, StepRow, Task> completed)
+    {
+        var stepId = NextId(id);
+        if (_x.Memo.TryGetValue(stepId, out var memo) && memo.Status == StepStatus.Completed)
+        {
+            return memo.Output is null ? default! : JsonSerializer.Deserialize<T>(memo.Output, Json)!;
+        }
+
+        _x.Cancellation.ThrowIfCancellationRequested();
+        var started = memo?.StartedAt ?? _x.Clock.Now;
+        var attempts = (memo?.Attempts ?? 0) + 1;
+        using var span = StartSpan(id, stepId);
+        T value;
+        try
+        {
+            value = await body();
+        }
+        catch (Exception ex) when (ex is not SuspendException && !_x.Cancellation.IsCancellationRequested)
+        {
+            span?.SetStatus(ActivityStatusCode.Error, ex.Message);
+            await SaveAsync(new StepRow(RunId, stepId, id, StepStatus.Failed, attempts, started, _x.Clock.Now, null, null, ex.Message));
+            throw;
+        }
+
+        var row = new StepRow(RunId, stepId, id, StepStatus.Completed, attempts, started, _x.Clock.Now, null, JsonSerializer.Serialize(value, Json), null);
+        await completed(stepId, row);
+        _x.Memo[stepId] = row;
+        return value;
+    }
+
+    /// <summary>Events sent by a step: ids default to stable ones derived from the run and step; trace and team are inherited.</summary>
+    private List<MeshEvent> Stamp(string stepId, IEnumerable<MeshEvent> events) => events.Select((e, i) => e with
+    {
+        Id = string.IsNullOrEmpty(e.Id) ? $"{RunId:N}-{stepId}-{i}" : e.Id,
+        TraceId = string.IsNullOrEmpty(e.TraceId) ? TraceId : e.TraceId,
+        TeamId = e.TeamId ?? TeamId,
+    }).ToList();
+
     private async Task SaveAsync(StepRow row)
     {
         await _x.Store.SaveStepsAsync(_x.Pending.With(row));
@@ -278,40 +336,5 @@ public sealed class MeshContext
         var span = MeshMonitor.Activities.StartActivity($"mesh.step {name}", ActivityKind.Internal, parent);
         span?.SetTag("trace_id", TraceId).SetTag("mesh.run_id", RunId).SetTag("mesh.function_id", FunctionId).SetTag("mesh.step_id", stepId);
         return span;
-    }
-}
-
-/// <summary>Thrown by Sleep/WaitForEvent/Invoke to suspend a run until <see cref="WakeAt"/> or an event.</summary>
-internal sealed class SuspendException(string status, DateTimeOffset? wakeAt) : Exception("The run is suspended")
-{
-    public string Status { get; } = status;
-
-    public DateTimeOffset? WakeAt { get; } = wakeAt;
-}
-
-/// <summary>One attempt's view of a run, shared by the run grain and its <see cref="MeshContext"/>.</summary>
-internal sealed record RunExecution(
-    Guid RunId, string FunctionId, MeshEvent Event, int Attempt, Dictionary<string, StepRow> Memo, CancellationToken Cancellation,
-    IServiceProvider Services, MeshStore Store, MeshQueries Queries, MeshRouter Router, MeshFunctionRegistry Registry, MeshClock Clock, MeshMonitor Monitor)
-{
-    public PendingMemos Pending { get; } = new();
-}
-
-/// <summary>Step memos whose own write may not have committed yet; the run's next durable write includes them.</summary>
-internal sealed class PendingMemos
-{
-    private readonly List<(StepRow Row, Task Write)> _pending = [];
-
-    public void Add(StepRow row, Task write)
-    {
-        _pending.RemoveAll(p => p.Write.IsCompletedSuccessfully);
-        _pending.Add((row, write));
-    }
-
-    /// <summary><paramref name="rows"/> plus every memo not yet known to be durable.</summary>
-    public IReadOnlyList<StepRow> With(params StepRow[] rows)
-    {
-        _pending.RemoveAll(p => p.Write.IsCompletedSuccessfully);
-        return [.. rows, .. _pending.Select(p => p.Row)];
     }
 }

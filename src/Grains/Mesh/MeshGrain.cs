@@ -31,17 +31,9 @@ public sealed class MeshGrain(MeshRouter router, MeshQueries queries, MeshFuncti
             return new(MeshControlResult.NotFound, $"no run {runId}");
         }
 
-        var now = clock.Now;
-        var replay = Guid.CreateVersion7(now);
-        var ticket = router.TicketFor(replay, run.FunctionId, stored.Event.Event, now, resume: false);
-        if (ticket is null)
-        {
-            return new(MeshControlResult.Conflict, $"function '{run.FunctionId}' is not registered");
-        }
-
-        await queries.InsertRunAsync(new RunRow(replay, run.FunctionId, run.EventId, run.TraceId, run.TeamId, now));
-        await router.DispatchAsync([ticket]);
-        return new(MeshControlResult.Ok, $"replay of run {runId}", replay);
+        return await router.ReplayAsync(run.FunctionId, stored.Event.Event) is { } replay
+            ? new(MeshControlResult.Ok, $"replay of run {runId}", replay)
+            : new(MeshControlResult.Conflict, $"function '{run.FunctionId}' is not registered");
     }
 
     public Task<EventPage> QueryEventsAsync(EventQuery query) => queries.QueryEventsAsync(query);

@@ -11,6 +11,7 @@ namespace Alavida.Grains.Mesh;
 /// <param name="AlreadyRunning">Reconciliation of a run that holds concurrency slots: count it, do not start it again.</param>
 /// <param name="ParentRunId">The run that invoked this one and waits for its output.</param>
 /// <param name="ParentStepId">The parent's Invoke step.</param>
+/// <param name="Reacquire">A suspended run asking for its concurrency slots again; a gate that still counts it lets it through.</param>
 [GenerateSerializer, Immutable, Alias("mesh.run-ticket")]
 public sealed record RunTicket(
     [property: Id(0)] Guid RunId,
@@ -22,7 +23,8 @@ public sealed record RunTicket(
     [property: Id(6)] bool Resume = false,
     [property: Id(7)] bool AlreadyRunning = false,
     [property: Id(8)] Guid? ParentRunId = null,
-    [property: Id(9)] string? ParentStepId = null);
+    [property: Id(9)] string? ParentStepId = null,
+    [property: Id(10)] bool Reacquire = false);
 
 /// <summary>Executes one run: steps, memo, retries, suspension and cancellation. Runtime-internal.</summary>
 [Alias("mesh.IRunGrain")]

@@ -56,7 +56,8 @@ public sealed class MeshMonitor : IDisposable
         }
 
         Changed?.Invoke(change);
-        foreach (var waiter in _waiters.Keys)
+        // Enumerating the dictionary takes no locks (its Keys property takes them all, on every status change).
+        foreach (var (waiter, _) in _waiters)
         {
             if (waiter.Predicate(change) && _waiters.TryRemove(waiter, out _))
             {

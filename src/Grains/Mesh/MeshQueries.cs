@@ -198,13 +198,14 @@ public sealed class MeshQueries(NpgsqlDataSource dataSource)
         return new EventDetail(stored, await ReadRunsAsync(runs));
     }
 
-    /// <summary>Inserts a replay run of a stored event.</summary>
-    public async Task InsertRunAsync(RunRow run)
+    /// <summary>Inserts runs of stored events (replays) with their cancelOn waits; returns them with their status.</summary>
+    public async Task<IReadOnlyList<(Guid RunId, string Status)>> InsertRunsAsync(IReadOnlyList<RunRow> runs, IReadOnlyList<WaitRow> cancelWaits)
     {
         await using var connection = await dataSource.OpenConnectionAsync();
         await using var tx = await connection.BeginTransactionAsync();
-        await MeshSql.InsertRunsAsync(connection, tx, [run], []);
+        var inserted = await MeshSql.InsertRunsAsync(connection, tx, runs, cancelWaits);
         await tx.CommitAsync();
+        return inserted;
     }
 
     public async Task SetPausedAsync(string functionId, bool paused, DateTimeOffset now)

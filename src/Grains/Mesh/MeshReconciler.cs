@@ -5,7 +5,7 @@ namespace Alavida.Grains.Mesh;
 /// <summary>
 /// Picks up runs nobody is executing: once this silo is active, whenever a silo of the cluster is declared dead, and
 /// every few minutes for runs older than a minute (a safety net for a dispatch lost to a transient fault). Queued runs go back through their gates (gates ignore runs they already hold); started runs re-take their
-/// concurrency slots and resume from their last memoized step (a live run grain ignores the poke). Also arms the
+/// concurrency slots (sleeping and waiting runs hold none) and resume from their last memoized step (a live run grain ignores the poke). Also arms the
 /// cron grains. Safe to run on every silo at once: every step is idempotent.
 /// </summary>
 public sealed partial class MeshReconciler(
@@ -25,7 +25,7 @@ public sealed partial class MeshReconciler(
     {
         var runs = await queries.UnfinishedRunsAsync(minimumAge ?? TimeSpan.Zero);
         var queued = new List<RunTicket>();
-        var started = new List<RunTicket>();
+        var started = new List<(RunTicket Ticket, bool HoldsSlots)>();
         foreach (var (runId, functionId, status, createdAt, e) in runs)
         {
             if (router.TicketFor(runId, functionId, e, createdAt, resume: true) is not { } ticket)
@@ -33,16 +33,24 @@ public sealed partial class MeshReconciler(
                 continue;
             }
 
-            (status == RunStatus.Queued ? queued : started).Add(ticket);
+            if (status == RunStatus.Queued)
+            {
+                queued.Add(ticket);
+            }
+            else
+            {
+                // Sleeping and waiting runs hold no slots: they take them again when they resume.
+                started.Add((ticket, status == RunStatus.Running));
+            }
         }
 
         await router.DispatchAsync(queued);
-        foreach (var ticket in started)
+        foreach (var (ticket, holdsSlots) in started)
         {
             try
             {
                 var gates = registry.Find(ticket.FunctionId)!.Gates;
-                for (var i = 0; i < gates.Count; i++)
+                for (var i = 0; holdsSlots && i < gates.Count; i++)
                 {
                     if (gates[i].Kind == GateKind.Concurrency)
                     {

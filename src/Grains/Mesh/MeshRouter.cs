@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Microsoft.Extensions.Logging;
+using Npgsql;
 
 namespace Alavida.Grains.Mesh;
 
@@ -8,14 +9,24 @@ namespace Alavida.Grains.Mesh;
 /// memory through their gates to their run grains, and acts on the waits the events satisfied.
 /// </summary>
 public sealed partial class MeshRouter(
-    MeshFunctionRegistry registry, MeshStore store, MeshClock clock, IGrainFactory grains, ILogger<MeshRouter> logger)
+    MeshFunctionRegistry registry, MeshStore store, MeshQueries queries, MeshClock clock, IGrainFactory grains, ILogger<MeshRouter> logger)
 {
     public const int MaxEventsPerSend = 5000;
 
     /// <summary>Validates, persists and routes events; nothing is persisted when any is invalid.</summary>
-    public async Task<SendEventsResult> SendAsync(IReadOnlyList<MeshEvent> events, IReadOnlyList<StepRow>? memos = null)
+    public Task<SendEventsResult> SendAsync(IReadOnlyList<MeshEvent> events, IReadOnlyList<StepRow>? memos = null) =>
+        SendCoreAsync(events, memos, null);
+
+    /// <summary>
+    /// Validates events (none is fine), then persists them and <paramref name="memos"/> in <paramref name="tx"/> and
+    /// commits it, and routes them. Nothing is written and the transaction is left open when an event is invalid.
+    /// </summary>
+    public Task<SendEventsResult> CommitAsync(NpgsqlTransaction tx, IReadOnlyList<MeshEvent> events, IReadOnlyList<StepRow> memos) =>
+        SendCoreAsync(events, memos, tx);
+
+    private async Task<SendEventsResult> SendCoreAsync(IReadOnlyList<MeshEvent> events, IReadOnlyList<StepRow>? memos, NpgsqlTransaction? tx)
     {
-        var errors = MeshEventValidator.Validate(events);
+        IReadOnlyList<MeshInputError> errors = tx is not null && events.Count == 0 ? [] : MeshEventValidator.Validate(events);
         if (errors.Count > 0)
         {
             return new SendEventsResult([], [], errors);
@@ -40,7 +51,9 @@ public sealed partial class MeshRouter(
             }
         }
 
-        var result = await store.AcceptAsync(stamped, now, runs, cancelWaits, memos);
+        var result = tx is null
+            ? await store.AcceptAsync(stamped, now, runs, cancelWaits, memos)
+            : await store.CommitAsync(tx, stamped, now, runs, cancelWaits, memos ?? []);
         await DispatchAsync(result.Runs.Where(r => r.Status == RunStatus.Queued).Select(r => tickets[r.RunId]));
         await HandleMatchedAsync(result.Matched);
         var ids = stamped.Select(e => e.Id).ToList();
@@ -61,6 +74,28 @@ public sealed partial class MeshRouter(
         tickets[runId] = tickets[runId] with { ParentRunId = parentRunId, ParentStepId = parentStepId };
         var result = await store.AcceptAsync([e], now, runs, cancelWaits, memos);
         await DispatchAsync(result.Runs.Where(r => r.Status == RunStatus.Queued).Select(r => tickets[r.RunId]));
+    }
+
+    /// <summary>
+    /// Starts a new run of <paramref name="functionId"/> from a stored event (replay), with the function's cancelOn
+    /// registered like the original's and no idempotency check. Null when the function is not registered here.
+    /// </summary>
+    public async Task<Guid?> ReplayAsync(string functionId, MeshEvent stored)
+    {
+        var function = registry.Find(functionId);
+        if (function is null)
+        {
+            return null;
+        }
+
+        var now = clock.Now;
+        var runs = new List<RunRow>();
+        var tickets = new Dictionary<Guid, RunTicket>();
+        var cancelWaits = new List<WaitRow>();
+        Plan(function, stored, MeshExpressions.Variables(stored), now, Guid.CreateVersion7(now), runs, tickets, cancelWaits);
+        var inserted = await queries.InsertRunsAsync(runs, cancelWaits);
+        await DispatchAsync(inserted.Where(r => r.Status == RunStatus.Queued).Select(r => tickets[r.RunId]));
+        return runs[0].RunId;
     }
 
     /// <summary>The ticket a stored run travels with (reconciliation, replay, resume of a paused function).</summary>
@@ -109,7 +144,30 @@ public sealed partial class MeshRouter(
         return await grains.GetGrain<IRunGrain>(ticket.RunId).StartAsync(ticket);
     }
 
-    /// <summary>Frees the concurrency slots a finished run held.</summary>
+    /// <summary>
+    /// Queues a suspended run (sleep or wait over) for its concurrency slots again: it passes its concurrency gates
+    /// (always the last gates of a function) but not its debounce or throttle. False when the function has no
+    /// concurrency limit, so the run may continue at once.
+    /// </summary>
+    public async Task<bool> ReacquireAsync(Guid runId, string functionId, MeshEvent e, IReadOnlyList<string> gateKeys, DateTimeOffset createdAt)
+    {
+        var gates = registry.Find(functionId)?.Gates ?? [];
+        var first = 0;
+        while (first < gates.Count && gates[first].Kind != GateKind.Concurrency)
+        {
+            first++;
+        }
+
+        if (first >= gates.Count || first >= gateKeys.Count)
+        {
+            return false;
+        }
+
+        await grains.GetGrain<IFlowGateGrain>(gateKeys[first]).SubmitAsync([new RunTicket(runId, functionId, e, gateKeys, first, createdAt, Resume: true, Reacquire: true)]);
+        return true;
+    }
+
+    /// <summary>Frees the concurrency slots a run held (it finished or suspended).</summary>
     public async Task ReleaseAsync(Guid runId, string functionId, IReadOnlyList<string> gateKeys)
     {
         var function = registry.Find(functionId);

@@ -10,11 +10,21 @@ namespace Alavida.Grains.Mesh;
 /// only after that commit, so an acknowledged write is durable and concurrent runs share commits. Several writers
 /// keep latency low while one commit waits for its fsync; every write of one run goes to the same writer, so a run's
 /// writes commit in order and two writers never lock the same run's rows (no deadlocks between batches).
+/// Deferrable writes (a run's <c>running</c> status, step memos, which nothing waits on) are held back for up to
+/// <see cref="DeferFor"/> so that they ride along with the run's next write (its events, its final status) instead
+/// of costing a commit of their own; their callers complete only once they are committed, like every other write.
 /// </summary>
 public sealed partial class MeshStore : IAsyncDisposable
 {
     private const int MaxBatch = 2000;
     private const int Writers = 3;
+
+    /// <summary>
+    /// How long a deferrable write waits for its run's next write before it is committed on its own: longer than a
+    /// typical short run (so its <c>running</c> status and its end share one commit), short enough that a long step
+    /// shows as running at once to a person watching.
+    /// </summary>
+    private static readonly TimeSpan DeferFor = TimeSpan.FromMilliseconds(50);
     private readonly NpgsqlDataSource _dataSource;
     private readonly ILogger<MeshStore> _logger;
     private readonly Channel<Work>[] _queues = Enumerable.Range(0, Writers).Select(_ => Channel.CreateUnbounded<Work>(new UnboundedChannelOptions { SingleReader = true })).ToArray();
@@ -41,18 +51,21 @@ public sealed partial class MeshStore : IAsyncDisposable
         return work.Result.Task;
     }
 
-    /// <summary>Upserts step rows (memos); a completed step is never changed back.</summary>
-    public Task SaveStepsAsync(IReadOnlyList<StepRow> steps)
+    /// <summary>Upserts step rows (memos); a completed step is never changed back. <paramref name="defer"/>: may wait for the run's next write.</summary>
+    public Task SaveStepsAsync(IReadOnlyList<StepRow> steps, bool defer = false)
     {
-        var work = new StepWork(steps);
+        var work = new StepWork(steps) { Deferred = defer };
         Enqueue(work, steps.FirstOrDefault()?.RunId);
         return work.Done.Task;
     }
 
-    /// <summary>Updates a run (a finished run is never changed again), with any step memos that must commit with it.</summary>
-    public Task UpdateRunAsync(RunUpdate update, IReadOnlyList<StepRow>? steps = null)
+    /// <summary>
+    /// Updates a run (a finished run is never changed again), with any step memos that must commit with it.
+    /// <paramref name="defer"/>: may wait for the run's next write.
+    /// </summary>
+    public Task UpdateRunAsync(RunUpdate update, IReadOnlyList<StepRow>? steps = null, bool defer = false)
     {
-        var work = new RunWork(update, steps ?? []);
+        var work = new RunWork(update, steps ?? []) { Deferred = defer };
         Enqueue(work, update.RunId);
         return work.Done.Task;
     }
@@ -69,6 +82,7 @@ public sealed partial class MeshStore : IAsyncDisposable
 
     private void Enqueue(Work work, Guid? run)
     {
+        work.Run = run;
         var writer = run is { } key ? (key.GetHashCode() & int.MaxValue) % Writers : (Interlocked.Increment(ref _next) & int.MaxValue) % Writers;
         if (!_queues[writer].Writer.TryWrite(work))
         {
@@ -79,13 +93,41 @@ public sealed partial class MeshStore : IAsyncDisposable
     private async Task WriteLoopAsync(ChannelReader<Work> queue)
     {
         var batch = new List<Work>(MaxBatch);
-        while (await queue.WaitToReadAsync())
+        var parked = new List<Work>();
+        long sequence = 0;
+        var open = true;
+        while (open || parked.Count > 0)
         {
+            open = await WaitAsync(queue, parked, open);
+            var runs = new HashSet<Guid>();
             while (batch.Count < MaxBatch && queue.TryRead(out var work))
             {
-                batch.Add(work);
+                work.Sequence = sequence++;
+                if (work.Deferred && open)
+                {
+                    parked.Add(work);
+                }
+                else
+                {
+                    batch.Add(work);
+                    if (work.Run is { } run)
+                    {
+                        runs.Add(run);
+                    }
+                }
             }
 
+            // Parked writes go with their run's next write, or on their own once due (or at shutdown).
+            var now = Environment.TickCount64;
+            batch.AddRange(parked.Where(w => !open || w.Due <= now || (w.Run is { } run && runs.Contains(run))));
+            parked.RemoveAll(batch.Contains);
+            if (batch.Count == 0)
+            {
+                continue;
+            }
+
+            // Arrival order: a run's later write wins within the batch.
+            batch.Sort((a, b) => a.Sequence.CompareTo(b.Sequence));
             try
             {
                 var started = System.Diagnostics.Stopwatch.GetTimestamp();
@@ -110,6 +152,36 @@ public sealed partial class MeshStore : IAsyncDisposable
         }
     }
 
+    /// <summary>Waits for queued work or the oldest parked write's deadline; false once the queue is completed and drained.</summary>
+    private static async Task<bool> WaitAsync(ChannelReader<Work> queue, List<Work> parked, bool open)
+    {
+        if (!open)
+        {
+            return false;
+        }
+
+        if (parked.Count == 0)
+        {
+            return await queue.WaitToReadAsync();
+        }
+
+        var wait = parked[0].Due - Environment.TickCount64;
+        if (wait <= 0 || queue.TryPeek(out _))
+        {
+            return true;
+        }
+
+        using var timeout = new CancellationTokenSource(TimeSpan.FromMilliseconds(wait));
+        try
+        {
+            return await queue.WaitToReadAsync(timeout.Token);
+        }
+        catch (OperationCanceledException) when (timeout.IsCancellationRequested)
+        {
+            return true;
+        }
+    }
+
     /// <summary>A batch that lost a deadlock (possible on rows shared across runs, e.g. a wait another run's event removes) is rolled back whole and written again.</summary>
     private async Task<BatchResults> WriteWithRetryAsync(List<Work> batch)
     {
@@ -126,10 +198,36 @@ public sealed partial class MeshStore : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// Persists events, the runs they start and step memos inside the caller's transaction and commits it: the caller's
+    /// own statements in that transaction become durable together with them (a database step).
+    /// </summary>
+    public async Task<AcceptResult> CommitAsync(NpgsqlTransaction tx, IReadOnlyList<MeshEvent> events, DateTimeOffset receivedAt, IReadOnlyList<RunRow> runs, IReadOnlyList<WaitRow> cancelWaits, IReadOnlyList<StepRow> memos)
+    {
+        var work = new AcceptWork(events, receivedAt, runs, cancelWaits, memos);
+        // Off the caller's scheduler (a run grain's): the statements' many awaits need no turn of the activation.
+        var results = await Task.Run(async () =>
+        {
+            var written = await WriteAsync(tx.Connection!, tx, [work]);
+            await tx.CommitAsync();
+            return written;
+        });
+        work.Complete(results);
+        return await work.Result.Task;
+    }
+
     private async Task<BatchResults> WriteBatchAsync(List<Work> batch)
     {
         await using var connection = await _dataSource.OpenConnectionAsync();
         await using var tx = await connection.BeginTransactionAsync();
+        var results = await WriteAsync(connection, tx, batch);
+        await tx.CommitAsync();
+        return results;
+    }
+
+    /// <summary>Writes a batch in <paramref name="tx"/> (not committed): events with their runs and waits, step memos, run updates.</summary>
+    private static async Task<BatchResults> WriteAsync(NpgsqlConnection connection, NpgsqlTransaction tx, IReadOnlyList<Work> batch)
+    {
         var results = new BatchResults();
         var accepts = batch.OfType<AcceptWork>().ToList();
 
@@ -162,6 +260,11 @@ public sealed partial class MeshStore : IAsyncDisposable
             commands.Add(MeshSql.UpdateRuns(updates));
         }
 
+        if (commands.Count == 0)
+        {
+            return results;
+        }
+
         await MeshSql.ExecuteAsync(connection, tx, commands, events.Count == 0 ? null : async reader =>
         {
             var (accepted, inserted, matched) = await MeshSql.ReadAcceptAsync(reader);
@@ -186,82 +289,7 @@ public sealed partial class MeshStore : IAsyncDisposable
             results.Runs = [.. results.Runs, .. await MeshSql.InsertRunsAsync(connection, tx, claimed, waits.Where(w => ids.Contains(w.RunId)).ToList())];
         }
 
-        await tx.CommitAsync();
         return results;
-    }
-
-    private sealed class BatchResults
-    {
-        public Dictionary<string, AcceptWork> Owner { get; } = new(StringComparer.Ordinal);
-
-        public HashSet<string> Accepted { get; set; } = [];
-
-        public IReadOnlyList<(Guid RunId, string Status)> Runs { get; set; } = [];
-
-        public IReadOnlyList<MatchedWait> Matched { get; set; } = [];
-    }
-
-    private abstract class Work
-    {
-        public IReadOnlyList<StepRow> Steps { get; init; } = [];
-
-        public abstract void Complete(BatchResults results);
-
-        public abstract void Fail(Exception ex);
-    }
-
-    private sealed class AcceptWork : Work
-    {
-        public AcceptWork(IReadOnlyList<MeshEvent> events, DateTimeOffset receivedAt, IReadOnlyList<RunRow> runs, IReadOnlyList<WaitRow> cancelWaits, IReadOnlyList<StepRow> memos)
-        {
-            (Events, ReceivedAt, Runs, CancelWaits, Steps) = (events, receivedAt, runs, cancelWaits, memos);
-        }
-
-        public IReadOnlyList<MeshEvent> Events { get; }
-
-        public DateTimeOffset ReceivedAt { get; }
-
-        public IReadOnlyList<RunRow> Runs { get; }
-
-        public IReadOnlyList<WaitRow> CancelWaits { get; }
-
-        public TaskCompletionSource<AcceptResult> Result { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
-
-        public override void Complete(BatchResults results)
-        {
-            var mine = Events.Select(e => e.Id).Where(id => results.Accepted.Contains(id) && results.Owner[id] == this).ToHashSet(StringComparer.Ordinal);
-            var runIds = Runs.Select(r => r.RunId).ToHashSet();
-            Result.TrySetResult(new AcceptResult(
-                mine,
-                results.Runs.Where(r => runIds.Contains(r.RunId)).ToList(),
-                results.Matched.Where(m => mine.Contains(m.EventId)).ToList()));
-        }
-
-        public override void Fail(Exception ex) => Result.TrySetException(ex);
-    }
-
-    private sealed class StepWork : Work
-    {
-        public StepWork(IReadOnlyList<StepRow> steps) => Steps = steps;
-
-        public TaskCompletionSource Done { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
-
-        public override void Complete(BatchResults results) => Done.TrySetResult();
-
-        public override void Fail(Exception ex) => Done.TrySetException(ex);
-    }
-
-    private sealed class RunWork : Work
-    {
-        public RunWork(RunUpdate update, IReadOnlyList<StepRow> steps) => (Update, Steps) = (update, steps);
-
-        public RunUpdate Update { get; }
-
-        public TaskCompletionSource Done { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
-
-        public override void Complete(BatchResults results) => Done.TrySetResult();
-
-        public override void Fail(Exception ex) => Done.TrySetException(ex);
     }
 
     private static partial class Log

@@ -72,7 +72,7 @@ public sealed partial class RunGrain(
             return;
         }
 
-        Kick();
+        await ContinueAsync();
     }
 
     public async Task<MeshControlResult> CancelAsync(string reason)
@@ -93,6 +93,40 @@ public sealed partial class RunGrain(
         DelayDeactivation(TimeSpan.FromHours(1));
         return new(MeshControlResult.Ok, reason, _run.RunId);
     }
+
+    /// <summary>
+    /// Continues a loaded run. A sleeping or waiting run holds no concurrency slot (Inngest: limits count executing
+    /// steps only): while one of its steps is still suspended it only re-arms its timer; otherwise it queues at its
+    /// concurrency gates, which start it again (<see cref="StartAsync"/>), or continues at once when it has none.
+    /// </summary>
+    private async Task ContinueAsync()
+    {
+        var run = _run!;
+        if (IsSuspended(run.Status))
+        {
+            var now = clock.Now;
+            var pending = run.Memo.Values.Where(s => s.Status is StepStatus.Sleeping or StepStatus.Waiting && (s.WakeAt is null || s.WakeAt > now)).ToList();
+            if (pending.Count > 0)
+            {
+                Arm(pending.Min(s => s.WakeAt));
+                return;
+            }
+
+            // The start the gates give back reloads the run: it may change while it queues (a matched wait, a cancel).
+            _rerun = true;
+            if (await router.ReacquireAsync(run.RunId, run.FunctionId, run.Event, run.GateKeys, run.CreatedAt))
+            {
+                monitor.Publish(new RunChange(run.RunId, run.FunctionId, RunStatus.Queued, run.Attempts, null, null));
+                return;
+            }
+
+            _rerun = false;
+        }
+
+        Kick();
+    }
+
+    private static bool IsSuspended(string status) => status is RunStatus.Sleeping or RunStatus.Waiting;
 
     private async Task<bool> LoadAsync()
     {
@@ -123,6 +157,7 @@ public sealed partial class RunGrain(
 
     private async Task ExecuteLoopAsync()
     {
+        var resume = false;
         try
         {
             do
@@ -138,19 +173,40 @@ public sealed partial class RunGrain(
 
                 await ExecuteOnceAsync();
             }
-            while (_rerun && !RunStatus.IsFinal(_run!.Status));
+            while (_rerun && !RunStatus.IsFinal(_run!.Status) && !IsSuspended(_run.Status));
+
+            // A resume that arrived while this execution suspended (its slots are given back) queues like any other.
+            resume = _rerun && IsSuspended(_run!.Status);
         }
         catch (Exception ex)
         {
-            // Infrastructure fault (database down): nothing is lost, try again shortly.
-            Log.ExecutionFaulted(logger, ex, _run?.RunId ?? Guid.Empty);
-            var self = Self;
-            _wakeTimer = clock.At(clock.Now + FaultRetryDelay, () => self.ResumeAsync());
+            RetryAfterFault(ex);
         }
         finally
         {
             _executing = false;
         }
+
+        if (resume)
+        {
+            _rerun = false;
+            try
+            {
+                await ResumeAsync();
+            }
+            catch (Exception ex)
+            {
+                RetryAfterFault(ex);
+            }
+        }
+    }
+
+    /// <summary>Infrastructure fault (database down): nothing is lost, try again shortly.</summary>
+    private void RetryAfterFault(Exception ex)
+    {
+        Log.ExecutionFaulted(logger, ex, _run?.RunId ?? Guid.Empty);
+        var self = Self;
+        _wakeTimer = clock.At(clock.Now + FaultRetryDelay, () => self.ResumeAsync());
     }
 
     private async Task ExecuteOnceAsync()
@@ -175,8 +231,20 @@ public sealed partial class RunGrain(
         run.Attempts = Math.Max(run.Attempts, 1);
         if (run.Status != RunStatus.Running)
         {
+            // Deferred: usually committed with the run's next write (its events, its end) rather than on its own.
             run.Status = RunStatus.Running;
-            Observe(store.UpdateRunAsync(Update(null, null, null)));
+            var running = store.UpdateRunAsync(Update(null, null, null), defer: true);
+            var change = new RunChange(run.RunId, run.FunctionId, RunStatus.Running, run.Attempts, null, null);
+            Observe(running);
+            _ = running.ContinueWith(
+                _ =>
+                {
+                    if (run.Status == RunStatus.Running)
+                    {
+                        monitor.Publish(change);
+                    }
+                },
+                CancellationToken.None, TaskContinuationOptions.OnlyOnRanToCompletion, TaskScheduler.Default);
         }
 
         if (timeouts?.Finish is { } finish && _finishTimer is null)
@@ -198,6 +266,8 @@ public sealed partial class RunGrain(
             run.Status = suspend.Status;
             await store.UpdateRunAsync(Update(suspend.WakeAt, null, null), execution.Pending.With());
             Arm(suspend.WakeAt);
+            // Suspended runs do not count against concurrency limits; ContinueAsync takes the slots again.
+            await router.ReleaseAsync(run.RunId, run.FunctionId, run.GateKeys);
             monitor.Publish(new RunChange(run.RunId, run.FunctionId, run.Status, run.Attempts, suspend.WakeAt, null));
         }
         catch (Exception) when (RunStatus.IsFinal(run.Status))
@@ -282,33 +352,6 @@ public sealed partial class RunGrain(
     }
 
     private void Observe(Task task) => task.ContinueWith(t => Log.BackgroundWriteFailed(logger, t.Exception!, _run?.RunId ?? Guid.Empty), TaskContinuationOptions.OnlyOnFaulted);
-
-    private sealed class RunState(
-        Guid runId, string functionId, MeshEvent @event, string status, int attempts, DateTimeOffset createdAt, DateTimeOffset? startedAt,
-        Guid? parentRunId, string? parentStepId, IReadOnlyList<string> gateKeys, Dictionary<string, StepRow> memo)
-    {
-        public Guid RunId { get; } = runId;
-
-        public string FunctionId { get; } = functionId;
-
-        public MeshEvent Event { get; } = @event;
-
-        public string Status { get; set; } = status;
-
-        public int Attempts { get; set; } = attempts;
-
-        public DateTimeOffset CreatedAt { get; } = createdAt;
-
-        public DateTimeOffset? StartedAt { get; set; } = startedAt;
-
-        public Guid? ParentRunId { get; } = parentRunId;
-
-        public string? ParentStepId { get; } = parentStepId;
-
-        public IReadOnlyList<string> GateKeys { get; } = gateKeys;
-
-        public Dictionary<string, StepRow> Memo { get; } = memo;
-    }
 
     private static partial class Log
     {

@@ -156,11 +156,7 @@ public sealed class QualifyAction(IGrainFactory grains, Qualifier qualifier, Pro
     {
         var job = context.Job;
         var icpElement = context.Input.GetProperty("icp");
-        var icp = IcpProfile.Parse(icpElement);
-        if (icp.EmployeesMin > icp.EmployeesMax)
-        {
-            throw new QuantumActionException("invalid_input", $"icp.employee_range: min ({icp.EmployeesMin}) is above max ({icp.EmployeesMax}).");
-        }
+        var icp = IcpProfile.Parse(icpElement); // the gateway checked it (schema, and max not below min)
 
         var companies = context.Input.GetProperty("companies").EnumerateArray().Select(CompanyCandidate.Parse).ToList();
         var persona = context.Input.TryGetProperty("persona", out var p) ? Persona.Parse(p) : null;
@@ -216,7 +212,9 @@ public static class QualifyMentionFunction
             }
 
             var mentioned = new CompanyCandidate(Json.Str(context.Data, "name"), Json.Str(context.Data, "domain"), null, null, null, null, null, []);
-            var known = Json.Id(context.Data, "company_id") is { } id ? await store.FindKnownCompanyAsync(scope.TeamId, id) : null;
+            var companyId = Json.Id(context.Data, "company_id")
+                ?? (mentioned.Domain is { } domain ? (await context.Services.GetRequiredService<IGrainFactory>().GetGrain<IIdentityResolverGrain>(0).FindCompanyByDomainAsync(domain))?.Id : null);
+            var known = companyId is { } id ? await store.FindKnownCompanyAsync(scope.TeamId, id) : null;
             var candidate = known is null ? mentioned : mentioned.FillFrom(known);
             var ledger = new ReasoningLedger();
             var evaluation = await qualifier.EvaluateAsync(IcpProfile.Parse(JsonDocument.Parse(icpJson).RootElement), [candidate], $"run:{scope.RunId}", ledger, null, context.CancellationToken);

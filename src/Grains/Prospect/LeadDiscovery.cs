@@ -93,7 +93,7 @@ public sealed class LeadFinder(IGrainFactory grains, ProspectStore store, IProsp
     {
         await store.UpsertPeopleAsync(scope.TeamId, discovery.CompanyId, scope.JobId, requestPeople);
         await store.SaveLeadsAsync(scope, discovery.CompanyId, discovery.Leads);
-        var persons = requestPeople.Select(p => p.PersonId).Concat(discovery.Leads.Select(l => l.Person.PersonId)).Distinct().ToList();
+        var persons = requestPeople.Select(p => p.PersonId).Distinct().ToList(); // people from other sources were linked when they arrived
         if (persons.Count > 0)
         {
             await grains.GetGrain<IIdentityDataGrain>(0).LinkAsync(scope.TeamId, scope.JobId, IdentityKind.Person, persons);

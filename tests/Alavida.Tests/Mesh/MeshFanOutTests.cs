@@ -81,8 +81,31 @@ public sealed class MeshFanOutTests(MeshFanOutFixture fixture) : IClassFixture<M
     {
         var host = fixture.Host;
         var allDone = CountAsync(host, 40);
+        var running = new ConcurrentDictionary<Guid, bool>();
+        var teamARunning = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        HashSet<Guid>? teamA = null;
+        void Check()
+        {
+            if (Volatile.Read(ref teamA) is { } ids && running.Keys.Count(ids.Contains) >= MeshFanOutFixture.Limit)
+            {
+                teamARunning.TrySetResult();
+            }
+        }
+
+        host.Monitor.Changed += c =>
+        {
+            if (c.FunctionId == "fan-consumer" && c.Status == RunStatus.Running)
+            {
+                running[c.RunId] = true;
+                Check();
+            }
+        };
         var start = await host.SendAsync("fan/start", new { team = "team-a", count = 30 }, "team-a");
         await fixture.Saturated.Task.Within(MeshHost.Limit, "team A to fill its five slots");
+        Volatile.Write(ref teamA, (await RunIdsAsync(host, "team-a")).ToHashSet());
+        Check();
+        // A run's "running" status is written behind its first step: wait until team A's five are recorded.
+        await teamARunning.Task.Within(MeshHost.Limit, "team A's running status to be written");
 
         // Team A holds all its slots with 25 runs queued behind them; team B's ten runs still go through.
         await host.SendAsync("fan/start", new { team = "team-b", count = 10 }, "team-b");
@@ -100,6 +123,22 @@ public sealed class MeshFanOutTests(MeshFanOutFixture fixture) : IClassFixture<M
         Assert.Equal(40, await host.ScalarAsync("SELECT count(*) FROM mesh.runs WHERE function_id = 'fan-consumer' AND status = 'completed'"));
         // Fan-out shares the trace id that entered with the first event.
         Assert.Equal(30, await host.ScalarAsync("SELECT count(*) FROM mesh.runs WHERE function_id = 'fan-consumer' AND trace_id = @t", ("t", start)));
+    }
+
+    private static async Task<List<Guid>> RunIdsAsync(MeshHost host, string team)
+    {
+        await using var connection = new Npgsql.NpgsqlConnection(host.ConnectionString);
+        await connection.OpenAsync();
+        await using var command = new Npgsql.NpgsqlCommand("SELECT run_id FROM mesh.runs WHERE function_id = 'fan-consumer' AND team_id = @team", connection);
+        command.Parameters.AddWithValue("team", team);
+        var ids = new List<Guid>();
+        await using var reader = await command.ExecuteReaderAsync();
+        while (await reader.ReadAsync())
+        {
+            ids.Add(reader.GetGuid(0));
+        }
+
+        return ids;
     }
 
     private static Task<RunChange> CountAsync(MeshHost host, int count)

@@ -82,6 +82,33 @@ public sealed class MeshFlowFixture : MeshFixture
         },
         new()
         {
+            Id = "tx-step",
+            Triggers = [MeshTrigger.OnEvent("test/tx")],
+            Retries = new MeshRetries(1, BaseDelay: TimeSpan.FromSeconds(1)),
+            Handler = async ctx =>
+            {
+                var key = ctx.Data.GetProperty("key").GetString()!;
+                return await ctx.RunInTransaction("write", async tx =>
+                {
+                    await using var command = new Npgsql.NpgsqlCommand(
+                        "CREATE TABLE IF NOT EXISTS public.mesh_tx_test (key text, attempt int); INSERT INTO public.mesh_tx_test VALUES (@key, @attempt)",
+                        tx.Connection, tx.Transaction);
+                    command.Parameters.AddWithValue("key", key);
+                    command.Parameters.AddWithValue("attempt", ctx.Attempt);
+                    await command.ExecuteNonQueryAsync();
+                    tx.SendEvent(MeshEvents.Create("test/tx.done", new { key }));
+                    return ctx.Attempt == 1 ? throw new InvalidOperationException("fails after its SQL and its event") : key;
+                });
+            },
+        },
+        new()
+        {
+            Id = "tx-follower",
+            Triggers = [MeshTrigger.OnEvent("test/tx.done")],
+            Handler = ctx => Task.FromResult<object?>(ctx.Data.GetProperty("key").GetString()),
+        },
+        new()
+        {
             Id = "child",
             Triggers = [MeshTrigger.OnEvent("test/child")],
             Handler = ctx => Task.FromResult<object?>(new { doubled = ctx.Data.GetProperty("x").GetInt32() * 2 }),
@@ -145,6 +172,29 @@ public sealed class MeshFlowTests(MeshFlowFixture fixture) : IClassFixture<MeshF
         Assert.Contains(result.Errors, e => e.Field == "events[4].ts");
         Assert.Equal(0, await Host.ScalarAsync("SELECT count(*) FROM mesh.events WHERE id = @id", ("id", good.Id)));
         Assert.False((await Host.Mesh.SendAsync([])).Accepted);
+    }
+
+    [Fact]
+    public async Task RunInTransaction_CommitsItsSqlMemoAndEventsTogether_AndRollsThemBackOnFailure()
+    {
+        var key = $"tx-{Guid.NewGuid():N}";
+        var retry = Host.Monitor.WaitAsync(c => c.FunctionId == "tx-step" && c.Attempts == 2);
+        var follower = Host.When("tx-follower");
+        var id = await Host.SendAsync("test/tx", new { key });
+        await retry.Within(MeshHost.Limit, "the failed attempt's retry to be scheduled");
+        // The first attempt wrote a row and sent an event before failing: neither was committed.
+        Assert.Equal(0, await Host.ScalarAsync("SELECT count(*) FROM mesh.events WHERE name = 'test/tx.done' AND data->>'key' = @key", ("key", key)));
+
+        var done = Host.When("tx-step");
+        Host.Time!.Advance(TimeSpan.FromSeconds(2));
+        Assert.Equal(RunStatus.Completed, (await done.Within(MeshHost.Limit, "the second attempt")).Status);
+        Assert.Equal(RunStatus.Completed, (await follower.Within(MeshHost.Limit, "the run of the sent event")).Status);
+
+        Assert.Equal(1, await Host.ScalarAsync("SELECT count(*) FROM public.mesh_tx_test WHERE key = @key", ("key", key)));
+        Assert.Equal(2, await Host.ScalarAsync("SELECT attempt FROM public.mesh_tx_test WHERE key = @key", ("key", key)));
+        Assert.Equal(1, await Host.ScalarAsync("SELECT count(*) FROM mesh.events WHERE name = 'test/tx.done' AND data->>'key' = @key", ("key", key)));
+        var step = Assert.Single((await Host.RunOfAsync(id, "tx-step")).Steps);
+        Assert.Equal((StepStatus.Completed, 2, $"\"{key}\""), (step.Status, step.Attempts, step.OutputJson));
     }
 
     [Fact]

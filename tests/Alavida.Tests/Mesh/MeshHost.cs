@@ -42,10 +42,11 @@ public sealed class MeshHost : IAsyncDisposable
 
     public static async Task<MeshHost> StartAsync(
         string connectionString, IEnumerable<MeshFunctionDefinition> functions, FakeTimeProvider? time = null,
-        ClusterIdentity? cluster = null, HostRole role = HostRole.All)
+        ClusterIdentity? cluster = null, HostRole role = HostRole.All, Action<IServiceCollection>? configure = null)
     {
         var host = await PlatformHost.StartAsync(connectionString, cluster ?? ClusterIdentity.New(), role, services: services =>
         {
+            configure?.Invoke(services);
             foreach (var function in functions)
             {
                 services.AddMeshFunction(function);
@@ -106,7 +107,12 @@ public abstract class MeshFixture : IAsyncLifetime
     public async Task InitializeAsync()
     {
         var time = FakeTime ? new FakeTimeProvider(DateTimeOffset.UtcNow) : null;
-        _host = await MeshHost.StartAsync(await MeshHost.NewDatabaseAsync(), Functions(), time);
+        _host = await MeshHost.StartAsync(await MeshHost.NewDatabaseAsync(), Functions(), time, configure: ConfigureServices);
+    }
+
+    /// <summary>Extra services of the host (e.g. a capturing log sink).</summary>
+    protected virtual void ConfigureServices(IServiceCollection services)
+    {
     }
 
     public async Task DisposeAsync()

@@ -1,3 +1,5 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
 using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
@@ -5,15 +7,44 @@ using System.Text;
 using Alavida.Grains.Mesh;
 using Alavida.Tests.Gateway;
 using Alavida.Tests.Infrastructure;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Serilog.Core;
 
 namespace Alavida.Tests.Mesh;
 
-public sealed class MeshHttpFixture : MeshFixture
+public sealed partial class MeshHttpFixture : MeshFixture
 {
+    /// <summary>Every log event of the host.</summary>
+    public CapturingSink Logs { get; } = new();
+
     protected override bool FakeTime => false;
+
+    protected override void ConfigureServices(IServiceCollection services) => services.AddSingleton<ILogEventSink>(Logs);
 
     protected override IEnumerable<MeshFunctionDefinition> Functions() =>
     [
+        new()
+        {
+            Id = "trace-first",
+            Triggers = [MeshTrigger.OnEvent("trace/start")],
+            Handler = async ctx =>
+            {
+                var n = await ctx.Run("read", () => Task.FromResult(ctx.Data.GetProperty("n").GetInt32()));
+                await ctx.SendEvent("next", MeshEvents.Create("trace/next", new { n }));
+                return n;
+            },
+        },
+        new()
+        {
+            Id = "trace-second",
+            Triggers = [MeshTrigger.OnEvent("trace/next")],
+            Handler = async ctx => await ctx.Run("log", () =>
+            {
+                Log.SecondStep(ctx.Services.GetRequiredService<ILogger<MeshHttpFixture>>(), ctx.FunctionId);
+                return Task.FromResult(ctx.Data.GetProperty("n").GetInt32() + 1);
+            }),
+        },
         new()
         {
             Id = "http-echo",
@@ -21,6 +52,12 @@ public sealed class MeshHttpFixture : MeshFixture
             Handler = async ctx => await ctx.Run("double", () => Task.FromResult(ctx.Data.GetProperty("n").GetInt32() * 2)),
         },
     ];
+
+    private static partial class Log
+    {
+        [LoggerMessage(1, LogLevel.Warning, "Trace test step of {FunctionId}")]
+        public static partial void SecondStep(ILogger logger, string functionId);
+    }
 }
 
 /// <summary>The mesh through the gateway: events in, runs out, team-scoped, admin controls.</summary>
@@ -52,6 +89,46 @@ public sealed class MeshHttpTests(MeshHttpFixture mesh) : IClassFixture<MeshHttp
         Assert.Empty((await (await other.GetAsync("/runs?function=http-echo")).ReadJsonAsync()).GetProperty("items").EnumerateArray());
         using var admin = Client(PlatformHost.AdminKey);
         Assert.Equal(HttpStatusCode.OK, (await admin.GetAsync($"/runs/{runId}")).StatusCode);
+    }
+
+    [Fact]
+    public async Task TraceId_FollowsAnEventThroughSendEvent_ToBothRunsTheirEventsStepSpansAndLogs()
+    {
+        var (team, _) = await CreateTeamAsync();
+        var traceId = ActivityTraceId.CreateRandom().ToHexString();
+        var spans = new ConcurrentQueue<Activity>();
+        using var listener = new ActivityListener
+        {
+            ShouldListenTo = source => source.Name == MeshMonitor.Name,
+            Sample = (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.AllDataAndRecorded,
+            ActivityStopped = spans.Enqueue,
+        };
+        ActivitySource.AddActivityListener(listener);
+        var second = mesh.Host.Monitor.WaitAsync(c => c.FunctionId == "trace-second" && RunStatus.IsFinal(c.Status));
+
+        var sent = await team.PostAsJsonAsync("/events", new { name = "trace/start", data = new { n = 1 }, trace_id = traceId });
+        Assert.Equal(HttpStatusCode.Accepted, sent.StatusCode);
+        Assert.Equal(RunStatus.Completed, (await second.Within(TimeSpan.FromSeconds(30), "the second run")).Status);
+
+        var runs = (await (await team.GetAsync($"/runs?trace_id={traceId}")).ReadJsonAsync()).GetProperty("items").EnumerateArray().ToList();
+        Assert.Equal(["trace-first", "trace-second"], runs.Select(r => r.GetProperty("function_id").GetString()).Order());
+        Assert.All(runs, r => Assert.Equal(traceId, r.GetProperty("trace_id").GetString()));
+        Assert.All(runs, r => Assert.Equal("completed", r.GetProperty("status").GetString()));
+        foreach (var run in runs)
+        {
+            var eventId = run.GetProperty("event_id").GetString()!;
+            var stored = await (await team.GetAsync($"/events/{Uri.EscapeDataString(eventId)}")).ReadJsonAsync();
+            Assert.Equal(traceId, stored.GetProperty("event").GetProperty("trace_id").GetString());
+        }
+
+        var runIds = runs.Select(r => r.GetProperty("run_id").GetString()).ToHashSet();
+        var steps = spans.Where(s => runIds.Contains(s.GetTagItem("mesh.run_id")?.ToString())).ToList();
+        Assert.Equal(["log", "next", "read"], steps.Select(s => s.GetTagItem("mesh.step_id")).Cast<string>().Order());
+        Assert.All(steps, s => Assert.Equal(traceId, s.TraceId.ToHexString()));
+        var line = await mesh.Logs.WaitForAsync(e => e.MessageTemplate.Text.StartsWith("Trace test step", StringComparison.Ordinal))
+            .Within(TimeSpan.FromSeconds(30), "the second run's log line");
+        Assert.Equal($"\"{traceId}\"", line.Properties["trace_id"].ToString());
+        Assert.Contains(line.Properties["run_id"].ToString().Trim('"'), runIds);
     }
 
     [Fact]

@@ -7,7 +7,47 @@ namespace Alavida.Tests.Mesh;
 
 public sealed class MeshTimeFixture : MeshFixture
 {
+    private int _executing;
+    private int _maxExecuting;
+
     public ConcurrentBag<string> Cron { get; } = [];
+
+    /// <summary>Steps of "limited" runs that have executed, as "{key}:{step}".</summary>
+    public ConcurrentBag<string> LimitedSteps { get; } = [];
+
+    /// <summary>The most "limited" steps seen executing at once.</summary>
+    public int MaxExecuting => Volatile.Read(ref _maxExecuting);
+
+    /// <summary>Completes when a "limited" run in hold mode is inside its step (holding the slot).</summary>
+    public TaskCompletionSource Holding { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    /// <summary>Releases the held step.</summary>
+    public TaskCompletionSource Hold { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    private async Task<int> StepAsync(string key, string step, Func<Task>? body = null)
+    {
+        var now = Interlocked.Increment(ref _executing);
+        InterlockedMax(ref _maxExecuting, now);
+        LimitedSteps.Add($"{key}:{step}");
+        if (body is not null)
+        {
+            await body();
+        }
+
+        Interlocked.Decrement(ref _executing);
+        return now;
+    }
+
+    private static void InterlockedMax(ref int target, int value)
+    {
+        for (var seen = Volatile.Read(ref target); value > seen; seen = Volatile.Read(ref target))
+        {
+            if (Interlocked.CompareExchange(ref target, value, seen) == seen)
+            {
+                return;
+            }
+        }
+    }
 
     protected override IEnumerable<MeshFunctionDefinition> Functions() =>
     [
@@ -72,6 +112,37 @@ public sealed class MeshTimeFixture : MeshFixture
             Id = "pausable",
             Triggers = [MeshTrigger.OnEvent("test/pausable")],
             Handler = ctx => Task.FromResult<object?>("ran"),
+        },
+        new()
+        {
+            Id = "limited",
+            Triggers = [MeshTrigger.OnEvent("test/limited")],
+            Concurrency = [new MeshConcurrency(1)],
+            Handler = async ctx =>
+            {
+                var key = ctx.Data.GetProperty("key").GetString()!;
+                var mode = ctx.Data.GetProperty("mode").GetString();
+                await ctx.Run("before", () => StepAsync(key, "before"));
+                if (mode == "sleep")
+                {
+                    await ctx.Sleep("nap", TimeSpan.FromHours(1));
+                }
+                else if (mode == "wait")
+                {
+                    await ctx.WaitForEvent("go", "test/limited.go", TimeSpan.FromHours(1), match: "data.key");
+                }
+                else if (mode == "hold")
+                {
+                    await ctx.Run("hold", () => StepAsync(key, "hold", async () =>
+                    {
+                        Holding.TrySetResult();
+                        await Hold.Task;
+                    }));
+                }
+
+                await ctx.Run("after", () => StepAsync(key, "after"));
+                return key;
+            },
         },
         new()
         {
@@ -240,6 +311,73 @@ public sealed class MeshTimeTests(MeshTimeFixture fixture) : IClassFixture<MeshT
         await done.Within(MeshHost.Limit, "the cron run");
 
         Assert.Contains(fixture.Cron, d => d.Contains(next.ToUniversalTime().ToString("yyyy-MM-ddTHH:mm")) || d.Contains(next.ToString("yyyy-MM-ddTHH:mm")));
+    }
+
+    [Fact]
+    public async Task SleepingRun_ReleasesItsConcurrencySlot_AndTakesItAgainOnResume()
+    {
+        var sleeping = Host.When("limited", RunStatus.Sleeping);
+        await Host.SendAsync("test/limited", new { key = "a", mode = "sleep" });
+        var a = await sleeping.Within(MeshHost.Limit, "run A to sleep");
+
+        // Limit 1 and A is asleep: B still runs to the end.
+        var b = Host.When("limited", RunStatus.Completed);
+        await Host.SendAsync("test/limited", new { key = "b", mode = "quick" });
+        await b.Within(MeshHost.Limit, "run B while A sleeps");
+
+        // C takes the only slot and holds it; A wakes and must queue for the slot instead of running beside C.
+        await Host.SendAsync("test/limited", new { key = "c", mode = "hold" });
+        await fixture.Holding.Task.Within(MeshHost.Limit, "run C to hold the slot");
+        var queued = Host.Monitor.WaitAsync(c => c.RunId == a.RunId && c.Status == RunStatus.Queued);
+        var aDone = Host.Monitor.WaitAsync(c => c.RunId == a.RunId && RunStatus.IsFinal(c.Status));
+        Host.Time!.Advance(TimeSpan.FromHours(1));
+        await queued.Within(MeshHost.Limit, "run A to queue for its slot");
+        Assert.DoesNotContain("a:after", fixture.LimitedSteps);
+
+        fixture.Hold.SetResult();
+        Assert.Equal(RunStatus.Completed, (await aDone.Within(MeshHost.Limit, "run A to finish after C")).Status);
+        Assert.Contains("a:after", fixture.LimitedSteps);
+        Assert.Equal(1, fixture.MaxExecuting);
+    }
+
+    [Fact]
+    public async Task WaitingRun_ReleasesItsConcurrencySlot_AndResumesOnItsEvent()
+    {
+        var key = $"w-{Guid.NewGuid():N}";
+        var waiting = Host.When("limited", RunStatus.Waiting);
+        await Host.SendAsync("test/limited", new { key, mode = "wait" });
+        var a = await waiting.Within(MeshHost.Limit, "run A to wait");
+
+        var other = $"q-{Guid.NewGuid():N}";
+        var quick = Host.Monitor.WaitAsync(c => c.FunctionId == "limited" && c.RunId != a.RunId && c.Status == RunStatus.Completed);
+        await Host.SendAsync("test/limited", new { key = other, mode = "quick" });
+        await quick.Within(MeshHost.Limit, "another run while A waits");
+
+        var aDone = Host.Monitor.WaitAsync(c => c.RunId == a.RunId && RunStatus.IsFinal(c.Status));
+        await Host.SendAsync("test/limited.go", new { key });
+        Assert.Equal(RunStatus.Completed, (await aDone.Within(MeshHost.Limit, "run A to resume")).Status);
+        Assert.Contains($"{key}:after", fixture.LimitedSteps);
+        Assert.Contains($"{other}:after", fixture.LimitedSteps);
+    }
+
+    [Fact]
+    public async Task Replay_HonoursCancelOn_LikeTheOriginal()
+    {
+        var job = $"j-{Guid.NewGuid():N}";
+        var sleeping = Host.When("cancellable", RunStatus.Sleeping);
+        await Host.SendAsync("test/job", new { job_id = job });
+        var original = await sleeping.Within(MeshHost.Limit, "the original run to sleep");
+        Assert.Equal(MeshControlResult.Ok, (await Host.Mesh.CancelRunAsync(original.RunId, null)).Outcome);
+
+        var replaySleeping = Host.When("cancellable", RunStatus.Sleeping);
+        var replay = await Host.Mesh.ReplayRunAsync(original.RunId, null);
+        Assert.Equal(MeshControlResult.Ok, replay.Outcome);
+        Assert.Equal(replay.RunId, (await replaySleeping.Within(MeshHost.Limit, "the replay to sleep")).RunId);
+
+        var cancelled = Host.Monitor.WaitAsync(c => c.RunId == replay.RunId && RunStatus.IsFinal(c.Status));
+        var cancel = await Host.SendAsync("test/job.cancelled", new { job_id = job });
+        Assert.Equal(RunStatus.Cancelled, (await cancelled.Within(MeshHost.Limit, "the replay to be cancelled by the event")).Status);
+        Assert.Equal($"cancelled by event {cancel}", (await Host.Mesh.GetRunAsync(replay.RunId!.Value, null))!.Error);
     }
 
     private Task<RunChange> CompletedAsync(string functionId, int count)

@@ -34,9 +34,10 @@ public sealed class ProspectChainTests(GatewayFixture fixture)
             Assert.Equal(people.Length, job.GetProperty("result").GetProperty("counts").GetProperty("stored").GetInt32());
         }
 
-        var signals = await team.RunToSuccessAsync("/buying-signals/run/ingest", new { signals = ProspectScenario.Signals(tag, DateTimeOffset.UtcNow) });
+        var observedFrom = DateTimeOffset.UtcNow;
+        var signals = await team.RunToSuccessAsync("/buying-signals/run/ingest", new { signals = ProspectScenario.Signals(tag, observedFrom) });
         Assert.Equal(11, signals.GetProperty("result").GetProperty("counts").GetProperty("stored").GetInt32());
-        var again = await team.RunToSuccessAsync("/buying-signals/run/ingest", new { signals = ProspectScenario.Signals(tag, DateTimeOffset.UtcNow).Take(1) });
+        var again = await team.RunToSuccessAsync("/buying-signals/run/ingest", new { signals = ProspectScenario.Signals(tag, observedFrom).Take(1) });
         Assert.Equal("duplicate", again.GetProperty("result").GetProperty("results")[0].GetProperty("status").GetString());
         var balanceBefore = await BalanceAsync(team);
 
@@ -257,6 +258,7 @@ public sealed class ProspectChainTests(GatewayFixture fixture)
         { "/icp-discovery/run/qualify", """{"companies":[{"domain":"a.de"}]}""", "/" },
         { "/icp-discovery/run/qualify", """{"icp":{"industries":["x"],"colour":"red"},"companies":[{"domain":"a.de"}]}""", "/icp/colour" },
         { "/icp-discovery/run/qualify", """{"icp":{"countries":["Germany"]},"companies":[{"domain":"a.de"}]}""", "/icp/countries/0" },
+        { "/icp-discovery/run/qualify", """{"icp":{"employee_range":{"min":500,"max":50}},"companies":[{"domain":"a.de"}]}""", "/icp/employee_range/max" },
         { "/lead-discovery/run/discover", """{"company":{"domain":"a.de"},"people":[{"name":"A"}]}""", "/people/0" },
         { "/lead-discovery/run/ingest", """{"company":{},"people":[{"name":"A","title":"B"}]}""", "/company" },
         { "/buying-signals/run/ingest", """{"signals":[{"company":{"domain":"a.de"},"type":"hiring","observed_at":"2025-01-01T00:00:00Z","strength":2,"evidence":"x"}]}""", "/signals/0/strength" },
@@ -304,4 +306,36 @@ public sealed class ProspectChainTests(GatewayFixture fixture)
         SELECT max(running)::bigint FROM (SELECT sum(delta) OVER (ORDER BY at, delta) AS running FROM edges) s
         """,
         ("t", trace), ("f", functionId));
+}
+
+/// <summary>A company mentioned in a meeting is qualified against the team's last ICP and starts the same cascade.</summary>
+[Collection(ProspectCollection.Name)]
+public sealed class MeetingMentionTests(GatewayFixture fixture)
+{
+    [Fact]
+    public async Task AMention_IsQualifiedAgainstTheTeamsLastIcp_AndCascades_OrIsSkippedWithoutOne()
+    {
+        var tag = Guid.NewGuid().ToString("N")[..8];
+        var team = await fixture.CreateTeamAsync(credits: 100);
+        object Mention(string trace) => new { name = "meeting/company.mentioned", trace_id = trace, data = new { name = "Fit 1 Logistics", domain = ProspectScenario.Fit(1, tag), mention_count = 2 } };
+
+        // No ICP yet: the run ends as skipped and says why.
+        var firstTrace = $"meeting-{tag}-1";
+        Assert.Equal(HttpStatusCode.Accepted, (await team.Http.PostAsJsonAsync("/events", Mention(firstTrace))).StatusCode);
+        var runs = await CascadeWait.UntilAsync(fixture, firstTrace, c => c.Runs(QualifyMentionFunction.Id) == 1);
+        Assert.Equal(1, runs.Runs(QualifyMentionFunction.Id, "skipped"));
+        var skipped = await (await team.Http.GetAsync($"/traces/{firstTrace}")).ReadJsonAsync();
+        Assert.StartsWith("no ICP", skipped.GetProperty("runs")[0].GetProperty("error").GetString());
+
+        // The team qualifies once (this company with its facts); a later mention re-qualifies it from those facts.
+        await team.RunToSuccessAsync("/icp-discovery/run/qualify", new { icp = ProspectScenario.Icp, companies = ProspectScenario.Companies(tag).Take(1).ToArray() });
+        var trace = $"meeting-{tag}-2";
+        Assert.Equal(HttpStatusCode.Accepted, (await team.Http.PostAsJsonAsync("/events", Mention(trace))).StatusCode);
+        runs = await CascadeWait.UntilAsync(fixture, trace, c => c.Runs(QualifyMentionFunction.Id) == 1 && c.Runs(LeadsOnQualifiedFunction.Id) == 1 && c.Runs(ScoreOnLeadsFunction.Id) == 1);
+        Assert.Equal(1, runs.Runs(LeadsOnQualifiedFunction.Id, "completed"));
+        var rows = await team.Http.ListAllAsync($"/icp-discovery/data/qualifications?trace_id={Uri.EscapeDataString(trace)}");
+        Assert.True(Assert.Single(rows).GetProperty("qualified").GetBoolean());
+        // The qualify job (2) and the mention's qualification (2) are the only charges: no people, no signals.
+        Assert.Equal(96, (await (await team.Http.GetAsync("/credits")).ReadJsonAsync()).GetProperty("balance").GetInt64());
+    }
 }
