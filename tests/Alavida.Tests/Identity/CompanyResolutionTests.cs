@@ -57,6 +57,23 @@ public sealed class CompanyResolutionTests(IdentityCluster cluster)
     }
 
     [Fact]
+    public async Task Provenance_KeepsTheFirstSources_AndLaterSourcesWriteNothing()
+    {
+        var domain = IdentityCluster.NewDomain();
+        Guid? id = null;
+        for (var job = 0; job < Grains.Identity.Data.EntityStore<object, object>.MaxSources + 4; job++)
+        {
+            id = (await cluster.Resolver.ResolveCompaniesAsync([new(Domain: domain)], $"job:{job}"))[0].CompanyId;
+        }
+
+        var sources = await cluster.ScalarAsync<string[]>("SELECT sources FROM identity.companies WHERE id = @id", ("id", id!.Value));
+        Assert.Equal(Enumerable.Range(0, Grains.Identity.Data.EntityStore<object, object>.MaxSources).Select(j => $"job:{j}"), sources);
+        var updated = await cluster.ScalarAsync<DateTime>("SELECT updated_at FROM identity.companies WHERE id = @id", ("id", id.Value));
+        await cluster.Resolver.ResolveCompaniesAsync([new(Domain: domain)], "job:another");
+        Assert.Equal(updated, await cluster.ScalarAsync<DateTime>("SELECT updated_at FROM identity.companies WHERE id = @id", ("id", id.Value)));
+    }
+
+    [Fact]
     public async Task ResolveCompanies_LinksALinkedInSlug_ToTheCompanyOfItsDomain()
     {
         var domain = IdentityCluster.NewDomain();

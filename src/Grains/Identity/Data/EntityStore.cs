@@ -12,6 +12,13 @@ namespace Alavida.Grains.Identity.Data;
 public abstract partial class EntityStore<TFacts, TAttributes>(IdentityDatabase database, IIdentityEvents events)
     where TFacts : class
 {
+    /// <summary>
+    /// Provenance kept per entity: the first sources that created or enriched it. Past that, a resolution that only
+    /// names a new source writes nothing (teams see their entities through their own links, not through this list), so
+    /// a company resolved by thousands of jobs costs the same to match as a new one.
+    /// </summary>
+    public const int MaxSources = 16;
+
     private readonly NpgsqlDataSource _db = database.DataSource;
 
     protected abstract EntityTables Tables { get; }
@@ -156,7 +163,7 @@ public abstract partial class EntityStore<TFacts, TAttributes>(IdentityDatabase 
     {
         var newKeys = KeysOf(facts).Select(k => k.ToString()).Any(k => !current.Keys.Contains(k) && !foreignKeys.Contains(k));
         var newName = NameOf(facts) is { } name && !current.Names.Contains($"{name.Name}|{name.Scope}");
-        var newSource = source is not null && !current.Sources.Contains(source);
+        var newSource = source is not null && current.Sources.Count < MaxSources && !current.Sources.Contains(source);
         var changed = FactColumns.Any(c => c.Changes(facts, current.Attributes));
         if (!newKeys && !newName && !newSource && !changed)
         {
@@ -171,7 +178,8 @@ public abstract partial class EntityStore<TFacts, TAttributes>(IdentityDatabase 
             var sets = FactColumns.Select((c, i) => c.Overwrite ? $"{c.Name} = COALESCE(@p{i}, {c.Name})" : $"{c.Name} = COALESCE({c.Name}, @p{i})");
             var update = $"""
                 UPDATE {t.Entities} SET {string.Join(", ", sets)},
-                    sources = CASE WHEN @source::text IS NULL OR @source::text = ANY(sources) THEN sources ELSE array_append(sources, @source::text) END,
+                    sources = CASE WHEN @source::text IS NULL OR @source::text = ANY(sources) OR cardinality(sources) >= {MaxSources} THEN sources
+                                   ELSE array_append(sources, @source::text) END,
                     updated_at = now()
                 WHERE id = @id
                 """;
