@@ -42,7 +42,8 @@ public sealed partial class TeamGrain(NpgsqlDataSource db, TimeProvider time, IL
                  WHERE team_id = @TeamId AND trace_id = @TraceId AND EXISTS (SELECT 1 FROM account)
             ), usage AS (
                 INSERT INTO credit_usage (team_id, job_id, run_id, quantum, step, units, amount, idempotency_key)
-                SELECT @TeamId, @JobId, @RunId, @Quantum, @Step, @Units, @Amount, @IdempotencyKey FROM account
+                SELECT @TeamId, (SELECT id FROM jobs WHERE id = @JobId AND team_id = @TeamId), @RunId, @Quantum, @Step, @Units, @Amount, @IdempotencyKey
+                  FROM account -- usage is listed under the cascade's job only when that job is this team's (event data is caller input)
             )
             SELECT EXISTS (SELECT 1 FROM earlier) AS already,
                    EXISTS (SELECT 1 FROM account) AS charged,
