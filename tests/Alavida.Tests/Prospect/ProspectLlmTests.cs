@@ -141,4 +141,31 @@ public sealed class ProspectLlmTests(LlmFixture fixture)
         Assert.Equal(48, item.GetProperty("evidence")[0].GetProperty("points").GetDouble());
         Assert.Equal("Fresh hiring for revenue roles.", item.GetProperty("reasons")[0].GetString());
     }
+
+    [Fact]
+    public async Task Discover_TakesTheModelsMatches_AndFallsBackWhenTheyMissSomeone()
+    {
+        var tag = Guid.NewGuid().ToString("N")[..8];
+        var people = new object[]
+        {
+            new { name = "Ada Quinn", title = "Chief Revenue Officer", email = $"ada@llm-leads-{tag}.de" },
+            new { name = "Bo Stone", title = "Intern", email = $"bo@llm-leads-{tag}.de" },
+        };
+        var persona = new { title_keywords = new[] { "sales" } };
+        fixture.Model.Script = schema => schema == "lead_matches"
+            ? ScriptedChatClient.Answer("""{"matches": [{"index": 0, "score": 91, "reasons": ["A CRO owns revenue, which is sales."]}, {"index": 1, "score": 5, "reasons": ["An intern does not buy."]}]}""")
+            : throw new InvalidOperationException(schema);
+        var team = await fixture.CreateTeamAsync(credits: 100);
+        var job = await team.RunToSuccessAsync("/lead-discovery/run/discover", new { company = new { domain = $"llm-leads-{tag}.de" }, people, persona });
+        var lead = Assert.Single(job.GetProperty("result").GetProperty("leads").EnumerateArray());
+        Assert.Equal(("Ada Quinn", 91.0), (lead.GetProperty("name").GetString(), lead.GetProperty("match_score").GetDouble()));
+        Assert.Equal("A CRO owns revenue, which is sales.", lead.GetProperty("match_reasons")[0].GetString());
+
+        // An answer that leaves a person out is not used: the deterministic persona match decides (no 'sales' in either title).
+        fixture.Model.Script = _ => ScriptedChatClient.Answer("""{"matches": [{"index": 0, "score": 91, "reasons": ["ok"]}]}""");
+        var fallback = await team.RunToSuccessAsync("/lead-discovery/run/discover", new { company = new { domain = $"llm-leads-2-{tag}.de" }, people, persona });
+        Assert.Empty(fallback.GetProperty("result").GetProperty("leads").EnumerateArray());
+        Assert.Equal(1, fallback.GetProperty("usage").GetProperty("reasoning").GetProperty("fallbacks").GetInt32());
+        Assert.Equal(0, fallback.GetProperty("usage").GetProperty("credits_charged").GetInt32());
+    }
 }
