@@ -107,19 +107,16 @@ internal sealed class ListQuery
     }
 }
 
-/// <summary>Trace ids as the API accepts them: a job's (32 hex digits, or its UUID form) or any event's trace id.</summary>
+/// <summary>Trace ids as the API accepts them: a job's (32 hex digits) or any event's trace id, as it was sent.</summary>
 public static class TraceIds
 {
-    /// <summary>The stored form of <paramref name="value"/>: a UUID becomes 32 lowercase hex digits; other ids are kept.</summary>
+    /// <summary>
+    /// The stored form of <paramref name="value"/>: a job's 32 hex digits in lowercase (as jobs write them); any other
+    /// id exactly as given, since events keep the trace id their sender chose (a UUID with dashes stays one).
+    /// </summary>
     public static bool TryNormalize(string value, out string traceId)
     {
-        if (Guid.TryParse(value, out var id))
-        {
-            traceId = id.ToString("N");
-            return true;
-        }
-
-        traceId = value;
+        traceId = value.Length == 32 && value.All(char.IsAsciiHexDigit) ? value.ToLowerInvariant() : value;
         return value.Length is > 0 and <= 256 && value.All(c => c > ' ' && c < 127);
     }
 }

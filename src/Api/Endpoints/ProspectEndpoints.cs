@@ -88,11 +88,12 @@ public static class ProspectEndpoints
 
         var team = user.TeamId();
         var jobs = new List<TraceJob>();
-        if (Guid.TryParseExact(traceId, "N", out var jobId) && await grains.GetGrain<IJobGrain>(jobId).GetAsync() is { } job && job.TeamId == team)
+        if (Guid.TryParse(traceId, out var jobId) && await grains.GetGrain<IJobGrain>(jobId).GetAsync() is { } job && job.TeamId == team)
         {
             jobs.Add(new TraceJob(job.JobId, job.Quantum, job.Action, job.Status.ToString().ToLowerInvariant(), job.CreatedAt, job.StartedAt, job.EndedAt));
         }
 
+        traceId = jobs.Count > 0 ? jobs[0].JobId.ToString("N") : traceId; // a job id in UUID form names the job's trace
         var runs = new List<RunResponse>();
         string? cursor = null;
         do

@@ -88,7 +88,14 @@ public static class QuantumEndpoints
         }
 
         var units = input.TryGetProperty(descriptor.UnitsFrom, out var unitArray) && unitArray.ValueKind == JsonValueKind.Array ? unitArray.GetArrayLength() : 1;
-        var estimate = Math.Min(units * descriptor.PricePerUnit, maxCredits ?? long.MaxValue);
+        var estimate = units * descriptor.PricePerUnit;
+        if (estimate > maxCredits)
+        {
+            // A cap below the job's own price would make the job work for free: the cap is for the cascade it starts.
+            return Problems.Invalid("The request is invalid.", [new FieldError($"/{MaxCreditsField}",
+                $"must cover this request's own cost: up to {estimate} credits ({units} {descriptor.UnitsFrom} × {descriptor.PricePerUnit}); items not billed are refunded")]);
+        }
+
         var inputJson = input.GetRawText();
         var teamId = user.TeamId();
         var submission = new JobSubmission(

@@ -44,9 +44,9 @@ public sealed class InputValidator
         var errors = new List<FieldError>();
         if (quantum == "icp-discovery" && action == "qualify"
             && input.GetProperty("icp").TryGetProperty("employee_range", out var range)
-            && range.TryGetProperty("min", out var min) && range.TryGetProperty("max", out var max) && max.GetInt64() < min.GetInt64())
+            && range.TryGetProperty("min", out var min) && range.TryGetProperty("max", out var max) && max.GetDouble() < min.GetDouble())
         {
-            errors.Add(new FieldError("/icp/employee_range/max", $"must not be below min ({min.GetInt64()})"));
+            errors.Add(new FieldError("/icp/employee_range/max", $"must not be below min ({min.GetDouble()})"));
         }
 
         return errors;

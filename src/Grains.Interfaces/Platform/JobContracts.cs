@@ -27,7 +27,7 @@ public enum JobStatus
 /// <param name="Action">Action name.</param>
 /// <param name="InputJson">The validated input document.</param>
 /// <param name="PricePerUnit">Credits per billable unit, from the registry.</param>
-/// <param name="EstimatedCredits">Credits to reserve (already capped by <paramref name="MaxCredits"/>).</param>
+/// <param name="EstimatedCredits">Credits to reserve (never above <paramref name="MaxCredits"/>: the gateway refuses a cap below it).</param>
 /// <param name="MaxCredits">The caller's spend cap for the whole cascade, if any.</param>
 /// <param name="IdempotencyKey">The <c>Idempotency-Key</c> header, if any.</param>
 /// <param name="RequestHash">Hex SHA-256 of the request, to tell a replay from a key reused for another request.</param>

@@ -77,7 +77,7 @@ public sealed class SignalScorer(IGrainFactory grains, ProspectStore store, IPro
                 ["job_id"] = scope.JobId,
             },
             teamId: scope.TeamId.ToString(),
-            id: $"signal-{scope.TraceId}-{s.CompanyId:N}",
+            id: $"signal-{scope.TeamId:N}-{scope.TraceId}-{s.CompanyId:N}",
             traceId: scope.TraceId))];
     }
 
@@ -152,6 +152,9 @@ public sealed class ScoreAction(IGrainFactory grains, SignalScorer scorer) : IQu
 /// <summary><c>/buying-signals/run/ingest</c>: stores observed signals (free); a re-sent signal is a duplicate.</summary>
 public sealed class IngestSignalsAction(IGrainFactory grains, SignalScorer scorer, ProspectStore store) : IQuantumAction
 {
+    /// <summary>Clock skew tolerated on <c>observed_at</c>; later signals are rejected (they would count at full weight for ever).</summary>
+    private static readonly TimeSpan FutureSkew = TimeSpan.FromHours(1);
+
     public string Quantum => SignalScorer.Quantum;
 
     public string Action => "ingest";
@@ -160,7 +163,12 @@ public sealed class IngestSignalsAction(IGrainFactory grains, SignalScorer score
     {
         var job = context.Job;
         var signals = context.Input.GetProperty("signals").EnumerateArray().ToList();
-        var refs = await scorer.ResolveAsync([.. signals.Select(s => s.GetProperty("company"))], $"job:{job.JobId}");
+        var resolved = await scorer.ResolveAsync([.. signals.Select(s => s.GetProperty("company"))], $"job:{job.JobId}");
+        var latest = scorer.Now + FutureSkew;
+        var refs = resolved.Select(r => r.CompanyId is null ? r
+            : !signals[r.Index].GetProperty("observed_at").TryGetDateTimeOffset(out var observed) ? r with { CompanyId = null, Reason = "observed_at is not a valid date and time" }
+            : observed > latest ? r with { CompanyId = null, Reason = "observed_at is in the future" }
+            : r).ToList();
         var usable = refs.Where(r => r.CompanyId is not null).ToList();
         var saved = await store.SaveSignalsAsync(new CascadeScope(job.TeamId, job.TraceId, job.JobId, null), [.. usable.Select(r =>
         {
@@ -219,7 +227,7 @@ public static class ScoreOnLeadsFunction
                 return new CascadeStep(null, item.ToJsonString());
             }
 
-            if (await billing.ChargeAsync(scope, SignalScorer.Quantum, "score", 1) is { } skip)
+            if (await billing.ChargeAsync(scope, SignalScorer.Quantum, "score", 1, companyId) is { } skip)
             {
                 return new CascadeStep(skip, null);
             }

@@ -43,10 +43,12 @@ public sealed class CascadeBilling(IGrainFactory grains, QuantumPrices prices)
         context.RunId);
 
     /// <summary>
-    /// Charges <paramref name="units"/> of <paramref name="quantum"/>/<paramref name="action"/> for the run (idempotent
-    /// per run and action); returns null when paid (or free), else why the run must be skipped.
+    /// Charges <paramref name="units"/> of <paramref name="quantum"/>/<paramref name="action"/> done for
+    /// <paramref name="companyId"/> in this trace; returns null when paid (or free), else why the run must be skipped.
+    /// The charge is idempotent per unit of work (team, trace, company, action), not per run: a retried, resumed or
+    /// replayed run of the same work never pays twice.
     /// </summary>
-    public async Task<string?> ChargeAsync(CascadeScope scope, string quantum, string action, int units)
+    public async Task<string?> ChargeAsync(CascadeScope scope, string quantum, string action, int units, Guid companyId)
     {
         var amount = units * prices.Of(quantum, action);
         if (amount == 0)
@@ -56,7 +58,7 @@ public sealed class CascadeBilling(IGrainFactory grains, QuantumPrices prices)
 
         var runId = scope.RunId ?? throw new InvalidOperationException("Only runs are charged this way; jobs settle their reservation.");
         var result = await grains.GetGrain<ITeamGrain>(scope.TeamId).ChargeRunAsync(
-            new RunCharge(scope.TraceId, scope.JobId, runId, quantum, action, units, amount, $"run:{runId:N}:{action}"));
+            new RunCharge(scope.TraceId, scope.JobId, runId, quantum, action, units, amount, $"cascade:{scope.TeamId:N}:{scope.TraceId}:{companyId:N}:{quantum}/{action}"));
         return result.Outcome switch
         {
             RunChargeOutcome.Charged or RunChargeOutcome.AlreadyCharged => null,

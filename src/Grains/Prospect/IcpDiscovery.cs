@@ -121,7 +121,7 @@ public sealed class Qualifier(IGrainFactory grains, ProspectStore store, IProspe
                 ["persona"] = persona?.ToJson(),
             },
             teamId: scope.TeamId.ToString(),
-            id: $"icp-{scope.TraceId}-{q.CompanyId:N}",
+            id: $"icp-{scope.TeamId:N}-{scope.TraceId}-{q.CompanyId:N}",
             traceId: scope.TraceId))];
     }
 
@@ -218,7 +218,7 @@ public static class QualifyMentionFunction
             var candidate = known is null ? mentioned : mentioned.FillFrom(known);
             var ledger = new ReasoningLedger();
             var evaluation = await qualifier.EvaluateAsync(IcpProfile.Parse(JsonDocument.Parse(icpJson).RootElement), [candidate], $"run:{scope.RunId}", ledger, null, context.CancellationToken);
-            if (await billing.ChargeAsync(scope, Qualifier.Quantum, "qualify", evaluation.Evaluated) is { } skip)
+            if (await billing.ChargeAsync(scope, Qualifier.Quantum, "qualify", evaluation.Evaluated, evaluation.Distinct.FirstOrDefault()?.CompanyId ?? Guid.Empty) is { } skip)
             {
                 return new CascadeStep(skip, null);
             }

@@ -110,7 +110,7 @@ public sealed class LeadFinder(IGrainFactory grains, ProspectStore store, IProsp
             ["job_id"] = scope.JobId,
         },
         teamId: scope.TeamId.ToString(),
-        id: $"lead-{scope.TraceId}-{discovery.CompanyId:N}",
+        id: $"lead-{scope.TeamId:N}-{scope.TraceId}-{discovery.CompanyId:N}",
         traceId: scope.TraceId);
 
     /// <summary>The result document (schema: the registry's discover output).</summary>
@@ -265,7 +265,7 @@ public static class LeadsOnQualifiedFunction
             var ledger = new ReasoningLedger();
             var discovery = await finder.DiscoverAsync(scope.TeamId, companyId, [], persona, ledger, context.CancellationToken);
             var units = discovery.Leads.Count > 0 ? discovery.Evaluated : 0;
-            if (await billing.ChargeAsync(scope, LeadFinder.Quantum, "discover", units) is { } skip)
+            if (await billing.ChargeAsync(scope, LeadFinder.Quantum, "discover", units, companyId) is { } skip)
             {
                 return new CascadeStep(skip, null);
             }

@@ -28,7 +28,7 @@ public sealed class ProspectDataGrain(NpgsqlDataSource db) : Grain, IProspectDat
                 'department', department, 'source', source, 'match_score', match_score, 'match_reasons', match_reasons,
                 'job_id', job_id, 'run_id', run_id, 'trace_id', trace_id, 'created_at', created_at)
             """, HasPerson: true, HasTrace: true),
-        [("lead-discovery", "people")] = new("lead_discovery.people", "person_id", "updated_at",
+        [("lead-discovery", "people")] = new("lead_discovery.people", "person_id", "created_at",
             """
             jsonb_build_object('person_id', person_id, 'company_id', company_id, 'name', name, 'title', title, 'email', email,
                 'linkedin_url', linkedin_url, 'seniority', seniority, 'department', department, 'source', source, 'job_id', job_id,

@@ -141,8 +141,11 @@ internal static class Json
     public static string? Str(JsonElement e, string name) =>
         e.ValueKind == JsonValueKind.Object && e.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.String ? v.GetString() : null;
 
+    /// <summary>A whole number (JSON Schema's integer also allows <c>10.0</c> and <c>1e3</c>), clamped to the int range.</summary>
     public static int? Int(JsonElement e, string name) =>
-        e.ValueKind == JsonValueKind.Object && e.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.Number && v.TryGetInt32(out var i) ? i : null;
+        e.ValueKind == JsonValueKind.Object && e.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.Number && v.TryGetDouble(out var d)
+            ? (int)Math.Clamp(Math.Round(d), int.MinValue, int.MaxValue)
+            : null;
 
     public static Guid? Id(JsonElement e, string name) => Guid.TryParse(Str(e, name), out var id) ? id : null;
 

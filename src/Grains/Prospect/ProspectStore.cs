@@ -196,16 +196,13 @@ public sealed class ProspectStore(NpgsqlDataSource db, TimeProvider time)
             WITH input AS (
                 SELECT DISTINCT ON (u.fingerprint) u.* FROM unnest(@ids, @companyIds, @types, @observed, @strengths, @urls, @evidence, @fingerprints)
                        AS u(id, company_id, type, observed_at, strength, source_url, evidence, fingerprint)
-            ), inserted AS (
-                INSERT INTO buying_signals.signals (id, team_id, company_id, type, observed_at, strength, source_url, evidence, fingerprint, job_id, trace_id)
-                SELECT id, @TeamId, company_id, type, observed_at, strength, source_url, evidence, fingerprint, @JobId, @TraceId FROM input
-                ON CONFLICT (team_id, fingerprint) DO NOTHING
-                RETURNING id, fingerprint
             )
-            SELECT id, fingerprint, true AS stored FROM inserted
-            UNION ALL
-            SELECT s.id, s.fingerprint, false FROM buying_signals.signals s
-             WHERE s.team_id = @TeamId AND s.fingerprint = ANY(@fingerprints) AND NOT EXISTS (SELECT 1 FROM inserted i WHERE i.fingerprint = s.fingerprint)
+            -- DO UPDATE (a no-op) rather than DO NOTHING: the row comes back even when a concurrent ingest committed it
+            -- after this statement's snapshot; xmax = 0 tells a new row from an existing one.
+            INSERT INTO buying_signals.signals (id, team_id, company_id, type, observed_at, strength, source_url, evidence, fingerprint, job_id, trace_id)
+            SELECT id, @TeamId, company_id, type, observed_at, strength, source_url, evidence, fingerprint, @JobId, @TraceId FROM input
+            ON CONFLICT (team_id, fingerprint) DO UPDATE SET fingerprint = excluded.fingerprint
+            RETURNING id, fingerprint, (xmax = 0) AS stored
             """,
             new
             {

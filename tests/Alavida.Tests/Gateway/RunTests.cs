@@ -169,17 +169,20 @@ public sealed class RunTests(GatewayFixture gateway)
     }
 
     [Fact]
-    public async Task MaxCredits_CapsTheReservationAndTheCharge()
+    public async Task MaxCredits_BelowTheRequestsOwnCost_IsRefused_AndAboveItTheJobRuns()
     {
         var team = await gateway.CreateTeamAsync(100);
         var companies = Enumerable.Range(0, 5).Select(i => new { domain = $"capped-{i}-{team.TeamId:N}.com" });
 
-        var accepted = await (await team.Http.PostAsJsonAsync(ResolveCompany, new { companies, max_credits = 2 })).ReadJsonAsync();
-        var job = await team.WaitForJobAsync(accepted.GetProperty("job_id").GetString()!);
+        var refused = await (await team.Http.PostAsJsonAsync(ResolveCompany, new { companies, max_credits = 2 })).AssertProblemAsync(HttpStatusCode.UnprocessableEntity);
+        Assert.Contains("up to 5 credits", refused.GetProperty("errors")[0].GetProperty("message").GetString());
+        Assert.Equal(0L, await gateway.ScalarAsync<long>("SELECT count(*) FROM jobs WHERE team_id = @t", ("t", team.TeamId)));
 
-        Assert.Equal(2, job.GetProperty("usage").GetProperty("credits_reserved").GetInt32());
-        Assert.Equal(2, job.GetProperty("usage").GetProperty("credits_charged").GetInt32());
-        Assert.Equal(98, (await (await team.Http.GetAsync("/credits")).ReadJsonAsync()).GetProperty("balance").GetInt32());
+        var accepted = await (await team.Http.PostAsJsonAsync(ResolveCompany, new { companies, max_credits = 7 })).ReadJsonAsync();
+        var job = await team.WaitForJobAsync(accepted.GetProperty("job_id").GetString()!);
+        Assert.Equal(5, job.GetProperty("usage").GetProperty("credits_reserved").GetInt32());
+        Assert.Equal(5, job.GetProperty("usage").GetProperty("credits_charged").GetInt32());
+        Assert.Equal(95, (await (await team.Http.GetAsync("/credits")).ReadJsonAsync()).GetProperty("balance").GetInt32());
     }
 
     [Fact]

@@ -112,7 +112,21 @@ public sealed class ProspectChainTests(GatewayFixture fixture)
         Assert.Equal(76L, await fixture.ScalarAsync<long>(
             "SELECT sum(amount)::bigint FROM credit_usage WHERE team_id = @t AND (job_id = @j OR run_id IN (SELECT run_id::text FROM mesh.runs WHERE trace_id = @trace))",
             ("t", team.TeamId), ("j", Guid.Parse(jobId)), ("trace", trace)));
-        Assert.Equal(0L, await fixture.ScalarAsync<long>("SELECT count(*) FROM (SELECT idempotency_key FROM credit_usage GROUP BY 1 HAVING count(*) > 1) d"));
+        // One charge per company and quantum: the six companies with leads, the five with signals.
+        Assert.Equal(6L, await fixture.ScalarAsync<long>(
+            "SELECT count(*) FROM credit_usage WHERE team_id = @t AND quantum = 'lead-discovery' AND job_id = @j", ("t", team.TeamId), ("j", Guid.Parse(jobId))));
+        Assert.Equal(5L, await fixture.ScalarAsync<long>(
+            "SELECT count(*) FROM credit_usage WHERE team_id = @t AND quantum = 'buying-signals' AND job_id = @j", ("t", team.TeamId), ("j", Guid.Parse(jobId))));
+
+        // Replaying a paid lead run redoes the work and pays nothing: charges are per company, not per run.
+        var paidRun = traceView.GetProperty("runs").EnumerateArray().First(r => r.GetProperty("function_id").GetString() == Lead
+            && r.GetProperty("run_id").GetString() is { } id && leads.Any(l => l.GetProperty("run_id").GetString() == id));
+        var replay = await team.Http.PostAsync($"/runs/{paidRun.GetProperty("run_id").GetString()}/replay", null);
+        Assert.True(replay.IsSuccessStatusCode, await replay.Content.ReadAsStringAsync());
+        runs = await CascadeWait.UntilAsync(fixture, trace, c => c.Runs(Lead) == 19);
+        Assert.Equal(19, runs.Runs(Lead, "completed"));
+        Assert.Equal(18, runs.Runs(Score)); // its event has the same id as the first time: the mesh takes it once
+        Assert.Equal(balanceBefore - 76, await BalanceAsync(team));
 
         // The per-team concurrency limit held: never more than 5 lead runs of this trace executing at once.
         Assert.InRange(await MaxOverlapAsync(trace, Lead), 1, ProspectHostingExtensions.DefaultConcurrencyPerTeam);
@@ -246,6 +260,17 @@ public sealed class ProspectChainTests(GatewayFixture fixture)
         Assert.Equal("rejected", results[2].GetProperty("status").GetString());
         Assert.Equal(1, job.GetProperty("usage").GetProperty("credits_charged").GetInt32());
 
+        var odd = await team.RunToSuccessAsync("/buying-signals/run/ingest", new
+        {
+            signals = new object[]
+            {
+                new { company = new { domain = $"odd-{tag}.de" }, type = "hiring", observed_at = "2025-02-30T00:00:00Z", strength = 1, evidence = "x" },
+                new { company = new { domain = $"odd-{tag}.de" }, type = "hiring", observed_at = DateTimeOffset.UtcNow.AddDays(30).ToString("yyyy-MM-ddTHH:mm:ssZ"), strength = 1, evidence = "y" },
+            },
+        });
+        Assert.Equal(["observed_at is not a valid date and time", "observed_at is in the future"],
+            odd.GetProperty("result").GetProperty("results").EnumerateArray().Select(r => r.GetProperty("reason").GetString()));
+
         var hot = await team.Http.ListAllAsync("/buying-signals/data/scores?tier=hot");
         Assert.Single(hot);
         var events = await (await team.Http.GetAsync("/events?name=signal/company.scored")).ReadJsonAsync();
@@ -259,6 +284,8 @@ public sealed class ProspectChainTests(GatewayFixture fixture)
         { "/icp-discovery/run/qualify", """{"icp":{"industries":["x"],"colour":"red"},"companies":[{"domain":"a.de"}]}""", "/icp/colour" },
         { "/icp-discovery/run/qualify", """{"icp":{"countries":["Germany"]},"companies":[{"domain":"a.de"}]}""", "/icp/countries/0" },
         { "/icp-discovery/run/qualify", """{"icp":{"employee_range":{"min":500,"max":50}},"companies":[{"domain":"a.de"}]}""", "/icp/employee_range/max" },
+        { "/icp-discovery/run/qualify", """{"icp":{"employee_range":{"min":10.0,"max":5e0}},"companies":[{"domain":"a.de"}]}""", "/icp/employee_range/max" },
+        { "/icp-discovery/run/qualify", """{"icp":{"industries":["x"]},"companies":[{"domain":"a.de"},{"domain":"b.de"}],"max_credits":3}""", "/max_credits" },
         { "/lead-discovery/run/discover", """{"company":{"domain":"a.de"},"people":[{"name":"A"}]}""", "/people/0" },
         { "/lead-discovery/run/ingest", """{"company":{},"people":[{"name":"A","title":"B"}]}""", "/company" },
         { "/buying-signals/run/ingest", """{"signals":[{"company":{"domain":"a.de"},"type":"hiring","observed_at":"2025-01-01T00:00:00Z","strength":2,"evidence":"x"}]}""", "/signals/0/strength" },

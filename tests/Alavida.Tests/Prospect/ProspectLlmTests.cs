@@ -167,5 +167,9 @@ public sealed class ProspectLlmTests(LlmFixture fixture)
         Assert.Empty(fallback.GetProperty("result").GetProperty("leads").EnumerateArray());
         Assert.Equal(1, fallback.GetProperty("usage").GetProperty("reasoning").GetProperty("fallbacks").GetInt32());
         Assert.Equal(0, fallback.GetProperty("usage").GetProperty("credits_charged").GetInt32());
+
+        fixture.Model.Script = _ => ScriptedChatClient.Answer("""{"matches": [{"index": 0, "score": 91, "reasons": ["ok"]}, {"index": 0, "score": 90, "reasons": ["again"]}]}""");
+        var repeated = await team.RunToSuccessAsync("/lead-discovery/run/discover", new { company = new { domain = $"llm-leads-3-{tag}.de" }, people, persona });
+        Assert.Equal(1, repeated.GetProperty("usage").GetProperty("reasoning").GetProperty("fallbacks").GetInt32());
     }
 }

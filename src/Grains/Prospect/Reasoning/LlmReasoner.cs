@@ -93,9 +93,10 @@ public sealed partial class LlmReasoner(
             "You match people at a company against a buyer persona. For every person (by index) give a match score 0-100 and short reasons " +
             "naming which persona criteria (title keywords, seniorities, departments) they meet or miss.",
             question, ledger, cancellationToken);
-        var matches = answer?["matches"]?.AsArray();
-        var byIndex = matches?.ToDictionary(m => m!["index"]!.GetValue<int>(), m => m!);
-        if (byIndex is null || byIndex.Count != people.Count || !Enumerable.Range(0, people.Count).All(byIndex.ContainsKey))
+        var byIndex = new Dictionary<int, JsonNode>();
+        var wellFormed = answer?["matches"] is JsonArray matches && matches.All(m =>
+            m?["index"] is JsonValue index && index.TryGetValue<double>(out var i) && i == Math.Floor(i) && i >= 0 && i < people.Count && byIndex.TryAdd((int)i, m));
+        if (!wellFormed || byIndex.Count != people.Count)
         {
             if (answer is not null)
             {
