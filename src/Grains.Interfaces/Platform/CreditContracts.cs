@@ -95,6 +95,14 @@ public interface ITeamGrain : IGrainWithGuidKey
     [Alias("ChargeRun")]
     Task<RunChargeResult> ChargeRunAsync(RunCharge charge);
 
+    /// <summary>
+    /// Lowers a running job's reservation to <paramref name="keep"/> credits once it knows its real cost, giving the
+    /// rest back to the balance and to its trace's budget (so the cascade it starts may spend it). Settlement then
+    /// charges within the lowered reservation. Nothing changes for a settled job or when it holds no more than that.
+    /// </summary>
+    [Alias("ReleaseReservation")]
+    Task<CreditBalance> ReleaseReservationAsync(Guid jobId, long keep);
+
     /// <summary>The account as it stands.</summary>
     [Alias("GetCredits")]
     Task<CreditBalance> GetCreditsAsync();

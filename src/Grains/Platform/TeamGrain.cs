@@ -15,6 +15,36 @@ public sealed partial class TeamGrain(NpgsqlDataSource db, TimeProvider time, IL
 
     private Guid TeamId => this.GetPrimaryKey();
 
+    public async Task<CreditBalance> ReleaseReservationAsync(Guid jobId, long keep)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(keep);
+        await using var connection = await db.OpenConnectionAsync();
+        var account = await connection.QuerySingleOrDefaultAsync<AccountRow>(
+            """
+            WITH held AS (
+                SELECT reserved_credits - @keep AS released FROM jobs
+                 WHERE id = @jobId AND team_id = @TeamId AND settled_at IS NULL AND reserved_credits > @keep
+                   FOR UPDATE
+            ), job AS (
+                UPDATE jobs SET reserved_credits = @keep, updated_at = now() WHERE id = @jobId AND EXISTS (SELECT 1 FROM held) RETURNING id
+            ), budget AS (
+                UPDATE trace_budgets SET committed = committed - (SELECT released FROM held)
+                 WHERE team_id = @TeamId AND trace_id = @traceId AND EXISTS (SELECT 1 FROM job)
+            )
+            UPDATE credit_accounts
+               SET reserved = reserved - (SELECT released FROM held), balance = balance + (SELECT released FROM held), updated_at = now()
+             WHERE team_id = @TeamId AND EXISTS (SELECT 1 FROM job)
+            RETURNING balance, reserved, lifetime_used
+            """,
+            new { TeamId, jobId, keep, traceId = JobView.TraceIdOf(jobId) });
+        if (account is not null)
+        {
+            _credits = account.ToBalance();
+        }
+
+        return await GetCreditsAsync();
+    }
+
     public async Task<RunChargeResult> ChargeRunAsync(RunCharge charge)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(charge.Amount);

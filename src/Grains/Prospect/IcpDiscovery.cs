@@ -146,7 +146,7 @@ public sealed class Qualifier(IGrainFactory grains, ProspectStore store, IProspe
 }
 
 /// <summary><c>/icp-discovery/run/qualify</c>: evaluate, store, emit one event per qualifying company; bill the companies evaluated.</summary>
-public sealed class QualifyAction(IGrainFactory grains, Qualifier qualifier, ProspectStore store) : IQuantumAction
+public sealed class QualifyAction(IGrainFactory grains, Qualifier qualifier, ProspectStore store, QuantumPrices prices) : IQuantumAction
 {
     public string Quantum => Qualifier.Quantum;
 
@@ -166,6 +166,10 @@ public sealed class QualifyAction(IGrainFactory grains, Qualifier qualifier, Pro
         var evaluation = await qualifier.EvaluateAsync(icp, companies, $"job:{job.JobId}", ledger,
             done => context.ReportProgressAsync(done, companies.Count, $"{done} of {companies.Count} companies resolved"), cancellationToken);
         cancellationToken.ThrowIfCancellationRequested();
+
+        // The real cost is known now (duplicates and rejected items are free): give the rest of the reservation back
+        // before the cascade starts, so its runs can spend it within max_credits.
+        await grains.GetGrain<ITeamGrain>(job.TeamId).ReleaseReservationAsync(job.JobId, evaluation.Evaluated * prices.Of(Quantum, Action));
         var events = await qualifier.CommitAsync(new CascadeScope(job.TeamId, job.TraceId, job.JobId, null), evaluation, persona);
         await Emit.SendAsync(grains, events);
 

@@ -185,6 +185,31 @@ public sealed class ProspectChainTests(GatewayFixture fixture)
     }
 
     [Fact]
+    public async Task TheQualifyJob_GivesBackWhatItWillNotCharge_BeforeItsCascadeSpends()
+    {
+        var tag = Guid.NewGuid().ToString("N")[..8];
+        var team = await fixture.CreateTeamAsync(credits: 1_000);
+        foreach (var (domain, people) in ProspectScenario.People(tag).Skip(1).Take(3))
+        {
+            await team.RunToSuccessAsync("/lead-discovery/run/ingest", new { company = new { domain }, people });
+        }
+
+        // Six items, three of them duplicates: 12 reserved, 6 charged. The three lead runs cost 3 each: 6 + 9 = 15 fits the cap
+        // only when the 6 credits the job will not charge are back in the trace's budget before the runs charge.
+        var fits = Enumerable.Range(2, 3).Select(i => (object)new { name = $"Fit {i}", domain = ProspectScenario.Fit(i, tag), industry = "logistics", employees = 200, country = "DE", description = "Freight." });
+        var copies = Enumerable.Range(2, 3).Select(i => (object)new { domain = $"https://www.{ProspectScenario.Fit(i, tag)}/" });
+        var response = await team.Http.PostAsJsonAsync("/icp-discovery/run/qualify", new { icp = ProspectScenario.Icp, companies = fits.Concat(copies).ToArray(), persona = ProspectScenario.Persona, max_credits = 15 });
+        var job = await team.WaitForJobAsync((await response.ReadJsonAsync()).GetProperty("job_id").GetString()!);
+        Assert.Equal((6, 6), (job.GetProperty("usage").GetProperty("credits_reserved").GetInt32(), job.GetProperty("usage").GetProperty("credits_charged").GetInt32()));
+
+        var trace = job.GetProperty("trace_id").GetString()!;
+        var runs = await CascadeWait.UntilAsync(fixture, trace, c => c.Runs(Lead) == 3 && c.Runs(Score) == c.Runs(Lead, "completed"));
+        Assert.Equal(3, runs.Runs(Lead, "completed"));
+        Assert.Equal(1_000 - 15, await BalanceAsync(team));
+        Assert.Equal(15L, await fixture.ScalarAsync<long>("SELECT committed FROM trace_budgets WHERE trace_id = @t", ("t", trace)));
+    }
+
+    [Fact]
     public async Task RunCharges_AreIdempotentPerKey_AndNeverOverdraw()
     {
         var team = await fixture.CreateTeamAsync(credits: 10);
