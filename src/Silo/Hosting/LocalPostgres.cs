@@ -53,6 +53,8 @@ public sealed partial class LocalPostgres : IAsyncDisposable
     /// <param name="deleteOnStop">True for a throwaway server whose files are removed on stop.</param>
     /// <param name="logger">Where progress is reported.</param>
     /// <param name="binDirectory">The folder holding <c>initdb</c> and <c>pg_ctl</c>; found automatically when null.</param>
+    /// <param name="maxConnections">PostgreSQL's <c>max_connections</c>: 200 serves one process with its pools; a test run
+    /// with many hosts at once needs more.</param>
     /// <param name="cancellationToken">Cancels the start.</param>
     public static async Task<LocalPostgres> StartAsync(
         string rootDirectory,
@@ -60,6 +62,7 @@ public sealed partial class LocalPostgres : IAsyncDisposable
         bool deleteOnStop,
         ILogger logger,
         string? binDirectory = null,
+        int maxConnections = 200,
         CancellationToken cancellationToken = default)
     {
         var bin = binDirectory ?? FindBinDirectory();
@@ -88,7 +91,7 @@ public sealed partial class LocalPostgres : IAsyncDisposable
         if (ownsServer)
         {
             port = FreeLoopbackPort();
-            var options = $"-p {port} -c listen_addresses=127.0.0.1 -c unix_socket_directories= -c max_connections=500";
+            var options = $"-p {port} -c listen_addresses=127.0.0.1 -c unix_socket_directories= -c max_connections={maxConnections}";
             await RunAsync(
                 Path.Combine(bin, "pg_ctl"),
                 ["-D", dataDirectory, "-l", Path.Combine(rootDirectory, "postgres.log"), "-w", "-t", "60", "-o", options, "start"],
@@ -154,14 +157,35 @@ public sealed partial class LocalPostgres : IAsyncDisposable
             return;
         }
 
+        Detached(StopCommand());
+    }
+
+    /// <summary>
+    /// Stops the server once process <paramref name="processId"/> has exited, however it exits (a test host can be
+    /// killed before its exit handlers run): a detached shell watches it and then stops and cleans up.
+    /// </summary>
+    public void StopWhenProcessExits(int processId)
+    {
+        if (_ownsServer)
+        {
+            Detached($"while kill -0 {processId} 2>/dev/null; do sleep 1; done; {StopCommand()}");
+        }
+    }
+
+    private string StopCommand()
+    {
         var mode = _deleteOnStop ? "immediate" : "fast";
         var pgCtl = $"'{Path.Combine(_binDirectory, "pg_ctl")}' -D '{_dataDirectory}' -m {mode} -w -t 30 stop";
         var stop = IsRoot ? $"runuser -u {ServiceUser} -- {pgCtl}" : pgCtl;
-        var cleanup = _deleteOnStop ? $"; rm -rf '{_rootDirectory}'" : "";
+        return _deleteOnStop ? $"{stop}; rm -rf '{_rootDirectory}'" : stop;
+    }
+
+    private static void Detached(string script)
+    {
         var start = new ProcessStartInfo("setsid") { UseShellExecute = false, WorkingDirectory = Path.GetTempPath() };
         start.ArgumentList.Add("sh");
         start.ArgumentList.Add("-c");
-        start.ArgumentList.Add($"exec >/dev/null 2>&1 </dev/null; {stop}{cleanup}");
+        start.ArgumentList.Add($"exec >/dev/null 2>&1 </dev/null; {script}");
         Process.Start(start)?.Dispose();
     }
 

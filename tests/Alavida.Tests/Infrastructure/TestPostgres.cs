@@ -38,8 +38,10 @@ public static class TestPostgres
         }
 
         var root = Path.Combine(Path.GetTempPath(), $"alavida-tests-{Guid.NewGuid():N}");
-        var server = await LocalPostgres.StartAsync(root, "postgres", deleteOnStop: true, NullLogger.Instance);
+        // Every test collection runs its own hosts (each with its pools) at the same time: room for all of them.
+        var server = await LocalPostgres.StartAsync(root, "postgres", deleteOnStop: true, NullLogger.Instance, maxConnections: 500);
         AppDomain.CurrentDomain.ProcessExit += (_, _) => server.StopDetached();
+        server.StopWhenProcessExits(Environment.ProcessId); // also when the test host is killed before its exit handlers run
         return server.ConnectionString;
     }
 }
