@@ -107,6 +107,17 @@ public sealed class GatewayCollection : ICollectionFixture<GatewayFixture>
 
 public static class HttpJson
 {
+    /// <summary>
+    /// Posts a body with <c>Expect: 100-continue</c>, as well-behaved clients send large bodies: a server that refuses it
+    /// (413 from Content-Length) answers before any of the body is sent, so the client never writes into a closed connection.
+    /// </summary>
+    public static async Task<HttpResponseMessage> PostExpectingContinueAsync(this HttpClient http, string path, string json)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, path) { Content = new StringContent(json, System.Text.Encoding.UTF8, "application/json") };
+        request.Headers.ExpectContinue = true;
+        return await http.SendAsync(request);
+    }
+
     public static async Task<JsonElement> ReadJsonAsync(this HttpResponseMessage response) =>
         JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.Clone();
 

@@ -163,7 +163,7 @@ public sealed class RunTests(GatewayFixture gateway)
         var tooBig = $$"""{"companies":[{"name":"{{new string('n', 3 * 1024 * 1024)}}"}]}""";
 
         await (await team.Http.PostAsJsonAsync(ResolveCompany, tooMany)).AssertProblemAsync(HttpStatusCode.UnprocessableEntity);
-        await (await team.Http.PostAsync(ResolveCompany, new StringContent(tooBig, Encoding.UTF8, "application/json"))).AssertProblemAsync(HttpStatusCode.RequestEntityTooLarge);
+        await (await team.Http.PostExpectingContinueAsync(ResolveCompany, tooBig)).AssertProblemAsync(HttpStatusCode.RequestEntityTooLarge);
 
         Assert.Equal(0L, await gateway.ScalarAsync<long>("SELECT count(*) FROM jobs WHERE team_id = @t", ("t", team.TeamId)));
     }
