@@ -139,11 +139,7 @@ public sealed class ScoreAction(IGrainFactory grains, SignalScorer scorer) : IQu
             },
             ["results"] = new JsonArray([.. items]),
         };
-        var metrics = new JsonObject { ["companies_scored"] = scored.Count };
-        if (ledger.ToMetrics() is { } llm)
-        {
-            metrics["reasoning"] = llm;
-        }
+        var metrics = ledger.AddTo(new JsonObject { ["companies_scored"] = scored.Count });
 
         return new JobResult(result.ToJsonString(), scored.Count, metrics.ToJsonString());
     }
@@ -201,45 +197,23 @@ public static class ScoreOnLeadsFunction
 {
     public const string Id = "buying-signals/score-completed-company";
 
-    public static MeshFunctionDefinition Create(int concurrency) => new()
-    {
-        Id = Id,
-        Triggers = [MeshTrigger.OnEvent(ProspectEvents.LeadsCompleted)],
-        Concurrency = [new MeshConcurrency(concurrency, "event.team_id")],
-        Handler = RunAsync,
-    };
-
-    private static async Task<object?> RunAsync(MeshContext context)
-    {
-        var scorer = context.Services.GetRequiredService<SignalScorer>();
-        var billing = context.Services.GetRequiredService<CascadeBilling>();
-        var scope = CascadeBilling.ScopeOf(context);
-        var companyId = Json.Id(context.Data, "company_id") ?? throw new NonRetriableException("data.company_id is missing or not a UUID");
-
-        var outcome = await context.Run("score", async () =>
+    public static MeshFunctionDefinition Create(int concurrency) =>
+        CascadeFunction.Create(Id, ProspectEvents.LeadsCompleted, concurrency, "score", async run =>
         {
-            var ledger = new ReasoningLedger();
+            var scorer = run.Services.GetRequiredService<SignalScorer>();
+            var companyId = run.CompanyId;
             var now = scorer.Now;
-            var score = (await scorer.ScoreAsync(scope.TeamId, [companyId], now, ledger, context.CancellationToken))[companyId];
-            var item = SignalScorer.Item(0, companyId, score, now);
-            if (score is null)
+            var score = (await scorer.ScoreAsync(run.Scope.TeamId, [companyId], now, run.Ledger, run.Context.CancellationToken))[companyId];
+            if (score is not null)
             {
-                return new CascadeStep(null, item.ToJsonString());
+                if (await run.ChargeAsync(SignalScorer.Quantum, "score", 1, companyId) is { } skip)
+                {
+                    return CascadeRun.Skip(skip);
+                }
+
+                await run.EmitAsync(await scorer.CommitAsync(run.Scope, [(companyId, score)], now));
             }
 
-            if (await billing.ChargeAsync(scope, SignalScorer.Quantum, "score", 1, companyId) is { } skip)
-            {
-                return new CascadeStep(skip, null);
-            }
-
-            await Emit.SendAsync(context, await scorer.CommitAsync(scope, [(companyId, score)], now));
-            if (ledger.ToMetrics() is { } llm)
-            {
-                item["reasoning"] = llm;
-            }
-
-            return new CascadeStep(null, item.ToJsonString());
+            return run.Done(SignalScorer.Item(0, companyId, score, now)); // no signals: nothing charged, nothing sent
         });
-        return outcome.Output();
-    }
 }

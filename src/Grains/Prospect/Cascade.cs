@@ -1,5 +1,7 @@
+using System.Text.Json.Nodes;
 using Alavida.Grains.Mesh;
 using Alavida.Grains.Platform;
+using Alavida.Grains.Prospect.Reasoning;
 using Alavida.Grains.Registry;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -88,4 +90,60 @@ internal static class Emit
             }
         }
     }
+}
+
+/// <summary>
+/// The shape every function of the cascade has: triggered by one event, at most <c>concurrency</c> runs per team at once
+/// (so one team's fan-out never starves another's), and one durable step that does the work, pays for it, stores it
+/// and sends the next event — or ends the run as skipped (spend cap, insufficient credits, nothing to work on).
+/// </summary>
+public static class CascadeFunction
+{
+    public static MeshFunctionDefinition Create(string id, string trigger, int concurrency, string step, Func<CascadeRun, Task<CascadeStep>> body) => new()
+    {
+        Id = id,
+        Triggers = [MeshTrigger.OnEvent(trigger)],
+        Concurrency = [new MeshConcurrency(concurrency, "event.team_id")],
+        Handler = async context =>
+        {
+            var scope = CascadeBilling.ScopeOf(context);
+            var outcome = await context.Run(step, () => body(new CascadeRun(context, scope)));
+            return outcome.Output();
+        },
+    };
+}
+
+/// <summary>One attempt of a cascade function's step: its event, scope and reasoning ledger, and the ways it ends.</summary>
+public sealed class CascadeRun(MeshContext context, CascadeScope scope)
+{
+    public MeshContext Context { get; } = context;
+
+    public CascadeScope Scope { get; } = scope;
+
+    public ReasoningLedger Ledger { get; } = new();
+
+    public IServiceProvider Services => Context.Services;
+
+    /// <summary>The event's <c>data.company_id</c>; a run without one cannot succeed on retry.</summary>
+    public Guid CompanyId => Json.Id(Context.Data, "company_id") ?? throw new NonRetriableException("data.company_id is missing or not a UUID");
+
+    /// <summary>Pays for the work (see <see cref="CascadeBilling.ChargeAsync"/>); null when paid, else why to skip.</summary>
+    public Task<string?> ChargeAsync(string quantum, string action, int units, Guid companyId) =>
+        Services.GetRequiredService<CascadeBilling>().ChargeAsync(Scope, quantum, action, units, companyId);
+
+    /// <summary>Sends the next events of the cascade.</summary>
+    public Task EmitAsync(IReadOnlyList<MeshEvent> events) => Emit.SendAsync(Context, events);
+
+    /// <summary>The run's output, with what reasoning cost.</summary>
+    public CascadeStep Done(JsonObject result) => new(null, Ledger.AddTo(result).ToJsonString());
+
+    /// <summary>Ends the run as skipped with <paramref name="reason"/>.</summary>
+    public static CascadeStep Skip(string reason) => new(reason, null);
+}
+
+/// <summary>The memoized outcome of a cascade function's one step: skipped with a reason, or the output.</summary>
+public sealed record CascadeStep(string? Skipped, string? ResultJson)
+{
+    /// <summary>The run's output; ends the run as skipped when the step was.</summary>
+    public JsonNode? Output() => Skipped is { } reason ? throw new SkipRunException(reason) : JsonNode.Parse(ResultJson!);
 }

@@ -173,11 +173,7 @@ public sealed class QualifyAction(IGrainFactory grains, Qualifier qualifier, Pro
         var events = await qualifier.CommitAsync(new CascadeScope(job.TeamId, job.TraceId, job.JobId, null), evaluation, persona);
         await Emit.SendAsync(grains, events);
 
-        var metrics = new JsonObject { ["companies_evaluated"] = evaluation.Evaluated, ["events_emitted"] = events.Count };
-        if (ledger.ToMetrics() is { } llm)
-        {
-            metrics["reasoning"] = llm;
-        }
+        var metrics = ledger.AddTo(new JsonObject { ["companies_evaluated"] = evaluation.Evaluated, ["events_emitted"] = events.Count });
 
         return new JobResult(Qualifier.Result(evaluation).ToJsonString(), evaluation.Evaluated, metrics.ToJsonString());
     }
@@ -191,47 +187,32 @@ public static class QualifyMentionFunction
 {
     public const string Id = "icp-discovery/qualify-mentioned-company";
 
-    public static MeshFunctionDefinition Create(int concurrency) => new()
-    {
-        Id = Id,
-        Triggers = [MeshTrigger.OnEvent(ProspectEvents.CompanyMentioned)],
-        Concurrency = [new MeshConcurrency(concurrency, "event.team_id")],
-        Handler = RunAsync,
-    };
-
-    private static async Task<object?> RunAsync(MeshContext context)
-    {
-        var services = context.Services;
-        var store = services.GetRequiredService<ProspectStore>();
-        var billing = services.GetRequiredService<CascadeBilling>();
-        var qualifier = services.GetRequiredService<Qualifier>();
-        var scope = CascadeBilling.ScopeOf(context);
-
-        var outcome = await context.Run("qualify", async () =>
+    public static MeshFunctionDefinition Create(int concurrency) =>
+        CascadeFunction.Create(Id, ProspectEvents.CompanyMentioned, concurrency, "qualify", async run =>
         {
-            var (icpJson, personaJson) = await store.GetTeamProfileAsync(scope.TeamId);
+            var store = run.Services.GetRequiredService<ProspectStore>();
+            var qualifier = run.Services.GetRequiredService<Qualifier>();
+            var (icpJson, personaJson) = await store.GetTeamProfileAsync(run.Scope.TeamId);
             if (icpJson is null)
             {
-                return new CascadeStep("no ICP: the team has not run icp-discovery/qualify yet", null);
+                return CascadeRun.Skip("no ICP: the team has not run icp-discovery/qualify yet");
             }
 
-            var mentioned = new CompanyCandidate(Json.Str(context.Data, "name"), Json.Str(context.Data, "domain"), null, null, null, null, null, []);
-            var companyId = Json.Id(context.Data, "company_id")
-                ?? (mentioned.Domain is { } domain ? (await context.Services.GetRequiredService<IGrainFactory>().GetGrain<IIdentityResolverGrain>(0).FindCompanyByDomainAsync(domain))?.Id : null);
-            var known = companyId is { } id ? await store.FindKnownCompanyAsync(scope.TeamId, id) : null;
+            var data = run.Context.Data;
+            var mentioned = new CompanyCandidate(Json.Str(data, "name"), Json.Str(data, "domain"), null, null, null, null, null, []);
+            var companyId = Json.Id(data, "company_id")
+                ?? (mentioned.Domain is { } domain ? (await run.Services.GetRequiredService<IGrainFactory>().GetGrain<IIdentityResolverGrain>(0).FindCompanyByDomainAsync(domain))?.Id : null);
+            var known = companyId is { } id ? await store.FindKnownCompanyAsync(run.Scope.TeamId, id) : null;
             var candidate = known is null ? mentioned : mentioned.FillFrom(known);
-            var ledger = new ReasoningLedger();
-            var evaluation = await qualifier.EvaluateAsync(IcpProfile.Parse(JsonDocument.Parse(icpJson).RootElement), [candidate], $"run:{scope.RunId}", ledger, null, context.CancellationToken);
-            if (await billing.ChargeAsync(scope, Qualifier.Quantum, "qualify", evaluation.Evaluated, evaluation.Distinct.FirstOrDefault()?.CompanyId ?? Guid.Empty) is { } skip)
+            var evaluation = await qualifier.EvaluateAsync(
+                IcpProfile.Parse(JsonDocument.Parse(icpJson).RootElement), [candidate], $"run:{run.Scope.RunId}", run.Ledger, null, run.Context.CancellationToken);
+            if (evaluation.Distinct.FirstOrDefault() is { } evaluated && await run.ChargeAsync(Qualifier.Quantum, "qualify", 1, evaluated.CompanyId) is { } skip)
             {
-                return new CascadeStep(skip, null);
+                return CascadeRun.Skip(skip);
             }
 
             var persona = personaJson is null ? null : Persona.Parse(JsonDocument.Parse(personaJson).RootElement);
-            var events = await qualifier.CommitAsync(scope, evaluation, persona);
-            await Emit.SendAsync(context, events);
-            return new CascadeStep(null, Qualifier.Result(evaluation).ToJsonString());
+            await run.EmitAsync(await qualifier.CommitAsync(run.Scope, evaluation, persona));
+            return run.Done(Qualifier.Result(evaluation));
         });
-        return outcome.Output();
-    }
 }

@@ -186,11 +186,7 @@ public sealed class DiscoverAction(IGrainFactory grains, LeadFinder finder) : IQ
         await context.ReportProgressAsync(people.Count, people.Count);
 
         var units = discovery.Leads.Count > 0 ? requestPeople.Select(r => r.PersonId).Distinct().Count() : 0;
-        var metrics = new JsonObject { ["people_evaluated"] = discovery.Evaluated, ["leads"] = discovery.Leads.Count };
-        if (ledger.ToMetrics() is { } llm)
-        {
-            metrics["reasoning"] = llm;
-        }
+        var metrics = ledger.AddTo(new JsonObject { ["people_evaluated"] = discovery.Evaluated, ["leads"] = discovery.Leads.Count });
 
         return new JobResult(LeadFinder.Result(discovery, people.Count, [.. resolved.Where(r => r.Person is null)]).ToJsonString(), units, metrics.ToJsonString());
     }
@@ -244,50 +240,23 @@ public static class LeadsOnQualifiedFunction
 {
     public const string Id = "lead-discovery/discover-qualified-company";
 
-    public static MeshFunctionDefinition Create(int concurrency) => new()
-    {
-        Id = Id,
-        Triggers = [MeshTrigger.OnEvent(ProspectEvents.CompanyQualified)],
-        Concurrency = [new MeshConcurrency(concurrency, "event.team_id")],
-        Handler = RunAsync,
-    };
-
-    private static async Task<object?> RunAsync(MeshContext context)
-    {
-        var finder = context.Services.GetRequiredService<LeadFinder>();
-        var billing = context.Services.GetRequiredService<CascadeBilling>();
-        var scope = CascadeBilling.ScopeOf(context);
-        var companyId = Json.Id(context.Data, "company_id") ?? throw new NonRetriableException("data.company_id is missing or not a UUID");
-        var persona = context.Data.TryGetProperty("persona", out var p) && p.ValueKind == JsonValueKind.Object ? Persona.Parse(p) : null;
-
-        var outcome = await context.Run("discover", async () =>
+    public static MeshFunctionDefinition Create(int concurrency) =>
+        CascadeFunction.Create(Id, ProspectEvents.CompanyQualified, concurrency, "discover", async run =>
         {
-            var ledger = new ReasoningLedger();
-            var discovery = await finder.DiscoverAsync(scope.TeamId, companyId, [], persona, ledger, context.CancellationToken);
+            var finder = run.Services.GetRequiredService<LeadFinder>();
+            var companyId = run.CompanyId;
+            var persona = run.Context.Data.TryGetProperty("persona", out var p) && p.ValueKind == JsonValueKind.Object ? Persona.Parse(p) : null;
+            var discovery = await finder.DiscoverAsync(run.Scope.TeamId, companyId, [], persona, run.Ledger, run.Context.CancellationToken);
             var units = discovery.Leads.Count > 0 ? discovery.Evaluated : 0;
-            if (await billing.ChargeAsync(scope, LeadFinder.Quantum, "discover", units, companyId) is { } skip)
+            if (await run.ChargeAsync(LeadFinder.Quantum, "discover", units, companyId) is { } skip)
             {
-                return new CascadeStep(skip, null);
+                return CascadeRun.Skip(skip);
             }
 
-            await finder.CommitAsync(scope, discovery, []);
-            await Emit.SendAsync(context, [LeadFinder.Completed(scope, discovery)]);
+            await finder.CommitAsync(run.Scope, discovery, []);
+            await run.EmitAsync([LeadFinder.Completed(run.Scope, discovery)]);
             var result = LeadFinder.Result(discovery, 0, []);
             result["credits_units"] = units;
-            if (ledger.ToMetrics() is { } llm)
-            {
-                result["reasoning"] = llm;
-            }
-
-            return new CascadeStep(null, result.ToJsonString());
+            return run.Done(result);
         });
-        return outcome.Output();
-    }
-}
-
-/// <summary>The memoized outcome of a cascade function's one paid step: skipped with a reason, or the output.</summary>
-public sealed record CascadeStep(string? Skipped, string? ResultJson)
-{
-    /// <summary>The run's output; ends the run as skipped when the step was.</summary>
-    public JsonNode? Output() => Skipped is { } reason ? throw new SkipRunException(reason) : JsonNode.Parse(ResultJson!);
 }

@@ -45,8 +45,14 @@ public sealed class ReasoningLedger
 
     public void RecordFallback() => Interlocked.Increment(ref _fallbacks);
 
-    /// <summary>The figures for a job's usage metrics; null when no model was asked.</summary>
-    public JsonObject? ToMetrics() => Calls == 0 && Fallbacks == 0
-        ? null
-        : new JsonObject { ["llm_calls"] = Calls, ["input_tokens"] = InputTokens, ["output_tokens"] = OutputTokens, ["fallbacks"] = Fallbacks };
+    /// <summary>Adds the figures as <c>reasoning</c> to a job's usage metrics or a run's output, when a model was asked.</summary>
+    public JsonObject AddTo(JsonObject target)
+    {
+        if (Calls > 0 || Fallbacks > 0)
+        {
+            target["reasoning"] = new JsonObject { ["llm_calls"] = Calls, ["input_tokens"] = InputTokens, ["output_tokens"] = OutputTokens, ["fallbacks"] = Fallbacks };
+        }
+
+        return target;
+    }
 }
