@@ -24,6 +24,30 @@ public sealed class LeadFinder(IGrainFactory grains, ProspectStore store, IProsp
     /// <summary>A person from the request: resolved, or rejected with a reason.</summary>
     public sealed record RequestPerson(int Index, PersonCandidate? Person, string? Reason);
 
+    /// <summary>A <c>{company, people}</c> request resolved through identity.</summary>
+    public sealed record PeopleRequest(Guid CompanyId, IReadOnlyList<RequestPerson> Resolved)
+    {
+        public IReadOnlyList<PersonCandidate> People { get; } = [.. Resolved.Where(r => r.Person is not null).Select(r => r.Person!)];
+
+        public IReadOnlyList<RequestPerson> Rejected { get; } = [.. Resolved.Where(r => r.Person is null)];
+    }
+
+    /// <summary>
+    /// Resolves a job's <c>company</c> and <c>people</c> (as <paramref name="label"/>: request or ingested); a company
+    /// identity cannot resolve fails the job with the reason.
+    /// </summary>
+    public async Task<PeopleRequest> ResolveRequestAsync(QuantumActionContext context, string label)
+    {
+        var source = $"job:{context.Job.JobId}";
+        var (companyId, domain, error) = await ResolveCompanyAsync(context.Input.GetProperty("company"), source);
+        if (companyId is null)
+        {
+            throw new QuantumActionException("company_unresolved", $"company: {error}.");
+        }
+
+        return new PeopleRequest(companyId.Value, await ResolvePeopleAsync([.. context.Input.GetProperty("people").EnumerateArray()], domain, source, label));
+    }
+
     /// <summary>The company a request names (<c>company_id</c>, <c>domain</c> or <c>name</c>), or why it cannot be used.</summary>
     public async Task<(Guid? CompanyId, string? Domain, string? Error)> ResolveCompanyAsync(JsonElement company, string source)
     {
@@ -165,30 +189,23 @@ public sealed class DiscoverAction(IGrainFactory grains, LeadFinder finder) : IQ
     public async Task<JobResult> ExecuteAsync(QuantumActionContext context, CancellationToken cancellationToken)
     {
         var job = context.Job;
-        var source = $"job:{job.JobId}";
-        var (companyId, domain, error) = await finder.ResolveCompanyAsync(context.Input.GetProperty("company"), source);
-        if (companyId is null)
-        {
-            throw new QuantumActionException("company_unresolved", $"company: {error}.");
-        }
-
-        var people = context.Input.GetProperty("people").EnumerateArray().ToList();
-        var resolved = await finder.ResolvePeopleAsync(people, domain, source, "request");
-        var requestPeople = resolved.Where(r => r.Person is not null).Select(r => r.Person!).ToList();
+        var request = await finder.ResolveRequestAsync(context, "request");
+        var requestPeople = request.People;
+        var submitted = request.Resolved.Count;
         var persona = context.Input.TryGetProperty("persona", out var p) ? Persona.Parse(p) : null;
         var ledger = new ReasoningLedger();
-        var discovery = await finder.DiscoverAsync(job.TeamId, companyId.Value, requestPeople, persona, ledger, cancellationToken);
+        var discovery = await finder.DiscoverAsync(job.TeamId, request.CompanyId, requestPeople, persona, ledger, cancellationToken);
         cancellationToken.ThrowIfCancellationRequested();
 
         var scope = new CascadeScope(job.TeamId, job.TraceId, job.JobId, null);
         await finder.CommitAsync(scope, discovery, requestPeople);
         await Emit.SendAsync(grains, [LeadFinder.Completed(scope, discovery)]);
-        await context.ReportProgressAsync(people.Count, people.Count);
+        await context.ReportProgressAsync(submitted, submitted);
 
         var units = discovery.Leads.Count > 0 ? requestPeople.Select(r => r.PersonId).Distinct().Count() : 0;
         var metrics = ledger.AddTo(new JsonObject { ["people_evaluated"] = discovery.Evaluated, ["leads"] = discovery.Leads.Count });
 
-        return new JobResult(LeadFinder.Result(discovery, people.Count, [.. resolved.Where(r => r.Person is null)]).ToJsonString(), units, metrics.ToJsonString());
+        return new JobResult(LeadFinder.Result(discovery, submitted, request.Rejected).ToJsonString(), units, metrics.ToJsonString());
     }
 }
 
@@ -202,28 +219,20 @@ public sealed class IngestPeopleAction(IGrainFactory grains, LeadFinder finder, 
     public async Task<JobResult> ExecuteAsync(QuantumActionContext context, CancellationToken cancellationToken)
     {
         var job = context.Job;
-        var source = $"job:{job.JobId}";
-        var (companyId, domain, error) = await finder.ResolveCompanyAsync(context.Input.GetProperty("company"), source);
-        if (companyId is null)
-        {
-            throw new QuantumActionException("company_unresolved", $"company: {error}.");
-        }
-
-        var people = context.Input.GetProperty("people").EnumerateArray().ToList();
-        var resolved = await finder.ResolvePeopleAsync(people, domain, source, "ingested");
-        var stored = resolved.Where(r => r.Person is not null).Select(r => r.Person!).ToList();
-        await store.UpsertPeopleAsync(job.TeamId, companyId.Value, job.JobId, stored);
-        await grains.GetGrain<IIdentityDataGrain>(0).LinkAsync(job.TeamId, job.JobId, IdentityKind.Company, [companyId.Value]);
+        var request = await finder.ResolveRequestAsync(context, "ingested");
+        var (companyId, resolved, stored) = (request.CompanyId, request.Resolved, request.People);
+        await store.UpsertPeopleAsync(job.TeamId, companyId, job.JobId, stored);
+        await grains.GetGrain<IIdentityDataGrain>(0).LinkAsync(job.TeamId, job.JobId, IdentityKind.Company, [companyId]);
         if (stored.Count > 0)
         {
             await grains.GetGrain<IIdentityDataGrain>(0).LinkAsync(job.TeamId, job.JobId, IdentityKind.Person, [.. stored.Select(p => p.PersonId).Distinct()]);
         }
 
-        await context.ReportProgressAsync(people.Count, people.Count);
+        await context.ReportProgressAsync(resolved.Count, resolved.Count);
         var result = new JsonObject
         {
-            ["company_id"] = companyId.Value,
-            ["counts"] = new JsonObject { ["received"] = people.Count, ["stored"] = stored.Count, ["rejected"] = resolved.Count - stored.Count },
+            ["company_id"] = companyId,
+            ["counts"] = new JsonObject { ["received"] = resolved.Count, ["stored"] = stored.Count, ["rejected"] = resolved.Count - stored.Count },
             ["results"] = new JsonArray([.. resolved.Select(r => (JsonNode)(r.Person is { } person
                 ? new JsonObject { ["index"] = r.Index, ["status"] = "stored", ["person_id"] = person.PersonId }
                 : new JsonObject { ["index"] = r.Index, ["status"] = "rejected", ["person_id"] = null, ["reason"] = r.Reason }))]),

@@ -39,9 +39,7 @@ public static class ReasoningHostingExtensions
                 _ => throw new InvalidOperationException(
                     $"Reasoning:Provider '{options.Provider}' is not known: use deterministic, anthropic, openai or custom."),
             };
-            return new ChatClientBuilder(inner)
-                .UseOpenTelemetry(sp.GetService<ILoggerFactory>(), ReasonerOptions.TelemetrySource)
-                .Build(sp);
+            return Traced(inner, sp);
         });
         return services;
     }
@@ -50,8 +48,11 @@ public static class ReasoningHostingExtensions
     /// Wraps a host's own chat client (provider <c>custom</c>) the same way: GenAI spans under the job's trace.
     /// </summary>
     public static IServiceCollection AddAlavidaChatClient(this IServiceCollection services, IChatClient client) =>
-        services.AddKeyedSingleton<IChatClient>(ReasonerOptions.ChatClientKey, (sp, _) =>
-            new ChatClientBuilder(client).UseOpenTelemetry(sp.GetService<ILoggerFactory>(), ReasonerOptions.TelemetrySource).Build(sp));
+        services.AddKeyedSingleton<IChatClient>(ReasonerOptions.ChatClientKey, (sp, _) => Traced(client, sp));
+
+    /// <summary>Every call a GenAI span (OpenTelemetry conventions) on <see cref="ReasonerOptions.TelemetrySource"/>.</summary>
+    private static IChatClient Traced(IChatClient inner, IServiceProvider services) =>
+        new ChatClientBuilder(inner).UseOpenTelemetry(services.GetService<ILoggerFactory>(), ReasonerOptions.TelemetrySource).Build(services);
 
     private static string Key(ReasonerOptions options, string environmentVariable) =>
         !string.IsNullOrWhiteSpace(options.ApiKey) ? options.ApiKey
