@@ -1,4 +1,3 @@
-using System.Text.Json;
 using System.Text.Json.Nodes;
 using Alavida.Grains.Platform;
 
@@ -15,7 +14,7 @@ public sealed class ResolveCompanyAction(IGrainFactory grains) : IdentityAction(
     public override async Task<JobResult> ExecuteAsync(QuantumActionContext context, CancellationToken cancellationToken)
     {
         var inputs = context.Input.GetProperty("companies").EnumerateArray().Select(c => new CompanyInput(
-            Str(c, "domain"), Str(c, "name"), Str(c, "linkedin_url"), Str(c, "country"))).ToList();
+            Json.Str(c, "domain"), Json.Str(c, "name"), Json.Str(c, "linkedin_url"), Json.Str(c, "country"))).ToList();
         var results = new List<CompanyResolution>(inputs.Count);
         foreach (var chunk in inputs.Chunk(ChunkSize))
         {
@@ -44,7 +43,7 @@ public sealed class ResolvePersonAction(IGrainFactory grains) : IdentityAction(g
     public override async Task<JobResult> ExecuteAsync(QuantumActionContext context, CancellationToken cancellationToken)
     {
         var inputs = context.Input.GetProperty("persons").EnumerateArray().Select(p => new PersonInput(
-            Str(p, "email"), Str(p, "name"), Str(p, "linkedin_url"), Str(p, "company_domain"))).ToList();
+            Json.Str(p, "email"), Json.Str(p, "name"), Json.Str(p, "linkedin_url"), Json.Str(p, "company_domain"))).ToList();
         var results = new List<PersonResolution>(inputs.Count);
         foreach (var chunk in inputs.Chunk(ChunkSize))
         {
@@ -126,9 +125,6 @@ public abstract class IdentityAction(IGrainFactory grains) : IQuantumAction
     protected IIdentityOutboxRelayGrain Relay => grains.GetGrain<IIdentityOutboxRelayGrain>(0);
 
     public abstract Task<JobResult> ExecuteAsync(QuantumActionContext context, CancellationToken cancellationToken);
-
-    protected static string? Str(JsonElement item, string name) =>
-        item.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String ? value.GetString() : null;
 
     protected static string Source(QuantumActionContext context) => $"job:{context.Job.JobId}";
 

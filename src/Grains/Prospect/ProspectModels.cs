@@ -134,25 +134,3 @@ public sealed record SignalContribution(StoredSignal Signal, double Decay, doubl
 
 /// <summary>A company's buying-intent score, explained.</summary>
 public sealed record SignalScore(double Score, string Tier, int SignalCount, IReadOnlyList<SignalContribution> Evidence, IReadOnlyList<string> Reasons, string Reasoner);
-
-/// <summary>Small readers over request documents (the gateway validated their shape against the registry schema).</summary>
-internal static class Json
-{
-    public static string? Str(JsonElement e, string name) =>
-        e.ValueKind == JsonValueKind.Object && e.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.String ? v.GetString() : null;
-
-    /// <summary>A whole number (JSON Schema's integer also allows <c>10.0</c> and <c>1e3</c>), clamped to the int range.</summary>
-    public static int? Int(JsonElement e, string name) =>
-        e.ValueKind == JsonValueKind.Object && e.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.Number && v.TryGetDouble(out var d)
-            ? (int)Math.Clamp(Math.Round(d), int.MinValue, int.MaxValue)
-            : null;
-
-    public static Guid? Id(JsonElement e, string name) => Guid.TryParse(Str(e, name), out var id) ? id : null;
-
-    public static IReadOnlyList<string> Strings(JsonElement e, string name) =>
-        e.ValueKind == JsonValueKind.Object && e.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.Array
-            ? [.. v.EnumerateArray().Where(i => i.ValueKind == JsonValueKind.String).Select(i => i.GetString()!)]
-            : [];
-
-    public static JsonArray Array(IEnumerable<string> items) => new([.. items.Select(i => JsonValue.Create(i))]);
-}
