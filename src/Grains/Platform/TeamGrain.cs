@@ -79,7 +79,8 @@ public sealed partial class TeamGrain(NpgsqlDataSource db, TimeProvider time, IL
                    EXISTS (SELECT 1 FROM account) AS charged,
                    EXISTS (SELECT 1 FROM cap WHERE committed + @Amount > max_credits) AS over_cap,
                    (SELECT max_credits FROM cap) AS max_credits,
-                   (SELECT committed FROM cap) AS committed
+                   (SELECT committed FROM cap) AS committed,
+                   (SELECT balance FROM account) AS balance, (SELECT reserved FROM account) AS reserved, (SELECT lifetime_used FROM account) AS lifetime_used
             """,
             new { TeamId, charge.TraceId, charge.JobId, RunId = charge.RunId.ToString(), charge.Quantum, charge.Step, charge.Units, charge.Amount, charge.IdempotencyKey });
 
@@ -92,7 +93,7 @@ public sealed partial class TeamGrain(NpgsqlDataSource db, TimeProvider time, IL
         };
         if (outcome == RunChargeOutcome.Charged)
         {
-            _credits = null; // reloaded on the next read: the statement changed the account
+            _credits = new CreditBalance(row.Balance!.Value, row.Reserved!.Value, row.LifetimeUsed!.Value);
             AlavidaTelemetry.CreditsCharged.Add(charge.Amount, new KeyValuePair<string, object?>("quantum", charge.Quantum));
         }
 
@@ -139,7 +140,7 @@ public sealed partial class TeamGrain(NpgsqlDataSource db, TimeProvider time, IL
         return _credits;
     }
 
-    private sealed record ChargeRow(bool Already, bool Charged, bool OverCap, long? MaxCredits, long? Committed);
+    private sealed record ChargeRow(bool Already, bool Charged, bool OverCap, long? MaxCredits, long? Committed, long? Balance, long? Reserved, long? LifetimeUsed);
 
     private sealed record AccountRow(long Balance, long Reserved, long LifetimeUsed)
     {

@@ -103,7 +103,7 @@ public sealed class Qualifier(IGrainFactory grains, ProspectStore store, IProspe
     {
         var ids = await store.SaveQualificationsAsync(scope, evaluation.Distinct);
         await grains.GetGrain<IIdentityDataGrain>(0).LinkAsync(scope.TeamId, scope.JobId, IdentityKind.Company, [.. ids.Keys]);
-        foreach (var item in evaluation.Items.Where(i => i["qualification_id"] is null && i["company_id"] is not null && i["status"]!.GetValue<string>() is "qualified" or "disqualified"))
+        foreach (var item in evaluation.Items.Where(i => i["status"]!.GetValue<string>() is "qualified" or "disqualified"))
         {
             item["qualification_id"] = ids[item["company_id"]!.GetValue<Guid>()];
         }
