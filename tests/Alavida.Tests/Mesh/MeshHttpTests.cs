@@ -104,10 +104,13 @@ public sealed class MeshHttpTests(MeshHttpFixture mesh) : IClassFixture<MeshHttp
             ActivityStopped = spans.Enqueue,
         };
         ActivitySource.AddActivityListener(listener);
+        // The second run can finish before the first records its own end: wait for both.
+        var first = mesh.Host.Monitor.WaitAsync(c => c.FunctionId == "trace-first" && RunStatus.IsFinal(c.Status));
         var second = mesh.Host.Monitor.WaitAsync(c => c.FunctionId == "trace-second" && RunStatus.IsFinal(c.Status));
 
         var sent = await team.PostAsJsonAsync("/events", new { name = "trace/start", data = new { n = 1 }, trace_id = traceId });
         Assert.Equal(HttpStatusCode.Accepted, sent.StatusCode);
+        Assert.Equal(RunStatus.Completed, (await first.Within(TimeSpan.FromSeconds(30), "the first run")).Status);
         Assert.Equal(RunStatus.Completed, (await second.Within(TimeSpan.FromSeconds(30), "the second run")).Status);
 
         var runs = (await (await team.GetAsync($"/runs?trace_id={traceId}")).ReadJsonAsync()).GetProperty("items").EnumerateArray().ToList();
