@@ -159,7 +159,19 @@ public sealed class MeshContext
     }
 
     /// <summary>Sends events durably (ids default to stable ones derived from the run and step; trace and team are inherited).</summary>
-    public async Task<IReadOnlyList<string>> SendEvent(string id, params MeshEvent[] events)
+    public Task<IReadOnlyList<string>> SendEvent(string id, params MeshEvent[] events)
+    {
+        try
+        {
+            return Task.FromResult(Send(id, events));
+        }
+        catch (Exception ex)
+        {
+            return Task.FromException<IReadOnlyList<string>>(ex);
+        }
+    }
+
+    private IReadOnlyList<string> Send(string id, MeshEvent[] events)
     {
         var stepId = NextId(id);
         if (_x.Memo.TryGetValue(stepId, out var memo) && memo.Status == StepStatus.Completed)
@@ -173,13 +185,18 @@ public sealed class MeshContext
         using var span = StartSpan(id, stepId);
         var started = Stopwatch.GetTimestamp();
         var row = new StepRow(RunId, stepId, id, StepStatus.Completed, 1, now, now, null, JsonSerializer.Serialize(ids, Json), null);
-        var result = await _x.Router.SendAsync(stamped, _x.Pending.With(row));
-        if (!result.Accepted)
+        // The events and this memo commit in the background (the run does not wait for them); the run's final status
+        // waits until they have (RunExecution.Sends), and no later write of the run can commit before them.
+        var sent = _x.Router.SendFromRun(stamped, _x.Pending.With(row));
+        if (!sent.Result.Accepted)
         {
-            throw new NonRetriableException($"SendEvent '{id}': {string.Join("; ", result.Errors.Select(e => $"{e.Field}: {e.Message}"))}");
+            throw new NonRetriableException($"SendEvent '{id}': {string.Join("; ", sent.Result.Errors.Select(e => $"{e.Field}: {e.Message}"))}");
         }
 
-        _x.Monitor.StepOverhead.Record(Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+        _x.Sends.Add(sent.Durable);
+        _ = sent.Durable.ContinueWith(
+            _ => _x.Monitor.StepOverhead.Record(Stopwatch.GetElapsedTime(started).TotalMilliseconds),
+            CancellationToken.None, TaskContinuationOptions.OnlyOnRanToCompletion, TaskScheduler.Default);
         _x.Memo[stepId] = row;
         return ids;
     }

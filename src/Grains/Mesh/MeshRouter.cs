@@ -24,20 +24,55 @@ public sealed partial class MeshRouter(
     public Task<SendEventsResult> CommitAsync(NpgsqlTransaction tx, IReadOnlyList<MeshEvent> events, IReadOnlyList<StepRow> memos) =>
         SendCoreAsync(events, memos, tx);
 
-    private async Task<SendEventsResult> SendCoreAsync(IReadOnlyList<MeshEvent> events, IReadOnlyList<StepRow>? memos, NpgsqlTransaction? tx)
+    /// <summary>
+    /// A run's <c>SendEvent</c>: validates and plans at once, then hands the events (with the step's memo) to the
+    /// write batcher without waiting for the commit, so the run goes on while its events commit with other runs'
+    /// writes. <see cref="SentFromRun.Durable"/> completes once they are committed (the run's final status waits for
+    /// it: a run never ends before what it sent is durable); routing follows the commit in the background. Every
+    /// write of one run goes through the same writer in order, so nothing the run writes later can commit before them.
+    /// </summary>
+    public SentFromRun SendFromRun(IReadOnlyList<MeshEvent> events, IReadOnlyList<StepRow> memos)
     {
-        IReadOnlyList<MeshInputError> errors = tx is not null && events.Count == 0 ? [] : MeshEventValidator.Validate(events);
-        if (errors.Count > 0)
+        var plan = Prepare(events);
+        if (plan.Errors.Count > 0)
         {
-            return new SendEventsResult([], [], errors);
+            return new SentFromRun(new SendEventsResult([], [], plan.Errors), Task.CompletedTask);
         }
 
+        var accept = store.AcceptAsync(plan.Events, plan.Now, plan.Runs, plan.CancelWaits, memos);
+        _ = accept.ContinueWith(t => RouteAsync(plan, t.Result), CancellationToken.None, TaskContinuationOptions.OnlyOnRanToCompletion, TaskScheduler.Default).Unwrap();
+        var ids = plan.Events.Select(e => e.Id).ToList();
+        return new SentFromRun(new SendEventsResult(ids, [], []), accept);
+    }
+
+    private async Task<SendEventsResult> SendCoreAsync(IReadOnlyList<MeshEvent> events, IReadOnlyList<StepRow>? memos, NpgsqlTransaction? tx)
+    {
+        var plan = tx is not null && events.Count == 0 ? SendPlan.Empty(clock.Now) : Prepare(events);
+        if (plan.Errors.Count > 0)
+        {
+            return new SendEventsResult([], [], plan.Errors);
+        }
+
+        var result = tx is null
+            ? await store.AcceptAsync(plan.Events, plan.Now, plan.Runs, plan.CancelWaits, memos)
+            : await store.CommitAsync(tx, plan.Events, plan.Now, plan.Runs, plan.CancelWaits, memos ?? []);
+        await RouteAsync(plan, result);
+        var ids = plan.Events.Select(e => e.Id).ToList();
+        return new SendEventsResult(ids, ids.Where(id => !result.Accepted.Contains(id)).ToList(), []);
+    }
+
+    /// <summary>Validates and stamps events and plans the runs they start (nothing when one is invalid).</summary>
+    private SendPlan Prepare(IReadOnlyList<MeshEvent> events)
+    {
         var now = clock.Now;
-        var stamped = events.Select(e => Stamp(e, now)).ToList();
-        var runs = new List<RunRow>();
-        var tickets = new Dictionary<Guid, RunTicket>();
-        var cancelWaits = new List<WaitRow>();
-        foreach (var e in stamped)
+        var errors = MeshEventValidator.Validate(events);
+        if (errors.Count > 0)
+        {
+            return SendPlan.Empty(now) with { Errors = errors };
+        }
+
+        var plan = SendPlan.Empty(now) with { Events = events.Select(e => Stamp(e, now)).ToList() };
+        foreach (var e in plan.Events)
         {
             if (!registry.HasTriggerFor(e.Name))
             {
@@ -47,17 +82,18 @@ public sealed partial class MeshRouter(
             var variables = MeshExpressions.Variables(e);
             foreach (var function in registry.Match(e, variables))
             {
-                Plan(function, e, variables, now, Guid.CreateVersion7(now), runs, tickets, cancelWaits);
+                Plan(function, e, variables, now, Guid.CreateVersion7(now), plan.Runs, plan.Tickets, plan.CancelWaits);
             }
         }
 
-        var result = tx is null
-            ? await store.AcceptAsync(stamped, now, runs, cancelWaits, memos)
-            : await store.CommitAsync(tx, stamped, now, runs, cancelWaits, memos ?? []);
-        await DispatchAsync(result.Runs.Where(r => r.Status == RunStatus.Queued).Select(r => tickets[r.RunId]));
+        return plan;
+    }
+
+    /// <summary>After the commit: dispatches the runs that were created queued, and acts on the waits the events satisfied.</summary>
+    private async Task RouteAsync(SendPlan plan, AcceptResult result)
+    {
+        await DispatchAsync(result.Runs.Where(r => r.Status == RunStatus.Queued).Select(r => plan.Tickets[r.RunId]));
         await HandleMatchedAsync(result.Matched);
-        var ids = stamped.Select(e => e.Id).ToList();
-        return new SendEventsResult(ids, ids.Where(id => !result.Accepted.Contains(id)).ToList(), []);
     }
 
     /// <summary>Starts <paramref name="functionId"/> directly (Invoke, cron) from <paramref name="payload"/>, persisting the caller's memos with it.</summary>
@@ -221,6 +257,14 @@ public sealed partial class MeshRouter(
         }
     }
 
+    /// <summary>Stamped events with the runs they start, their tickets and cancelOn waits; or the validation errors.</summary>
+    private sealed record SendPlan(
+        DateTimeOffset Now, List<MeshEvent> Events, List<RunRow> Runs, Dictionary<Guid, RunTicket> Tickets, List<WaitRow> CancelWaits,
+        IReadOnlyList<MeshInputError> Errors)
+    {
+        public static SendPlan Empty(DateTimeOffset now) => new(now, [], [], [], [], []);
+    }
+
     private static MeshEvent Stamp(MeshEvent e, DateTimeOffset now)
     {
         var id = string.IsNullOrEmpty(e.Id) ? Guid.CreateVersion7(now).ToString("N") : e.Id;
@@ -239,6 +283,9 @@ public sealed partial class MeshRouter(
         public static partial void DispatchFailed(ILogger logger, Exception ex);
     }
 }
+
+/// <summary>What <see cref="MeshRouter.SendFromRun"/> gave back: the ids (or the errors) at once, and the commit to come.</summary>
+public sealed record SentFromRun(SendEventsResult Result, Task Durable);
 
 /// <summary>Builds events for <see cref="IMeshGrain.SendAsync"/> and <see cref="MeshContext.SendEvent"/>.</summary>
 public static class MeshEvents

@@ -227,12 +227,13 @@ internal static class MeshSql
     }
 
     /// <summary>
-    /// Runs <paramref name="commands"/> in one round trip inside <paramref name="tx"/>; returns the reader of the first.
+    /// Runs <paramref name="commands"/> in one round trip, inside <paramref name="tx"/> when given (else as one implicit
+    /// transaction); hands the reader of the first to <paramref name="readFirst"/>.
     /// The statements are prepared: the same few texts run thousands of times a second, and planning the accept
     /// statement costs more server CPU than executing it for a handful of rows. Npgsql keeps a statement prepared on
     /// its pooled connection, so this costs a round trip only the first time a connection sees a text.
     /// </summary>
-    public static async Task ExecuteAsync(NpgsqlConnection c, NpgsqlTransaction tx, IReadOnlyList<NpgsqlBatchCommand> commands, Func<NpgsqlDataReader, Task>? readFirst = null)
+    public static async Task ExecuteAsync(NpgsqlConnection c, NpgsqlTransaction? tx, IReadOnlyList<NpgsqlBatchCommand> commands, Func<NpgsqlDataReader, Task>? readFirst = null)
     {
         await using var batch = new NpgsqlBatch(c, tx);
         foreach (var command in commands)

@@ -20,7 +20,7 @@ public sealed partial class MeshStore
 
         public IReadOnlyList<StepRow> Steps { get; init; } = [];
 
-        /// <summary>The run whose writer this work went to.</summary>
+        /// <summary>The run this work belongs to (its deferred writes ride with the run's next write).</summary>
         public Guid? Run { get; set; }
 
         /// <summary>Order of arrival at its writer.</summary>
@@ -59,6 +59,9 @@ public sealed partial class MeshStore
         public IReadOnlyList<RunRow> Runs { get; }
 
         public IReadOnlyList<WaitRow> CancelWaits { get; }
+
+        /// <summary>Some runs carry an idempotency key (their insert needs an explicit transaction).</summary>
+        public bool HasKeyedRuns => Runs.Any(r => r.IdempotencyKey is not null);
 
         public TaskCompletionSource<AcceptResult> Result { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 

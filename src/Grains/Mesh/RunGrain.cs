@@ -261,6 +261,11 @@ public sealed partial class RunGrain(
             var output = await function.Definition.Handler(new MeshContext(execution));
             await FinishAsync(RunStatus.Completed, JsonSerializer.Serialize(output, MeshContext.Json), null);
         }
+        catch (MeshWriteException)
+        {
+            // Not the function's failure: the run stays unfinished and is retried as a fault (RetryAfterFault).
+            throw;
+        }
         catch (SuspendException suspend) when (!RunStatus.IsFinal(run.Status))
         {
             run.Status = suspend.Status;
@@ -313,11 +318,31 @@ public sealed partial class RunGrain(
             return;
         }
 
+        // The function body is done: its concurrency slots are free while what it sent and its final status commit.
+        Task? released = null;
+        if (status != RunStatus.Cancelled && _execution?.Sends is { } sends && sends.Any(s => !s.IsCompletedSuccessfully))
+        {
+            // A run ends only once the events it sent are durable; if they failed, it stays unfinished and is retried.
+            released = router.ReleaseAsync(run.RunId, run.FunctionId, run.GateKeys);
+            try
+            {
+                await Task.WhenAll(sends);
+            }
+            catch (Exception ex)
+            {
+                throw new MeshWriteException("The events the run sent could not be stored", ex);
+            }
+
+            if (RunStatus.IsFinal(run.Status))
+            {
+                return; // cancelled meanwhile
+            }
+        }
+
         run.Status = status;
         var ended = clock.Now;
         var written = store.UpdateRunAsync(Update(null, ended, error, output), _execution?.Pending.With());
-        // The function body is done: its concurrency slots are free while the final status commits.
-        var released = router.ReleaseAsync(run.RunId, run.FunctionId, run.GateKeys);
+        released ??= router.ReleaseAsync(run.RunId, run.FunctionId, run.GateKeys);
         await written;
         _wakeTimer?.Dispose();
         _finishTimer?.Dispose();
@@ -331,6 +356,13 @@ public sealed partial class RunGrain(
         }
 
         await released;
+        if (status != RunStatus.Cancelled)
+        {
+            // Nothing more will happen to a finished run: free its activation now rather than after the collection
+            // age (thousands of finished runs a second would otherwise stay in memory for minutes). A cancelled run
+            // stays (see CancelAsync); a late request reloads a finished run from the database and finds it final.
+            DeactivateOnIdle();
+        }
     }
 
     private void Arm(DateTimeOffset? wakeAt)

@@ -2,6 +2,8 @@ using System.Collections.Concurrent;
 using System.Text.Json;
 using Alavida.Grains.Mesh;
 using Alavida.Tests.Infrastructure;
+using Microsoft.Extensions.DependencyInjection;
+using Serilog.Core;
 
 namespace Alavida.Tests.Mesh;
 
@@ -12,6 +14,11 @@ public sealed class MeshFlowFixture : MeshFixture
     public TaskCompletionSource<MeshFailure> FailureHandled { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     public int Count(string key) => Executions.GetValueOrDefault(key);
+
+    /// <summary>Every log event of the host.</summary>
+    public CapturingSink Logs { get; } = new();
+
+    protected override void ConfigureServices(IServiceCollection services) => services.AddSingleton<ILogEventSink>(Logs);
 
     protected override IEnumerable<MeshFunctionDefinition> Functions() =>
     [
@@ -109,6 +116,24 @@ public sealed class MeshFlowFixture : MeshFixture
         },
         new()
         {
+            Id = "sender",
+            Triggers = [MeshTrigger.OnEvent("test/send")],
+            Handler = async ctx =>
+            {
+                var key = ctx.Data.GetProperty("key").GetString()!;
+                await ctx.Run("count", () => Task.FromResult(Executions.AddOrUpdate($"sender:{key}", 1, (_, n) => n + 1)));
+                await ctx.SendEvent("out", MeshEvents.Create("test/sent", new { key }));
+                return key;
+            },
+        },
+        new()
+        {
+            Id = "receiver",
+            Triggers = [MeshTrigger.OnEvent("test/sent")],
+            Handler = ctx => Task.FromResult<object?>(Executions.AddOrUpdate($"receiver:{ctx.Data.GetProperty("key").GetString()}", 1, (_, n) => n + 1)),
+        },
+        new()
+        {
             Id = "child",
             Triggers = [MeshTrigger.OnEvent("test/child")],
             Handler = ctx => Task.FromResult<object?>(new { doubled = ctx.Data.GetProperty("x").GetInt32() * 2 }),
@@ -195,6 +220,45 @@ public sealed class MeshFlowTests(MeshFlowFixture fixture) : IClassFixture<MeshF
         Assert.Equal(1, await Host.ScalarAsync("SELECT count(*) FROM mesh.events WHERE name = 'test/tx.done' AND data->>'key' = @key", ("key", key)));
         var step = Assert.Single((await Host.RunOfAsync(id, "tx-step")).Steps);
         Assert.Equal((StepStatus.Completed, 2, $"\"{key}\""), (step.Status, step.Attempts, step.OutputJson));
+    }
+
+    [Fact]
+    public async Task SentEventsThatFailToCommit_KeepTheRunUnfinished_UntilItsRetrySendsThemOnce()
+    {
+        // SendEvent does not wait for its commit; the run may only end once what it sent is durable. Here the
+        // database refuses the event (a trigger), so the run must stay unfinished and be retried.
+        var key = $"poison-{Guid.NewGuid():N}";
+        await Host.ScalarAsync("""
+            CREATE TABLE IF NOT EXISTS public.mesh_poison (key text PRIMARY KEY);
+            CREATE OR REPLACE FUNCTION public.mesh_poison_check() RETURNS trigger LANGUAGE plpgsql AS $$
+            BEGIN
+                IF NEW.name = 'test/sent' AND EXISTS (SELECT 1 FROM public.mesh_poison WHERE key = NEW.data->>'key') THEN
+                    RAISE EXCEPTION 'poisoned event %', NEW.id;
+                END IF;
+                RETURN NEW;
+            END $$;
+            CREATE OR REPLACE TRIGGER mesh_poison BEFORE INSERT ON mesh.events FOR EACH ROW EXECUTE FUNCTION public.mesh_poison_check();
+            SELECT 0
+            """);
+        await Host.ScalarAsync("INSERT INTO public.mesh_poison VALUES (@key); SELECT 0", ("key", key));
+        var faulted = fixture.Logs.WaitForAsync(e => e.MessageTemplate.Text.Contains("execution faulted", StringComparison.Ordinal));
+        var id = await Host.SendAsync("test/send", new { key });
+        await faulted.Within(MeshHost.Limit, "the run to fault on its refused events");
+
+        var run = await Host.RunOfAsync(id, "sender");
+        Assert.False(RunStatus.IsFinal(run.Run.Status), $"the run ended ({run.Run.Status}) although its events were not stored");
+        Assert.Equal(0, await Host.ScalarAsync("SELECT count(*) FROM mesh.events WHERE name = 'test/sent' AND data->>'key' = @key", ("key", key)));
+        Assert.Equal(0, fixture.Count($"receiver:{key}"));
+
+        await Host.ScalarAsync("DELETE FROM public.mesh_poison WHERE key = @key; SELECT 0", ("key", key));
+        var sender = Host.When("sender");
+        var receiver = Host.When("receiver");
+        Host.Time!.Advance(TimeSpan.FromSeconds(10));
+        Assert.Equal(RunStatus.Completed, (await sender.Within(MeshHost.Limit, "the retried run")).Status);
+        Assert.Equal(RunStatus.Completed, (await receiver.Within(MeshHost.Limit, "the run of its event")).Status);
+        Assert.Equal(1, await Host.ScalarAsync("SELECT count(*) FROM mesh.events WHERE name = 'test/sent' AND data->>'key' = @key", ("key", key)));
+        Assert.Equal(1, fixture.Count($"receiver:{key}"));
+        Assert.Equal(RunStatus.Completed, (await Host.RunOfAsync(id, "sender")).Run.Status);
     }
 
     [Fact]
