@@ -73,7 +73,7 @@ public sealed class MeshSystem : IChainSystem
             // telemetry exporters or dashboard. Single process, so in-memory membership.
             await builder.AddAlavidaDatabaseAsync();
             builder.Logging.SetMinimumLevel(LogLevel.Warning);
-            builder.UseOrleans(silo => silo.UseLocalhostClustering(FreePort(), FreePort()).AddAlavidaMesh());
+            builder.UseOrleans(silo => silo.UseLocalhostClustering(FreePort(), FreePort()).AddAlavidaMesh(options.ConnectionString));
         }
 
         _app = builder.Build();

@@ -51,18 +51,20 @@ public sealed class MeshContext
     public T DataAs<T>() => Data.Deserialize<T>(Json)!;
 
     /// <summary>Runs <paramref name="body"/> once; its result is memoized durably before the run continues.</summary>
-    public Task<T> Run<T>(string id, Func<Task<T>> body) => StepAsync(id, body, (stepId, row) =>
+    public Task<T> Run<T>(string id, Func<Task<T>> body) => StepAsync<T>(id, async frame =>
     {
+        var value = await body();
         // The memo's commit overlaps the next step (deferred: it usually rides with the run's next write); the run's
         // next durable write (send, wait, sleep, status) carries it again, so nothing after this step is acknowledged
         // before the memo is durable.
+        var row = frame.Complete(value);
         var returned = Stopwatch.GetTimestamp();
         var write = _x.Store.SaveStepsAsync([row], defer: true);
         _x.Pending.Add(row, write);
         _ = write.ContinueWith(
             t => _x.Monitor.StepOverhead.Record(Stopwatch.GetElapsedTime(returned).TotalMilliseconds),
             CancellationToken.None, TaskContinuationOptions.OnlyOnRanToCompletion, TaskScheduler.Default);
-        return Task.CompletedTask;
+        return value;
     });
 
     /// <summary>
@@ -71,42 +73,30 @@ public sealed class MeshContext
     /// events become durable together or not at all, so a database step is exactly-once (after a crash or a failed
     /// attempt it either finds its memo or finds nothing of its work). Only for SQL on that database: other side
     /// effects in the body are at least once, as in <see cref="Run{T}(string, Func{Task{T}})"/>.
+    /// Concurrent database steps share commits (<see cref="MeshStepGroups"/>): the body may run in a transaction with
+    /// other runs' steps, after theirs, and runs again on its own when one of them fails; keep it to SQL on
+    /// <see cref="MeshTransaction.Connection"/>, and call no other step from it.
     /// </summary>
-    public async Task<T> RunInTransaction<T>(string id, Func<MeshTransaction, Task<T>> body)
+    public Task<T> RunInTransaction<T>(string id, Func<MeshTransaction, Task<T>> body) => StepAsync<T>(id, async frame =>
     {
-        MeshTransaction? scope = null;
-        try
-        {
-            return await StepAsync(
-                id,
-                async () =>
-                {
-                    var connection = await _x.Store.DataSource.OpenConnectionAsync(_x.Cancellation);
-                    scope = new MeshTransaction(connection, await connection.BeginTransactionAsync(_x.Cancellation));
-                    return await body(scope);
-                },
-                async (stepId, row) =>
-                {
-                    var returned = Stopwatch.GetTimestamp();
-                    var result = await _x.Router.CommitAsync(scope!.Transaction, Stamp(stepId, scope.Events), _x.Pending.With(row));
-                    if (!result.Accepted)
-                    {
-                        throw new NonRetriableException($"RunInTransaction '{id}': {string.Join("; ", result.Errors.Select(e => $"{e.Field}: {e.Message}"))}");
-                    }
-
-                    _x.Monitor.StepOverhead.Record(Stopwatch.GetElapsedTime(returned).TotalMilliseconds);
-                });
-        }
-        finally
-        {
-            // Rolls back whatever was not committed.
-            if (scope is not null)
+        var returned = 0L;
+        var pending = _x.Pending.With(); // read here, on the run's scheduler: the body runs elsewhere
+        var result = await _x.Steps.RunAsync(
+            async scope => await body(scope),
+            (value, scope) =>
             {
-                await scope.Transaction.DisposeAsync();
-                await scope.Connection.DisposeAsync();
-            }
+                returned = Stopwatch.GetTimestamp();
+                return new DatabaseStepWrites([frame.Complete((T)value!), .. pending], Stamp(frame.StepId, scope.Events));
+            },
+            _x.Cancellation);
+        if (result.Errors.Count > 0)
+        {
+            throw new NonRetriableException($"RunInTransaction '{id}': {string.Join("; ", result.Errors.Select(e => $"{e.Field}: {e.Message}"))}");
         }
-    }
+
+        _x.Monitor.StepOverhead.Record(Stopwatch.GetElapsedTime(returned).TotalMilliseconds);
+        return (T)result.Value!;
+    });
 
     /// <summary>Runs <paramref name="body"/> once (no result).</summary>
     public Task Run(string id, Func<Task> body) => Run<object?>(id, async () =>
@@ -285,11 +275,11 @@ public sealed class MeshContext
     }
 
     /// <summary>
-    /// One step: returns the memoized result when the step completed before; otherwise runs <paramref name="body"/>
-    /// (a failure is recorded on the step and rethrown) and hands the completed memo to <paramref name="completed"/>,
-    /// which makes it durable, before the run sees the result.
+    /// One step: returns the memoized result when the step completed before; otherwise runs <paramref name="body"/>,
+    /// which makes the completed memo durable (<see cref="StepFrame{T}.Complete"/>) before the run sees the result; a
+    /// failure is recorded on the step and rethrown.
     /// </summary>
-    private async Task<T> StepAsync<T>(string id, Func<Task<T>> body, Func<string, StepRow, Task> completed)
+    private async Task<T> StepAsync<T>(string id, Func<StepFrame<T>, Task<T>> body)
     {
         var stepId = NextId(id);
         if (_x.Memo.TryGetValue(stepId, out var memo) && memo.Status == StepStatus.Completed)
@@ -298,24 +288,21 @@ public sealed class MeshContext
         }
 
         _x.Cancellation.ThrowIfCancellationRequested();
-        var started = memo?.StartedAt ?? _x.Clock.Now;
-        var attempts = (memo?.Attempts ?? 0) + 1;
+        var frame = new StepFrame<T>(this, id, stepId, memo?.StartedAt ?? _x.Clock.Now, (memo?.Attempts ?? 0) + 1);
         using var span = StartSpan(id, stepId);
         T value;
         try
         {
-            value = await body();
+            value = await body(frame);
         }
         catch (Exception ex) when (ex is not SuspendException && !_x.Cancellation.IsCancellationRequested)
         {
             span?.SetStatus(ActivityStatusCode.Error, ex.Message);
-            await SaveAsync(new StepRow(RunId, stepId, id, StepStatus.Failed, attempts, started, _x.Clock.Now, null, null, ex.Message));
+            await SaveAsync(new StepRow(RunId, stepId, id, StepStatus.Failed, frame.Attempts, frame.Started, _x.Clock.Now, null, null, ex.Message));
             throw;
         }
 
-        var row = new StepRow(RunId, stepId, id, StepStatus.Completed, attempts, started, _x.Clock.Now, null, JsonSerializer.Serialize(value, Json), null);
-        await completed(stepId, row);
-        _x.Memo[stepId] = row;
+        _x.Memo[stepId] = frame.Row ?? frame.Complete(value);
         return value;
     }
 
@@ -353,5 +340,22 @@ public sealed class MeshContext
         var span = MeshMonitor.Activities.StartActivity($"mesh.step {name}", ActivityKind.Internal, parent);
         span?.SetTag("trace_id", TraceId).SetTag("mesh.run_id", RunId).SetTag("mesh.function_id", FunctionId).SetTag("mesh.step_id", stepId);
         return span;
+    }
+
+    /// <summary>A step being executed: its id and attempt, and the completed memo once made.</summary>
+    private sealed class StepFrame<T>(MeshContext context, string name, string stepId, DateTimeOffset started, int attempts)
+    {
+        public string StepId => stepId;
+
+        public DateTimeOffset Started => started;
+
+        public int Attempts => attempts;
+
+        /// <summary>The completed memo, once <see cref="Complete"/> made it.</summary>
+        public StepRow? Row { get; private set; }
+
+        /// <summary>The completed memo of <paramref name="value"/> (made once).</summary>
+        public StepRow Complete(T value) => Row ??= new StepRow(
+            context.RunId, stepId, name, StepStatus.Completed, attempts, started, context._x.Clock.Now, null, JsonSerializer.Serialize(value, Json), null);
     }
 }

@@ -7,9 +7,11 @@ public static class MeshHostingExtensions
 {
     /// <summary>
     /// Adds the mesh runtime (router, write batcher, gates, run grains, reconciliation) to the silo. Needs an
-    /// <c>NpgsqlDataSource</c> in the services. Safe to call twice. Time comes from <see cref="MeshClock"/>.
+    /// <c>NpgsqlDataSource</c> in the services (the platform database, which <paramref name="connectionString"/> names
+    /// too: the writer keeps its own pool on it, see <see cref="MeshDatabase"/>). Safe to call twice. Time comes from
+    /// <see cref="MeshClock"/>.
     /// </summary>
-    public static ISiloBuilder AddAlavidaMesh(this ISiloBuilder silo)
+    public static ISiloBuilder AddAlavidaMesh(this ISiloBuilder silo, string connectionString)
     {
         var services = silo.Services;
         if (services.Any(s => s.ServiceType == typeof(MeshRouter)))
@@ -17,10 +19,12 @@ public static class MeshHostingExtensions
             return silo;
         }
 
+        services.AddSingleton(_ => new MeshDatabase(connectionString));
         services.AddSingleton<MeshClock>();
         services.AddSingleton<MeshMonitor>();
         services.AddSingleton<MeshFunctionRegistry>();
         services.AddSingleton<MeshStore>();
+        services.AddSingleton<MeshStepGroups>();
         services.AddSingleton<MeshQueries>();
         services.AddSingleton<MeshRouter>();
         services.AddSingleton<MeshReconciler>();

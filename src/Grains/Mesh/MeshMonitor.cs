@@ -30,7 +30,15 @@ public sealed class MeshMonitor : IDisposable
         StepOverhead = _meter.CreateHistogram<double>("mesh.step.overhead", "ms", "Time from a step's return until its memo is durable");
         BatchDuration = _meter.CreateHistogram<double>("mesh.store.batch.duration", "ms", "Time to write and commit one batch");
         BatchSize = _meter.CreateHistogram<int>("mesh.store.batch.size", description: "Writes committed together in one batch");
+        StepGroupSize = _meter.CreateHistogram<int>("mesh.steps.group.size", description: "Database steps committed together in one transaction");
+        StepGroupRollbacks = _meter.CreateCounter<long>("mesh.steps.group.rollbacks", description: "Groups of database steps rolled back and run again one by one");
     }
+
+    /// <summary>Database steps per committed group (1: a step committed alone).</summary>
+    public Histogram<int> StepGroupSize { get; }
+
+    /// <summary>Groups of database steps rolled back because one of them failed; their steps then ran one by one.</summary>
+    public Counter<long> StepGroupRollbacks { get; }
 
     /// <summary>Milliseconds from a step's return until its memo is committed.</summary>
     public Histogram<double> StepOverhead { get; }

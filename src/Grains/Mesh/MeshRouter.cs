@@ -1,6 +1,5 @@
 using System.Text.Json;
 using Microsoft.Extensions.Logging;
-using Npgsql;
 
 namespace Alavida.Grains.Mesh;
 
@@ -14,15 +13,19 @@ public sealed partial class MeshRouter(
     public const int MaxEventsPerSend = 5000;
 
     /// <summary>Validates, persists and routes events; nothing is persisted when any is invalid.</summary>
-    public Task<SendEventsResult> SendAsync(IReadOnlyList<MeshEvent> events, IReadOnlyList<StepRow>? memos = null) =>
-        SendCoreAsync(events, memos, null);
+    public async Task<SendEventsResult> SendAsync(IReadOnlyList<MeshEvent> events, IReadOnlyList<StepRow>? memos = null)
+    {
+        var plan = Prepare(events);
+        if (plan.Errors.Count > 0)
+        {
+            return new SendEventsResult([], [], plan.Errors);
+        }
 
-    /// <summary>
-    /// Validates events (none is fine), then persists them and <paramref name="memos"/> in <paramref name="tx"/> and
-    /// commits it, and routes them. Nothing is written and the transaction is left open when an event is invalid.
-    /// </summary>
-    public Task<SendEventsResult> CommitAsync(NpgsqlTransaction tx, IReadOnlyList<MeshEvent> events, IReadOnlyList<StepRow> memos) =>
-        SendCoreAsync(events, memos, tx);
+        var result = await store.AcceptAsync(plan.Events, plan.Now, plan.Runs, plan.CancelWaits, memos);
+        await RouteAsync(plan, result);
+        var ids = plan.Events.Select(e => e.Id).ToList();
+        return new SendEventsResult(ids, ids.Where(id => !result.Accepted.Contains(id)).ToList(), []);
+    }
 
     /// <summary>
     /// A run's <c>SendEvent</c>: validates and plans at once, then hands the events (with the step's memo) to the
@@ -45,27 +48,14 @@ public sealed partial class MeshRouter(
         return new SentFromRun(new SendEventsResult(ids, [], []), accept);
     }
 
-    private async Task<SendEventsResult> SendCoreAsync(IReadOnlyList<MeshEvent> events, IReadOnlyList<StepRow>? memos, NpgsqlTransaction? tx)
-    {
-        var plan = tx is not null && events.Count == 0 ? SendPlan.Empty(clock.Now) : Prepare(events);
-        if (plan.Errors.Count > 0)
-        {
-            return new SendEventsResult([], [], plan.Errors);
-        }
-
-        var result = tx is null
-            ? await store.AcceptAsync(plan.Events, plan.Now, plan.Runs, plan.CancelWaits, memos)
-            : await store.CommitAsync(tx, plan.Events, plan.Now, plan.Runs, plan.CancelWaits, memos ?? []);
-        await RouteAsync(plan, result);
-        var ids = plan.Events.Select(e => e.Id).ToList();
-        return new SendEventsResult(ids, ids.Where(id => !result.Accepted.Contains(id)).ToList(), []);
-    }
-
-    /// <summary>Validates and stamps events and plans the runs they start (nothing when one is invalid).</summary>
-    private SendPlan Prepare(IReadOnlyList<MeshEvent> events)
+    /// <summary>
+    /// Validates and stamps events and plans the runs they start (nothing when one is invalid). No events is an error
+    /// unless <paramref name="noneIsFine"/> (a database step that sent nothing).
+    /// </summary>
+    internal SendPlan Prepare(IReadOnlyList<MeshEvent> events, bool noneIsFine = false)
     {
         var now = clock.Now;
-        var errors = MeshEventValidator.Validate(events);
+        IReadOnlyList<MeshInputError> errors = noneIsFine && events.Count == 0 ? [] : MeshEventValidator.Validate(events);
         if (errors.Count > 0)
         {
             return SendPlan.Empty(now) with { Errors = errors };
@@ -90,7 +80,7 @@ public sealed partial class MeshRouter(
     }
 
     /// <summary>After the commit: dispatches the runs that were created queued, and acts on the waits the events satisfied.</summary>
-    private async Task RouteAsync(SendPlan plan, AcceptResult result)
+    internal async Task RouteAsync(SendPlan plan, AcceptResult result)
     {
         await DispatchAsync(result.Runs.Where(r => r.Status == RunStatus.Queued).Select(r => plan.Tickets[r.RunId]));
         await HandleMatchedAsync(result.Matched);
@@ -258,7 +248,7 @@ public sealed partial class MeshRouter(
     }
 
     /// <summary>Stamped events with the runs they start, their tickets and cancelOn waits; or the validation errors.</summary>
-    private sealed record SendPlan(
+    internal sealed record SendPlan(
         DateTimeOffset Now, List<MeshEvent> Events, List<RunRow> Runs, Dictionary<Guid, RunTicket> Tickets, List<WaitRow> CancelWaits,
         IReadOnlyList<MeshInputError> Errors)
     {

@@ -33,6 +33,10 @@ internal static class MeshSql
              AS w(run_id, step_id, kind, event_name, match_path, match_value, expires_at)
         """;
 
+    /// <summary>The writer's planner settings (<see cref="MeshDatabase"/>) for the rest of a transaction on another pool.</summary>
+    public static readonly IReadOnlyList<string> WriterPlannerSettings =
+        ["SET LOCAL enable_seqscan = off", "SET LOCAL enable_hashjoin = off", "SET LOCAL enable_mergejoin = off"];
+
     /// <summary>
     /// Accepts events in one statement: inserts them (a duplicate id is accepted again only once the stored one is
     /// older than 24 h), removes the waits they satisfy (a satisfied WaitForEvent gets the event as its memo),

@@ -1,5 +1,9 @@
 namespace Alavida.Grains.Mesh;
 
+/// <summary>What one database step commits besides its own SQL: its events (stamped), their runs and cancelOn waits, its memos.</summary>
+internal sealed record StepCommit(
+    IReadOnlyList<MeshEvent> Events, DateTimeOffset ReceivedAt, IReadOnlyList<RunRow> Runs, IReadOnlyList<WaitRow> CancelWaits, IReadOnlyList<StepRow> Memos);
+
 /// <summary>What the write batcher queues: events to accept, step memos and run updates, each completed on its commit.</summary>
 public sealed partial class MeshStore
 {

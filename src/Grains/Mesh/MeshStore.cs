@@ -29,16 +29,19 @@ public sealed partial class MeshStore : IAsyncDisposable
     private readonly NpgsqlDataSource _dataSource;
     private readonly ILogger<MeshStore> _logger;
     private readonly Channel<Work> _queue = Channel.CreateUnbounded<Work>(new UnboundedChannelOptions { SingleReader = true });
-    private readonly Task _writer;
+    private readonly Task _writeLoop;
 
     private readonly MeshMonitor _monitor;
 
-    public MeshStore(NpgsqlDataSource dataSource, MeshMonitor monitor, ILogger<MeshStore> logger)
+    private readonly NpgsqlDataSource _writerPool;
+
+    public MeshStore(NpgsqlDataSource dataSource, MeshDatabase database, MeshMonitor monitor, ILogger<MeshStore> logger)
     {
         _dataSource = dataSource;
+        _writerPool = database.Writer;
         _monitor = monitor;
         _logger = logger;
-        _writer = Task.Run(() => WriteLoopAsync(_queue.Reader));
+        _writeLoop = Task.Run(() => WriteLoopAsync(_queue.Reader));
     }
 
     public NpgsqlDataSource DataSource => _dataSource;
@@ -73,7 +76,7 @@ public sealed partial class MeshStore : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         _queue.Writer.TryComplete();
-        await _writer;
+        await _writeLoop;
     }
 
     private void Enqueue(Work work, Guid? run)
@@ -194,17 +197,23 @@ public sealed partial class MeshStore : IAsyncDisposable
     }
 
     /// <summary>
-    /// Persists events, the runs they start and step memos inside the caller's transaction and commits it: the caller's
-    /// own statements in that transaction become durable together with them (a database step). The COMMIT travels in
-    /// the same round trip as the writes.
+    /// Persists what database steps wrote besides their own SQL (each step's events, the runs they start, its memos)
+    /// inside their transaction and commits it, in one round trip (see <see cref="MeshStepGroups"/>). A step whose
+    /// events were all duplicates still commits its SQL and memo. Answers per step, in order. The transaction is on
+    /// the platform's pool, so the writer's planner settings (<see cref="MeshDatabase"/>) are set for its rest only.
     /// </summary>
-    public async Task<AcceptResult> CommitAsync(NpgsqlTransaction tx, IReadOnlyList<MeshEvent> events, DateTimeOffset receivedAt, IReadOnlyList<RunRow> runs, IReadOnlyList<WaitRow> cancelWaits, IReadOnlyList<StepRow> memos)
+    internal static async Task<IReadOnlyList<AcceptResult>> CommitStepsAsync(NpgsqlTransaction tx, IReadOnlyList<StepCommit> steps)
     {
-        var work = new AcceptWork(events, receivedAt, runs, cancelWaits, memos);
-        // Off the caller's scheduler (a run grain's): the statements' many awaits need no turn of the activation.
-        var results = await Task.Run(() => WriteAsync(tx.Connection!, tx, [work]));
-        work.Complete(results);
-        return await work.Result.Task;
+        var works = steps.Select(s => new AcceptWork(s.Events, s.ReceivedAt, s.Runs, s.CancelWaits, s.Memos)).ToList();
+        var results = await WriteAsync(tx.Connection!, tx, works, MeshSql.WriterPlannerSettings);
+        var answers = new List<AcceptResult>(works.Count);
+        foreach (var work in works)
+        {
+            work.Complete(results);
+            answers.Add(await work.Result.Task);
+        }
+
+        return answers;
     }
 
     /// <summary>
@@ -214,7 +223,7 @@ public sealed partial class MeshStore : IAsyncDisposable
     /// </summary>
     private async Task<BatchResults> WriteBatchAsync(List<Work> batch)
     {
-        await using var connection = await _dataSource.OpenConnectionAsync();
+        await using var connection = await _writerPool.OpenConnectionAsync();
         if (!batch.Any(w => w is AcceptWork { HasKeyedRuns: true }))
         {
             return await WriteAsync(connection, null, batch);
@@ -229,7 +238,7 @@ public sealed partial class MeshStore : IAsyncDisposable
     /// <paramref name="tx"/> when given, with its COMMIT in the same round trip unless runs with an idempotency key
     /// need a second one; without it, as one implicit transaction.
     /// </summary>
-    private static async Task<BatchResults> WriteAsync(NpgsqlConnection connection, NpgsqlTransaction? tx, IReadOnlyList<Work> batch)
+    private static async Task<BatchResults> WriteAsync(NpgsqlConnection connection, NpgsqlTransaction? tx, IReadOnlyList<Work> batch, IReadOnlyList<string>? settings = null)
     {
         var results = new BatchResults();
         var accepts = batch.OfType<AcceptWork>().ToList();
@@ -244,7 +253,11 @@ public sealed partial class MeshStore : IAsyncDisposable
         var runs = accepts.SelectMany(a => a.Runs.Where(r => results.Owner.GetValueOrDefault(r.EventId) == a)).ToList();
         var waits = accepts.SelectMany(a => a.CancelWaits).ToList();
         var commands = new List<NpgsqlBatchCommand>();
-        if (events.Count > 0)
+        // Statements without a result set: the reader still starts at the accept's rows.
+        commands.AddRange((settings ?? []).Select(setting => new NpgsqlBatchCommand(setting)));
+
+        var accepting = events.Count > 0;
+        if (accepting)
         {
             // Runs with an idempotency key are inserted after their event is known to be new (below).
             commands.Add(MeshSql.Accept(events, accepts[0].ReceivedAt, runs.Where(r => r.IdempotencyKey is null).ToList(), waits));
@@ -271,7 +284,7 @@ public sealed partial class MeshStore : IAsyncDisposable
 
         if (commands.Count > 0)
         {
-            await MeshSql.ExecuteAsync(connection, tx, commands, events.Count == 0 ? null : async reader =>
+            await MeshSql.ExecuteAsync(connection, tx, commands, !accepting ? null : async reader =>
             {
                 var (accepted, inserted, matched) = await MeshSql.ReadAcceptAsync(reader);
                 results.Accepted = accepted;

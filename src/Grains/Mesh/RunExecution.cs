@@ -14,7 +14,7 @@ internal sealed class MeshWriteException(string message, Exception inner) : Exce
 /// <summary>One attempt's view of a run, shared by the run grain and its <see cref="MeshContext"/>.</summary>
 internal sealed record RunExecution(
     Guid RunId, string FunctionId, MeshEvent Event, int Attempt, Dictionary<string, StepRow> Memo, CancellationToken Cancellation,
-    IServiceProvider Services, MeshStore Store, MeshQueries Queries, MeshRouter Router, MeshFunctionRegistry Registry, MeshClock Clock, MeshMonitor Monitor)
+    IServiceProvider Services, MeshStore Store, MeshStepGroups Steps, MeshQueries Queries, MeshRouter Router, MeshFunctionRegistry Registry, MeshClock Clock, MeshMonitor Monitor)
 {
     public PendingMemos Pending { get; } = new();
 

@@ -10,7 +10,7 @@ namespace Alavida.Grains.Mesh;
 /// in the background on this activation's scheduler, so cancel and resume requests interleave with it.
 /// </summary>
 public sealed partial class RunGrain(
-    MeshFunctionRegistry registry, MeshStore store, MeshQueries queries, MeshRouter router, MeshClock clock, MeshMonitor monitor,
+    MeshFunctionRegistry registry, MeshStore store, MeshStepGroups steps, MeshQueries queries, MeshRouter router, MeshClock clock, MeshMonitor monitor,
     IServiceProvider services, ILogger<RunGrain> logger) : Grain, IRunGrain
 {
     private static readonly TimeSpan FaultRetryDelay = TimeSpan.FromSeconds(5);
@@ -254,7 +254,7 @@ public sealed partial class RunGrain(
         }
 
         _cancellation = new CancellationTokenSource();
-        var execution = _execution = new RunExecution(run.RunId, run.FunctionId, run.Event, run.Attempts, run.Memo, _cancellation.Token, services, store, queries, router, registry, clock, monitor);
+        var execution = _execution = new RunExecution(run.RunId, run.FunctionId, run.Event, run.Attempts, run.Memo, _cancellation.Token, services, store, steps, queries, router, registry, clock, monitor);
         using var scope = logger.BeginScope(new Dictionary<string, object> { ["trace_id"] = run.Event.TraceId ?? run.Event.Id, ["run_id"] = run.RunId, ["function_id"] = run.FunctionId });
         try
         {

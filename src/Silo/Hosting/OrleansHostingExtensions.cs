@@ -66,9 +66,10 @@ public static class OrleansHostingExtensions
             silo.AddDashboard();
             silo.Services.AddAlavidaPlatformGrains();
             silo.AddStartupTask((services, _) => services.GetRequiredService<IGrainFactory>().GetGrain<IJobReconcilerGrain>(0).StartAsync());
-            silo.Services.AddAlavidaIdentity(builder.Configuration.GetConnectionString(DatabaseHostingExtensions.ConnectionStringName)!);
+            var platformDatabase = builder.Configuration.GetConnectionString(DatabaseHostingExtensions.ConnectionStringName)!;
+            silo.Services.AddAlavidaIdentity(platformDatabase);
             silo.AddStartupTask((services, _) => services.GetRequiredService<IGrainFactory>().GetGrain<IIdentityOutboxRelayGrain>(0).StartAsync());
-            silo.AddAlavidaMesh();
+            silo.AddAlavidaMesh(platformDatabase);
             silo.Services.AddAlavidaProspect(builder.Configuration);
             silo.Services.AddAlavidaReasoning(builder.Configuration);
             configureSilo?.Invoke(silo);
