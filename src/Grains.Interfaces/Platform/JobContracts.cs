@@ -66,12 +66,22 @@ public enum AcceptanceOutcome
 /// <param name="JobId">The job (new or replayed); empty when rejected.</param>
 /// <param name="Balance">The spendable balance after the decision.</param>
 /// <param name="Required">The credits the job needed.</param>
+/// <param name="CreatedAt">When the accepted job was stored (its <c>created_at</c>); null unless accepted now.</param>
 [GenerateSerializer, Immutable, Alias("Alavida.Platform.JobAcceptance")]
 public sealed record JobAcceptance(
     [property: Id(0)] AcceptanceOutcome Outcome,
     [property: Id(1)] Guid JobId,
     [property: Id(2)] long Balance,
-    [property: Id(3)] long Required);
+    [property: Id(3)] long Required,
+    [property: Id(4)] DateTimeOffset? CreatedAt = null);
+
+/// <summary>A job just accepted, as stored: what its grain needs to start without reading the row back.</summary>
+/// <param name="Submission">The accepted submission.</param>
+/// <param name="CreatedAt">The stored <c>created_at</c>.</param>
+[GenerateSerializer, Immutable, Alias("Alavida.Platform.AcceptedJob")]
+public sealed record AcceptedJob(
+    [property: Id(0)] JobSubmission Submission,
+    [property: Id(1)] DateTimeOffset CreatedAt);
 
 /// <summary>A job as users see it.</summary>
 /// <param name="JobId">The job id (= trace id).</param>
@@ -154,9 +164,12 @@ public interface IJobGrain : IGrainWithGuidKey
     [Alias("Get")]
     Task<JobView?> GetAsync();
 
-    /// <summary>Hands the accepted job to its quantum (safe to call again: a running or finished job is left alone).</summary>
+    /// <summary>
+    /// Hands the accepted job to its quantum (safe to call again: a running or finished job is left alone).
+    /// <paramref name="accepted"/>: the job as just stored, so the grain need not read it back (null: read it).
+    /// </summary>
     [Alias("Dispatch")]
-    Task DispatchAsync();
+    Task DispatchAsync(AcceptedJob? accepted);
 
     /// <summary>Marks the job running; returns it, or null when it must not run (cancelled, finished, missing).</summary>
     [Alias("Start")]

@@ -1,3 +1,4 @@
+using Alavida.Grains.Data;
 using Alavida.Grains.Platform;
 using Dapper;
 using Npgsql;
@@ -5,9 +6,13 @@ using Orleans.Concurrency;
 
 namespace Alavida.Grains.Identity;
 
-/// <summary>Per-team visibility over the global identities, and the reads behind <c>/identity/data</c>.</summary>
-[StatelessWorker]
-public sealed class IdentityDataGrain(NpgsqlDataSource db) : Grain, IIdentityDataGrain
+/// <summary>
+/// Per-team visibility over the global identities, and the reads behind <c>/identity/data</c>. Stateless and
+/// reentrant: every call waits on the database, and links of many jobs share a commit only if they can be in flight
+/// together (non-reentrant, its few worker activations let one call wait at a time each).
+/// </summary>
+[StatelessWorker, Reentrant]
+public sealed class IdentityDataGrain(NpgsqlDataSource db, GroupCommitter committer) : Grain, IIdentityDataGrain
 {
     public async Task LinkAsync(Guid teamId, Guid? jobId, IdentityKind kind, IReadOnlyList<Guid> entityIds)
     {
@@ -16,14 +21,32 @@ public sealed class IdentityDataGrain(NpgsqlDataSource db) : Grain, IIdentityDat
             return;
         }
 
-        await using var connection = await db.OpenConnectionAsync();
-        await connection.ExecuteAsync(
-            """
-            INSERT INTO identity.team_entities (team_id, kind, entity_id, job_id)
-            SELECT @teamId, @kind, id, @jobId FROM unnest(@ids) AS id
-            ON CONFLICT (team_id, kind, entity_id) DO NOTHING
-            """,
-            new { teamId, kind = Kind(kind), jobId, ids = entityIds.Distinct().ToArray() });
+        // Committed with other jobs' writes (group commit): one link per job would otherwise be one commit per job.
+        var ids = entityIds.Distinct().ToArray();
+        NpgsqlBatchCommand Command()
+        {
+            var command = new NpgsqlBatchCommand(
+                """
+                INSERT INTO identity.team_entities (team_id, kind, entity_id, job_id)
+                SELECT @teamId, @kind, id, @jobId FROM unnest(@ids) AS id
+                ON CONFLICT (team_id, kind, entity_id) DO NOTHING
+                RETURNING entity_id
+                """);
+            command.Parameters.AddWithValue("teamId", teamId);
+            command.Parameters.AddWithValue("kind", Kind(kind));
+            command.Parameters.Add(new NpgsqlParameter("jobId", NpgsqlTypes.NpgsqlDbType.Uuid) { Value = (object?)jobId ?? DBNull.Value });
+            command.Parameters.AddWithValue("ids", ids);
+            return command;
+        }
+
+        await committer.ExecuteAsync(() => [Command()], async reader =>
+        {
+            while (await reader.ReadAsync())
+            {
+            }
+
+            return 0;
+        });
     }
 
     public async Task<bool> AreVisibleAsync(Guid teamId, IdentityKind kind, IReadOnlyList<Guid> entityIds)

@@ -1,3 +1,4 @@
+using Alavida.Grains.Data;
 using Alavida.Grains.Identity.Data;
 using Alavida.Grains.Platform;
 using Microsoft.Extensions.DependencyInjection;
@@ -14,6 +15,7 @@ public static class IdentityServiceCollectionExtensions
     {
         services.TryAddSingleton(_ => new IdentityDatabase(connectionString));
         services.TryAddSingleton(TimeProvider.System);
+        services.TryAddSingleton<GroupCommitter>();
         services.TryAddSingleton<IIdentityEvents, OutboxIdentityEvents>();
         services.TryAddSingleton<CompanyStore>();
         services.TryAddSingleton<PersonStore>();

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Text.Json;
+using Alavida.Grains.Data;
 using Dapper;
 using Microsoft.Extensions.Logging;
 using Npgsql;
@@ -10,24 +11,21 @@ namespace Alavida.Grains.Platform;
 /// Owns one job's lifecycle and writes every transition through to <c>public.jobs</c> before answering. Credits are
 /// settled through the team's grain before the final status is written, so a crash in between settles nothing twice.
 /// </summary>
-public sealed partial class JobGrain(NpgsqlDataSource db, TimeProvider time, TeamSettlementBatcher settlements, ILogger<JobGrain> logger) : Grain, IJobGrain
+[CollectionAgeLimit(Minutes = 2)]
+public sealed partial class JobGrain(NpgsqlDataSource db, GroupCommitter committer, TimeProvider time, TeamSettlementBatcher settlements, ILogger<JobGrain> logger)
+    : Grain, IJobGrain
 {
     private readonly TaskCompletionSource _final = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private JobRow? _job;
+    private bool _loaded;
 
     private Guid JobId => this.GetPrimaryKey();
 
-    public override async Task OnActivateAsync(CancellationToken cancellationToken)
-    {
-        await using var connection = await db.OpenConnectionAsync(cancellationToken);
-        _job = await connection.QuerySingleOrDefaultAsync<JobRow>(
-            new CommandDefinition($"{JobRow.Select} WHERE id = @JobId", new { JobId }, cancellationToken: cancellationToken));
-    }
-
-    public Task<JobView?> GetAsync() => Task.FromResult(_job?.ToView());
+    public async Task<JobView?> GetAsync() => (await LoadAsync())?.ToView();
 
     public async Task<JobView?> WaitForFinalAsync(TimeSpan timeout)
     {
+        await LoadAsync();
         if (_job is not null && !_job.ToView().IsFinal && timeout > TimeSpan.Zero)
         {
             try
@@ -43,9 +41,17 @@ public sealed partial class JobGrain(NpgsqlDataSource db, TimeProvider time, Tea
         return _job?.ToView();
     }
 
-    public async Task DispatchAsync()
+    public async Task DispatchAsync(AcceptedJob? accepted)
     {
-        if (_job is { } job && !job.ToView().IsFinal)
+        if (!_loaded && accepted is { Submission: var s } && s.JobId == JobId)
+        {
+            // Just accepted: the row is what the submission says, so no read is needed.
+            _job = new JobRow(s.JobId, s.TeamId, s.Quantum, s.Action, "queued", s.InputJson, null, null, null, null, s.PricePerUnit,
+                s.EstimatedCredits, accepted.CreatedAt.UtcDateTime, null, null);
+            _loaded = true;
+        }
+
+        if (await LoadAsync() is { } job && !job.ToView().IsFinal)
         {
             await GrainFactory.GetGrain<IJobRunnerGrain>(JobId).RunAsync();
         }
@@ -53,23 +59,30 @@ public sealed partial class JobGrain(NpgsqlDataSource db, TimeProvider time, Tea
 
     public async Task<JobView?> StartAsync()
     {
-        if (_job is null || _job.ToView().IsFinal)
+        if (await LoadAsync() is not { } job || job.ToView().IsFinal)
         {
             return null;
         }
 
-        if (_job.Status == "queued")
+        if (job.Status == "queued")
         {
-            await UpdateAsync("UPDATE jobs SET status = 'running', started_at = now(), updated_at = now() WHERE id = @JobId", new { JobId });
-            Log.Started(logger, JobId, _job.ComponentSlug, _job.Action);
+            // Committed with other jobs' writes (group commit); the job changes only once it is.
+            _job = (await committer.ExecuteAsync(
+                    () => [new NpgsqlBatchCommand($"UPDATE jobs SET status = 'running', started_at = now(), updated_at = now() WHERE id = @JobId RETURNING {JobRow.Columns}")
+                    {
+                        Parameters = { new NpgsqlParameter("JobId", JobId) },
+                    }],
+                    async reader => await reader.ReadAsync() ? reader.GetRowParser<JobRow>()(reader) : null))[0]
+                ?? throw new KeyNotFoundException($"Job {JobId} does not exist.");
+            Log.Started(logger, JobId, job.ComponentSlug, job.Action);
         }
 
-        return _job.ToView();
+        return _job!.ToView();
     }
 
     public async Task<bool> ReportProgressAsync(JobProgress progress)
     {
-        if (_job is null || _job.ToView().IsFinal)
+        if (await LoadAsync() is null || _job!.ToView().IsFinal)
         {
             return false;
         }
@@ -81,7 +94,7 @@ public sealed partial class JobGrain(NpgsqlDataSource db, TimeProvider time, Tea
 
     public async Task<JobView> CompleteAsync(JobResult result)
     {
-        var job = _job ?? throw new KeyNotFoundException($"Job {JobId} does not exist.");
+        var job = await LoadAsync() ?? throw new KeyNotFoundException($"Job {JobId} does not exist.");
         var units = Math.Max(result.BillableUnits, 0);
         CreditCharge[] charges = units == 0 ? [] : [new CreditCharge(job.Action, units, units * job.PricePerUnit, $"job:{JobId}:{job.Action}")];
         return await FinishAsync(charges, new JobFinish(JobStatus.Succeeded, result.ResultJson, result.MetricsJson, null));
@@ -92,12 +105,12 @@ public sealed partial class JobGrain(NpgsqlDataSource db, TimeProvider time, Tea
 
     public async Task<CancelOutcome> CancelAsync()
     {
-        if (_job is null)
+        if (await LoadAsync() is not { } job)
         {
             return CancelOutcome.NotFound;
         }
 
-        if (_job.ToView().IsFinal)
+        if (job.ToView().IsFinal)
         {
             return CancelOutcome.AlreadyFinal;
         }
@@ -109,7 +122,7 @@ public sealed partial class JobGrain(NpgsqlDataSource db, TimeProvider time, Tea
     /// <summary>Settles and finishes through the team's grain (one transaction), once; a final job is returned as is.</summary>
     private async Task<JobView> FinishAsync(IReadOnlyList<CreditCharge> charges, JobFinish finish)
     {
-        var job = _job ?? throw new KeyNotFoundException($"Job {JobId} does not exist.");
+        var job = await LoadAsync() ?? throw new KeyNotFoundException($"Job {JobId} does not exist.");
         if (job.ToView().IsFinal)
         {
             return job.ToView();
@@ -132,6 +145,19 @@ public sealed partial class JobGrain(NpgsqlDataSource db, TimeProvider time, Tea
 
         Log.Finished(logger, JobId, view.Quantum, view.Action, view.Status);
         return view;
+    }
+
+    /// <summary>The job, read once per activation unless <see cref="DispatchAsync"/> brought it; null when there is none.</summary>
+    private async Task<JobRow?> LoadAsync()
+    {
+        if (!_loaded)
+        {
+            await using var connection = await db.OpenConnectionAsync();
+            _job = await connection.QuerySingleOrDefaultAsync<JobRow>($"{JobRow.Select} WHERE id = @JobId", new { JobId });
+            _loaded = true;
+        }
+
+        return _job;
     }
 
     private static string ErrorJson(JobError error) => JsonSerializer.Serialize(new { code = error.Code, message = error.Message });

@@ -16,6 +16,9 @@ public sealed partial class JobRunnerGrain(QuantumActionCatalog catalog, ILogger
 {
     public async Task RunAsync()
     {
+        // One run per activation: free it when the run ends instead of after the collection age (thousands of jobs
+        // a second would otherwise keep their runners in memory for minutes).
+        DeactivateOnIdle();
         var jobId = this.GetPrimaryKey();
         var jobGrain = GrainFactory.GetGrain<IJobGrain>(jobId);
         var job = await jobGrain.StartAsync();

@@ -1,5 +1,7 @@
 using System.Text.Json;
+using Alavida.Grains.Data;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 
 namespace Alavida.Grains.Platform;
 
@@ -73,6 +75,7 @@ public static class QuantumActionServiceCollectionExtensions
     {
         services.AddSingleton<QuantumActionCatalog>();
         services.AddSingleton<TeamSettlementBatcher>();
+        services.TryAddSingleton<GroupCommitter>();
         services.AddSingleton(TimeProvider.System);
         return services;
     }

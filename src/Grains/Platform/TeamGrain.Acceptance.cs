@@ -27,7 +27,7 @@ public sealed partial class TeamGrain
             INSERT INTO jobs (id, team_id, api_key_id, component_slug, action, status, input, price_per_unit, reserved_credits, max_credits)
             SELECT @JobId, @TeamId, @ApiKeyId, @Quantum, @Action, 'queued', @InputJson::jsonb, @PricePerUnit, @EstimatedCredits, @MaxCredits
               FROM account
-            RETURNING id
+            RETURNING id, created_at
         ), idempotency AS (
             INSERT INTO idempotency_keys (team_id, key, request_hash, job_id)
             SELECT @TeamId, @IdempotencyKey, decode(@RequestHash, 'hex'), id FROM job WHERE @IdempotencyKey::text IS NOT NULL
@@ -37,7 +37,7 @@ public sealed partial class TeamGrain
             INSERT INTO trace_budgets (team_id, trace_id, max_credits, committed)
             SELECT @TeamId, replace(id::text, '-', ''), @MaxCredits, @EstimatedCredits FROM job WHERE @MaxCredits::bigint IS NOT NULL
         )
-        SELECT balance, reserved, lifetime_used FROM account
+        SELECT balance, reserved, lifetime_used, (SELECT created_at FROM job) FROM account
         """;
 
     public async Task<JobAcceptance> AcceptJobAsync(JobSubmission submission) => (await AcceptJobsAsync([submission]))[0];
@@ -110,38 +110,25 @@ public sealed partial class TeamGrain
 
     private async Task WriteAcceptancesAsync(IReadOnlyList<JobSubmission> submissions, List<int> writes, JobAcceptance?[] answers)
     {
-        var accounts = new List<AccountRow?>(writes.Count);
-        await using (var connection = await db.OpenConnectionAsync())
-        {
-            // Without an explicit transaction the batch runs as one implicit transaction: one commit, all or nothing.
-            await using var batch = new NpgsqlBatch(connection);
-            foreach (var i in writes)
-            {
-                batch.BatchCommands.Add(AcceptCommand(submissions[i]));
-            }
-
-            await using var reader = await batch.ExecuteReaderAsync();
-            do
-            {
-                accounts.Add(await reader.ReadAsync() ? new AccountRow(reader.GetInt64(0), reader.GetInt64(1), reader.GetInt64(2)) : null);
-            }
-            while (await reader.NextResultAsync());
-        }
+        // One statement per submission, committed with other teams' writes (group commit): all of this team's or none.
+        var accounts = await committer.ExecuteAsync(
+            () => writes.Select(i => AcceptCommand(submissions[i])).ToList(),
+            async reader => await reader.ReadAsync() ? new AcceptedRow(new AccountRow(reader.GetInt64(0), reader.GetInt64(1), reader.GetInt64(2)), reader.GetFieldValue<DateTimeOffset>(3)) : null);
 
         var refused = new List<int>();
         for (var n = 0; n < writes.Count; n++)
         {
             var submission = submissions[writes[n]];
-            if (accounts[n] is not { } account)
+            if (accounts[n] is not { } accepted)
             {
                 refused.Add(writes[n]);
                 continue;
             }
 
-            _credits = account.ToBalance();
+            _credits = accepted.Account.ToBalance();
             AlavidaTelemetry.JobsAccepted.Add(1, new KeyValuePair<string, object?>("quantum", submission.Quantum));
             Log.JobAccepted(logger, submission.JobId, TeamId, submission.Quantum, submission.Action, submission.EstimatedCredits);
-            answers[writes[n]] = new JobAcceptance(AcceptanceOutcome.Accepted, submission.JobId, account.Balance, submission.EstimatedCredits);
+            answers[writes[n]] = new JobAcceptance(AcceptanceOutcome.Accepted, submission.JobId, accepted.Account.Balance, submission.EstimatedCredits, accepted.CreatedAt);
         }
 
         if (refused.Count > 0)
@@ -186,4 +173,6 @@ public sealed partial class TeamGrain
     }
 
     private sealed record IdempotencyRow(string Key, Guid JobId, byte[] RequestHash, DateTime CreatedAt);
+
+    private sealed record AcceptedRow(AccountRow Account, DateTimeOffset CreatedAt);
 }

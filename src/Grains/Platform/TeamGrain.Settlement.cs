@@ -64,26 +64,20 @@ public sealed partial class TeamGrain
 
     public async Task<IReadOnlyList<Settlement>> SettleJobsAsync(IReadOnlyList<JobSettlement> settlements)
     {
-        var rows = new List<(JobRow Job, SettledAccountRow Account)?>(settlements.Count);
-        await using var connection = await db.OpenConnectionAsync();
-        await using (var batch = new NpgsqlBatch(connection))
-        {
-            // Without an explicit transaction the batch runs as one implicit transaction: one commit, all or nothing.
-            foreach (var settlement in settlements)
+        // One statement per job, committed with other teams' writes (group commit): all of this team's or none.
+        var rows = await committer.ExecuteAsync<(JobRow Job, SettledAccountRow Account)?>(
+            () => settlements.Select(SettleCommand).ToList(),
+            async reader =>
             {
-                batch.BatchCommands.Add(SettleCommand(settlement));
-            }
+                if (!await reader.ReadAsync())
+                {
+                    return null;
+                }
 
-            await using var reader = await batch.ExecuteReaderAsync();
-            var job = reader.GetRowParser<JobRow>(startIndex: 0, length: JobRowColumns);
-            var account = reader.GetRowParser<SettledAccountRow>(startIndex: JobRowColumns);
-            do
-            {
-                rows.Add(await reader.ReadAsync() ? (job(reader), account(reader)) : null);
-            }
-            while (await reader.NextResultAsync());
-        }
-
+                var job = reader.GetRowParser<JobRow>(startIndex: 0, length: JobRowColumns);
+                var account = reader.GetRowParser<SettledAccountRow>(startIndex: JobRowColumns);
+                return (job(reader), account(reader));
+            });
         var answers = new Settlement[settlements.Count];
         for (var i = 0; i < settlements.Count; i++)
         {
@@ -91,6 +85,7 @@ public sealed partial class TeamGrain
             if (rows[i] is not var (row, account))
             {
                 // Settled before (or not this team's job): answer with the job as it was finished, changing nothing.
+                await using var connection = await db.OpenConnectionAsync();
                 var earlier = await connection.QuerySingleOrDefaultAsync<JobRow>($"{JobRow.Select} WHERE id = @jobId AND team_id = @TeamId", new { jobId, TeamId })
                     ?? throw new KeyNotFoundException($"Job {jobId} does not belong to team {TeamId}.");
                 var charged = await connection.ExecuteScalarAsync<long>("SELECT coalesce(charged_credits, 0) FROM jobs WHERE id = @jobId", new { jobId });

@@ -1,3 +1,4 @@
+using Alavida.Grains.Data;
 using Dapper;
 using Microsoft.Extensions.Logging;
 using Npgsql;
@@ -9,7 +10,7 @@ namespace Alavida.Grains.Platform;
 /// job always has its credits held and a rejected one leaves nothing behind. The database's CHECKs back the invariants.
 /// Acceptance is in <c>TeamGrain.Acceptance.cs</c>, settlement in <c>TeamGrain.Settlement.cs</c>.
 /// </summary>
-public sealed partial class TeamGrain(NpgsqlDataSource db, TimeProvider time, ILogger<TeamGrain> logger) : Grain, ITeamGrain
+public sealed partial class TeamGrain(NpgsqlDataSource db, GroupCommitter committer, TimeProvider time, ILogger<TeamGrain> logger) : Grain, ITeamGrain
 {
     private CreditBalance? _credits;
 

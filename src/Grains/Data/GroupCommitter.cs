@@ -1,0 +1,193 @@
+using System.Threading.Channels;
+using Microsoft.Extensions.Logging;
+using Npgsql;
+
+namespace Alavida.Grains.Data;
+
+/// <summary>
+/// Group commit for the platform's short, hot writes (job acceptance and settlement by the team grains, job status):
+/// callers hand over their statements and wait; one writer sends everything queued as one <see cref="NpgsqlBatch"/>
+/// (one round trip, one implicit transaction, one commit) and answers each caller from its own result sets once the
+/// commit succeeded. Without it, 32 teams accepting jobs at once pay 32 commits where one does. Every statement must
+/// return exactly one result set (a SELECT, or a write with RETURNING), so each caller's sets can be told apart.
+/// A batch is all or nothing: when one statement fails, the batch is rolled back and every caller's statements run
+/// again on their own, so the failure reaches only its caller. Callers keep their own ordering (a team grain waits
+/// for its write before it makes the next); statements of different callers must not depend on each other.
+/// </summary>
+public sealed partial class GroupCommitter : IAsyncDisposable
+{
+    /// <summary>Statements per batch at most.</summary>
+    public const int MaxStatements = 512;
+
+    private readonly Channel<Request> _queue = Channel.CreateUnbounded<Request>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly NpgsqlDataSource _db;
+    private readonly ILogger<GroupCommitter> _logger;
+    private readonly Task _writer;
+
+    public GroupCommitter(NpgsqlDataSource db, ILogger<GroupCommitter> logger)
+    {
+        (_db, _logger) = (db, logger);
+        _writer = Task.Run(WriteLoopAsync);
+    }
+
+    /// <summary>
+    /// Runs the statements <paramref name="commands"/> makes in a group commit (it may be called again to run them
+    /// alone: a batch command belongs to one batch); <paramref name="read"/> parses one statement's result set (called
+    /// once per statement, in order, with the reader on that set). Completes after the commit.
+    /// </summary>
+    public Task<IReadOnlyList<T>> ExecuteAsync<T>(Func<IReadOnlyList<NpgsqlBatchCommand>> commands, Func<NpgsqlDataReader, Task<T>> read)
+    {
+        var request = new Request<T>(commands, read);
+        if (request.Commands.Count == 0)
+        {
+            return Task.FromResult<IReadOnlyList<T>>([]);
+        }
+
+        if (!_queue.Writer.TryWrite(request))
+        {
+            throw new ObjectDisposedException(nameof(GroupCommitter));
+        }
+
+        return request.Result.Task;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        _queue.Writer.TryComplete();
+        await _writer;
+    }
+
+    private async Task WriteLoopAsync()
+    {
+        var batch = new List<Request>();
+        while (await _queue.Reader.WaitToReadAsync())
+        {
+            var statements = 0;
+            while (statements < MaxStatements && _queue.Reader.TryRead(out var request))
+            {
+                batch.Add(request);
+                statements += request.Commands.Count;
+            }
+
+            try
+            {
+                await CommitAsync(batch);
+            }
+            catch (PostgresException ex) when (batch.Count > 1)
+            {
+                // Nothing of the batch was committed: each caller on its own, so only the failing one sees its error.
+                Log.BatchRetried(_logger, ex.SqlState, batch.Count);
+                foreach (var request in batch)
+                {
+                    try
+                    {
+                        await CommitAsync([request]);
+                    }
+                    catch (Exception one)
+                    {
+                        request.Fail(one);
+                    }
+                }
+            }
+            catch (Exception ex)
+            {
+                foreach (var request in batch)
+                {
+                    request.Fail(ex);
+                }
+            }
+
+            batch.Clear();
+        }
+    }
+
+    private async Task CommitAsync(List<Request> requests)
+    {
+        await using var connection = await _db.OpenConnectionAsync();
+        await using (var batch = new NpgsqlBatch(connection))
+        {
+            foreach (var request in requests)
+            {
+                request.Reset();
+                foreach (var command in request.Commands)
+                {
+                    batch.BatchCommands.Add(command);
+                }
+            }
+
+            await using var reader = await batch.ExecuteReaderAsync();
+            var first = true;
+            foreach (var request in requests)
+            {
+                for (var i = 0; i < request.Commands.Count; i++)
+                {
+                    if (!first && !await reader.NextResultAsync())
+                    {
+                        throw new InvalidOperationException("A group-committed statement returned no result set (every statement must: use RETURNING).");
+                    }
+
+                    first = false;
+                    await request.ReadAsync(reader);
+                }
+            }
+
+            // Reading to the end also reads the implicit transaction's commit.
+            while (await reader.NextResultAsync())
+            {
+            }
+        }
+
+        foreach (var request in requests)
+        {
+            request.Complete();
+        }
+    }
+
+    private abstract class Request(Func<IReadOnlyList<NpgsqlBatchCommand>> commands)
+    {
+        /// <summary>This attempt's statements.</summary>
+        public IReadOnlyList<NpgsqlBatchCommand> Commands { get; private set; } = commands();
+
+        public abstract Task ReadAsync(NpgsqlDataReader reader);
+
+        /// <summary>Starts an attempt: fresh statements (after the first), no rows read.</summary>
+        public void Reset()
+        {
+            if (_attempts++ > 0)
+            {
+                Commands = commands();
+            }
+
+            ClearRows();
+        }
+
+        private int _attempts;
+
+        protected abstract void ClearRows();
+
+        public abstract void Complete();
+
+        public abstract void Fail(Exception ex);
+    }
+
+    private sealed class Request<T>(Func<IReadOnlyList<NpgsqlBatchCommand>> commands, Func<NpgsqlDataReader, Task<T>> read) : Request(commands)
+    {
+        private readonly List<T> _rows = [];
+
+        public TaskCompletionSource<IReadOnlyList<T>> Result { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public override async Task ReadAsync(NpgsqlDataReader reader) => _rows.Add(await read(reader));
+
+        protected override void ClearRows() => _rows.Clear();
+
+        public override void Complete() => Result.TrySetResult(_rows.ToList());
+
+        public override void Fail(Exception ex) => Result.TrySetException(ex);
+    }
+
+    private static partial class Log
+    {
+        [LoggerMessage(1, LogLevel.Information, "Group commit of {Count} callers rolled back ({SqlState}); committing each on its own")]
+        public static partial void BatchRetried(ILogger logger, string sqlState, int count);
+    }
+}

@@ -1,0 +1,79 @@
+using Alavida.Grains.Data;
+using Alavida.Tests.Infrastructure;
+using Microsoft.Extensions.Logging.Abstractions;
+using Npgsql;
+
+namespace Alavida.Tests.Platform;
+
+/// <summary>The platform's group commit, against a real PostgreSQL.</summary>
+public sealed class GroupCommitterTests
+{
+    [Fact]
+    public async Task CallersQueuedBehindABusyBatch_AllCommit_AndABadStatementFailsOnlyItsCaller()
+    {
+        await using var db = NpgsqlDataSource.Create(await TestPostgres.CreateDatabaseAsync("group-commit"));
+        await using (var setup = db.CreateCommand("CREATE TABLE items (id int PRIMARY KEY, label text NOT NULL); INSERT INTO items VALUES (0, 'taken')"))
+        {
+            await setup.ExecuteNonQueryAsync();
+        }
+
+        await using var committer = new GroupCommitter(db, NullLogger<GroupCommitter>.Instance);
+        await using var holder = await db.OpenConnectionAsync();
+        await using var lockTx = await holder.BeginTransactionAsync();
+        await using (var take = new NpgsqlCommand("SELECT pg_advisory_xact_lock(4711)", holder, lockTx))
+        {
+            await take.ExecuteNonQueryAsync();
+        }
+
+        // The first caller's batch waits on the lock the test holds, so the callers after it queue up and share a batch
+        // (the clashing one is never alone in one: it either joins the first caller's batch or the one after).
+        var blocked = committer.ExecuteAsync(() => [new NpgsqlBatchCommand("SELECT pg_advisory_xact_lock(4711)")], async r => await r.ReadAsync());
+        var duplicate = committer.ExecuteAsync(() => [Insert(200, "fine on its own"), Insert(0, "clashes with the row that is there")], ReadIdAsync);
+        var inserts = Enumerable.Range(1, 5).Select(i => committer.ExecuteAsync(() => [Insert(i, $"item {i}"), Insert(i + 100, $"item {i + 100}")], ReadIdAsync)).ToList();
+        await lockTx.CommitAsync();
+
+        Assert.True((await blocked)[0]);
+        foreach (var (insert, i) in inserts.Select((t, i) => (t, i + 1)))
+        {
+            Assert.Equal([i, i + 100], await insert);
+        }
+
+        var failure = await Assert.ThrowsAsync<PostgresException>(() => duplicate);
+        Assert.Equal(PostgresErrorCodes.UniqueViolation, failure.SqlState);
+        Assert.Equal(10, await ScalarAsync<long>(holder, "SELECT count(*) FROM items WHERE id BETWEEN 1 AND 105"));
+        Assert.Equal(0, await ScalarAsync<long>(holder, "SELECT count(*) FROM items WHERE id = 200"));
+        Assert.Equal("taken", await ScalarAsync<string>(holder, "SELECT label FROM items WHERE id = 0"));
+    }
+
+    [Fact]
+    public async Task AStatementWithoutAResultSet_FailsItsCallerWithAClearError()
+    {
+        await using var db = NpgsqlDataSource.Create(await TestPostgres.CreateDatabaseAsync("group-commit"));
+        await using (var setup = db.CreateCommand("CREATE TABLE items (id int PRIMARY KEY)"))
+        {
+            await setup.ExecuteNonQueryAsync();
+        }
+
+        await using var committer = new GroupCommitter(db, NullLogger<GroupCommitter>.Instance);
+        var error = await Assert.ThrowsAsync<InvalidOperationException>(() =>
+            committer.ExecuteAsync(() => [new NpgsqlBatchCommand("INSERT INTO items VALUES (1) RETURNING id"), new NpgsqlBatchCommand("INSERT INTO items VALUES (2)")], ReadIdAsync));
+
+        Assert.Contains("RETURNING", error.Message);
+    }
+
+    private static NpgsqlBatchCommand Insert(int id, string label)
+    {
+        var command = new NpgsqlBatchCommand("INSERT INTO items (id, label) VALUES (@id, @label) RETURNING id");
+        command.Parameters.AddWithValue("id", id);
+        command.Parameters.AddWithValue("label", label);
+        return command;
+    }
+
+    private static async Task<int> ReadIdAsync(NpgsqlDataReader reader) => await reader.ReadAsync() ? reader.GetInt32(0) : -1;
+
+    private static async Task<T> ScalarAsync<T>(NpgsqlConnection connection, string sql)
+    {
+        await using var command = new NpgsqlCommand(sql, connection);
+        return (T)(await command.ExecuteScalarAsync())!;
+    }
+}
