@@ -7,6 +7,9 @@ namespace Alavida.Grains.Identity.Data;
 /// <summary>A new entity to create in bulk: its deterministic id, canonical key and facts.</summary>
 public sealed record NewEntity<TFacts>(Guid Id, IdentityKey Canonical, TFacts Facts);
 
+/// <summary>One caller's bulk creation: its new entities and the provenance they record.</summary>
+public sealed record BulkCreateCall<TFacts>(IReadOnlyList<NewEntity<TFacts>> Entities, string? Source);
+
 /// <summary>What bulk creation did for one new entity.</summary>
 /// <param name="Owner">The owner of its canonical key: itself, or another entity that claimed the key first.</param>
 /// <param name="Inserted">Whether this call inserted the row (false: a racing silo created it first).</param>
@@ -20,27 +23,56 @@ public abstract partial class EntityStore<TFacts, TAttributes>
     /// Creates many entities in one transaction (the cold path of a batch): rows, canonical key claims, then the other
     /// keys and names of the rows whose canonical key was won. Rows are written in id order and keys in key order, so
     /// silos creating overlapping batches wait for each other instead of deadlocking; a deadlock is retried anyway.
+    /// Concurrent callers share a transaction: while one is in flight, the entities of the callers after it wait and
+    /// are created together (many one-company jobs, one transaction). An entity two callers create at once is created
+    /// once, by the first of them; the other finds it made (<see cref="BulkCreated.Inserted"/> false).
     /// </summary>
-    public async Task<IReadOnlyDictionary<Guid, BulkCreated>> BulkCreateAsync(
-        IReadOnlyList<NewEntity<TFacts>> entities, string? source, CancellationToken cancellationToken = default)
+    public Task<IReadOnlyDictionary<Guid, BulkCreated>> BulkCreateAsync(
+        IReadOnlyList<NewEntity<TFacts>> entities, string? source, CancellationToken cancellationToken = default) =>
+        entities.Count == 0
+            ? Task.FromResult<IReadOnlyDictionary<Guid, BulkCreated>>(new Dictionary<Guid, BulkCreated>())
+            : LazyInitializer.EnsureInitialized(ref _creates, () => new((_, calls) => BulkCreateTogetherAsync(calls), MaxBatchedCalls))
+                .SendAsync(0, new BulkCreateCall<TFacts>(entities, source));
+
+    private async Task<IReadOnlyList<IReadOnlyDictionary<Guid, BulkCreated>>> BulkCreateTogetherAsync(IReadOnlyList<BulkCreateCall<TFacts>> calls)
     {
-        var sorted = entities.DistinctBy(e => e.Id).OrderBy(e => e.Id).ToList();
+        // The first caller of an id creates it, with its source.
+        var firstCaller = new Dictionary<Guid, int>();
+        var entities = new List<(NewEntity<TFacts> Entity, string? Source)>();
+        for (var c = 0; c < calls.Count; c++)
+        {
+            foreach (var entity in calls[c].Entities)
+            {
+                if (firstCaller.TryAdd(entity.Id, c))
+                {
+                    entities.Add((entity, calls[c].Source));
+                }
+            }
+        }
+
+        var sorted = entities.OrderBy(e => e.Entity.Id).ToList();
+        IReadOnlyDictionary<Guid, BulkCreated> created;
         for (var attempt = 1; ; attempt++)
         {
             try
             {
-                return await BulkCreateOnceAsync(sorted, source, cancellationToken);
+                created = await BulkCreateOnceAsync(sorted, CancellationToken.None);
+                break;
             }
             catch (PostgresException ex) when (ex.SqlState == DeadlockDetected && attempt < 3)
             {
                 // The other transaction committed or will; a retry sees its rows and matches them.
             }
         }
+
+        return [.. calls.Select((call, c) => (IReadOnlyDictionary<Guid, BulkCreated>)call.Entities.DistinctBy(e => e.Id).ToDictionary(
+            e => e.Id, e => firstCaller[e.Id] == c ? created[e.Id] : created[e.Id] with { Inserted = false }))];
     }
 
     private async Task<IReadOnlyDictionary<Guid, BulkCreated>> BulkCreateOnceAsync(
-        List<NewEntity<TFacts>> entities, string? source, CancellationToken cancellationToken)
+        List<(NewEntity<TFacts> Entity, string? Source)> batch, CancellationToken cancellationToken)
     {
+        var entities = batch.Select(b => b.Entity).ToList();
         var t = Tables;
         var columns = FactColumns;
         await using var connection = await _db.OpenConnectionAsync(cancellationToken);
@@ -49,10 +81,10 @@ public abstract partial class EntityStore<TFacts, TAttributes>
         var inserted = new HashSet<Guid>();
         var insert = $"""
             INSERT INTO {t.Entities} (id, canonical_key, sources{string.Concat(columns.Select(c => ", " + c.Name))})
-            SELECT q.id, q.canonical_key, CASE WHEN @source::text IS NULL THEN ARRAY[]::text[] ELSE ARRAY[@source::text] END
+            SELECT q.id, q.canonical_key, CASE WHEN q.source IS NULL THEN ARRAY[]::text[] ELSE ARRAY[q.source] END
                    {string.Concat(columns.Select((_, i) => $", q.p{i}"))}
-            FROM unnest(@ids, @canonical{string.Concat(columns.Select((_, i) => $", @p{i}"))})
-                 AS q(id, canonical_key{string.Concat(columns.Select((_, i) => $", p{i}"))})
+            FROM unnest(@ids, @canonical, @sources{string.Concat(columns.Select((_, i) => $", @p{i}"))})
+                 AS q(id, canonical_key, source{string.Concat(columns.Select((_, i) => $", p{i}"))})
             ORDER BY q.id
             ON CONFLICT DO NOTHING -- no target: a racing insert can trip the id or the canonical_key index first
             RETURNING id
@@ -61,7 +93,7 @@ public abstract partial class EntityStore<TFacts, TAttributes>
         {
             command.Parameters.AddWithValue("ids", entities.Select(e => e.Id).ToArray());
             command.Parameters.AddWithValue("canonical", entities.Select(e => e.Canonical.ToString()).ToArray());
-            command.Parameters.Add(new NpgsqlParameter("source", NpgsqlDbType.Text) { Value = (object?)source ?? DBNull.Value });
+            command.Parameters.Add(new NpgsqlParameter("sources", NpgsqlDbType.Array | NpgsqlDbType.Text) { Value = batch.Select(b => b.Source).ToArray() });
             for (var i = 0; i < columns.Count; i++)
             {
                 command.Parameters.Add(ColumnArray($"p{i}", columns[i], entities));

@@ -1,4 +1,5 @@
 using Alavida.Grains.Identity.Rules;
+using Alavida.Grains.Platform;
 using Npgsql;
 using NpgsqlTypes;
 
@@ -20,6 +21,11 @@ public abstract partial class EntityStore<TFacts, TAttributes>(IdentityDatabase 
     public const int MaxSources = 16;
 
     private readonly NpgsqlDataSource _db = database.DataSource;
+    private KeyedBatcher<int, IReadOnlyCollection<IdentityKey>, IReadOnlyDictionary<IdentityKey, Guid>>? _ownerLookups;
+    private KeyedBatcher<int, BulkCreateCall<TFacts>, IReadOnlyDictionary<Guid, BulkCreated>>? _creates;
+
+    /// <summary>Callers whose lookups or creations go in one query or transaction at most.</summary>
+    private const int MaxBatchedCalls = 64;
 
     protected abstract EntityTables Tables { get; }
 
@@ -83,7 +89,10 @@ public abstract partial class EntityStore<TFacts, TAttributes>(IdentityDatabase 
         return null;
     }
 
-    /// <summary>The owners of those of <paramref name="keys"/> that have one.</summary>
+    /// <summary>
+    /// The owners of those of <paramref name="keys"/> that have one. Concurrent callers share a query: while one is in
+    /// flight, the keys of the callers after it wait and are looked up together (many one-company jobs, one query).
+    /// </summary>
     public async Task<IReadOnlyDictionary<IdentityKey, Guid>> FindOwnersAsync(IReadOnlyCollection<IdentityKey> keys, CancellationToken cancellationToken = default)
     {
         if (keys.Count == 0)
@@ -91,8 +100,17 @@ public abstract partial class EntityStore<TFacts, TAttributes>(IdentityDatabase 
             return new Dictionary<IdentityKey, Guid>();
         }
 
-        await using var connection = await _db.OpenConnectionAsync(cancellationToken);
-        return await OwnersAsync(connection, null, keys, cancellationToken);
+        // Owner lookups of concurrent callers go together (one key: one query at a time).
+        var lookups = LazyInitializer.EnsureInitialized(ref _ownerLookups, () => new((_, calls) => FindOwnersTogetherAsync(calls), MaxBatchedCalls));
+        var owners = await lookups.SendAsync(0, keys);
+        return keys.Where(owners.ContainsKey).Distinct().ToDictionary(k => k, k => owners[k]);
+    }
+
+    private async Task<IReadOnlyList<IReadOnlyDictionary<IdentityKey, Guid>>> FindOwnersTogetherAsync(IReadOnlyList<IReadOnlyCollection<IdentityKey>> calls)
+    {
+        await using var connection = await _db.OpenConnectionAsync();
+        var owners = await OwnersAsync(connection, null, calls.SelectMany(c => c).Distinct().ToList(), CancellationToken.None);
+        return [.. calls.Select(_ => owners)];
     }
 
     private async Task<Dictionary<IdentityKey, Guid>> OwnersAsync(
