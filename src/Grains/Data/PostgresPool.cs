@@ -21,4 +21,20 @@ public static class PostgresPool
 
     /// <inheritdoc cref="Tune(NpgsqlConnectionStringBuilder)"/>
     public static string Tune(string connectionString) => Tune(new NpgsqlConnectionStringBuilder(connectionString)).ConnectionString;
+
+    /// <summary>
+    /// A data source with the pool settings of <see cref="Tune(NpgsqlConnectionStringBuilder)"/>. Its batches
+    /// (<see cref="NpgsqlBatch"/>: the group commits of <see cref="GroupCommitter"/> and the mesh) are not traced as
+    /// database spans: each carries the writes of many requests and runs, so it belongs to no one trace, and a span of
+    /// it would cost a copy of every statement's text. Single commands are traced as usual.
+    /// </summary>
+    public static NpgsqlDataSource Create(NpgsqlConnectionStringBuilder builder)
+    {
+        var dataSource = new NpgsqlDataSourceBuilder(Tune(builder).ConnectionString);
+        dataSource.ConfigureTracing(tracing => tracing.ConfigureBatchFilter(_ => false));
+        return dataSource.Build();
+    }
+
+    /// <inheritdoc cref="Create(NpgsqlConnectionStringBuilder)"/>
+    public static NpgsqlDataSource Create(string connectionString) => Create(new NpgsqlConnectionStringBuilder(connectionString));
 }

@@ -17,12 +17,12 @@ public sealed class MeshDatabase(string connectionString) : IAsyncDisposable
     public const string PlannerSettings = "-c enable_seqscan=off -c enable_hashjoin=off -c enable_mergejoin=off";
 
     /// <summary>Connections for the writer (one batch at a time) and its rare retries.</summary>
-    public NpgsqlDataSource Writer { get; } = NpgsqlDataSource.Create(PostgresPool.Tune(new NpgsqlConnectionStringBuilder(connectionString)
+    public NpgsqlDataSource Writer { get; } = PostgresPool.Create(new NpgsqlConnectionStringBuilder(connectionString)
     {
         MaxPoolSize = 4,
         ApplicationName = "alavida-mesh",
         Options = PlannerSettings,
-    }).ConnectionString);
+    });
 
     public ValueTask DisposeAsync() => Writer.DisposeAsync();
 }

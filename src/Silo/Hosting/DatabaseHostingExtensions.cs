@@ -49,7 +49,7 @@ public static partial class DatabaseHostingExtensions
             builder.Services.AddHostedService<LocalPostgresLifetime>();
         }
 
-        builder.Services.AddSingleton(_ => NpgsqlDataSource.Create(PostgresPool.Tune(connectionString)));
+        builder.Services.AddSingleton(_ => PostgresPool.Create(connectionString));
         if (options.Role != HostRole.Gateway && options.MigrateOnStart)
         {
             builder.Services.AddHostedService<MigrationHostedService>();

@@ -12,11 +12,11 @@ public sealed class IdentityDatabase(string connectionString) : IAsyncDisposable
     /// <summary>Connections this process opens at most for identity work.</summary>
     public const int MaxConnections = 24;
 
-    public NpgsqlDataSource DataSource { get; } = NpgsqlDataSource.Create(PostgresPool.Tune(new NpgsqlConnectionStringBuilder(connectionString)
+    public NpgsqlDataSource DataSource { get; } = PostgresPool.Create(new NpgsqlConnectionStringBuilder(connectionString)
     {
         MaxPoolSize = MaxConnections,
         ApplicationName = "alavida-identity",
-    }).ConnectionString);
+    });
 
     public ValueTask DisposeAsync() => DataSource.DisposeAsync();
 }
