@@ -319,6 +319,8 @@ public sealed partial class RunGrain(
         }
 
         // The function body is done: its concurrency slots are free while what it sent and its final status commit.
+        // It ended now (ended_at), whenever its status is written.
+        var ended = clock.Now;
         Task? released = null;
         if (status != RunStatus.Cancelled && _execution?.Sends is { } sends && sends.Any(s => !s.IsCompletedSuccessfully))
         {
@@ -340,7 +342,6 @@ public sealed partial class RunGrain(
         }
 
         run.Status = status;
-        var ended = clock.Now;
         var written = store.UpdateRunAsync(Update(null, ended, error, output), _execution?.Pending.With());
         released ??= router.ReleaseAsync(run.RunId, run.FunctionId, run.GateKeys);
         await written;

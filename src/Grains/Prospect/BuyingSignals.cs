@@ -211,7 +211,7 @@ public static class ScoreOnLeadsFunction
                     return CascadeRun.Skip(skip);
                 }
 
-                await run.EmitAsync(await scorer.CommitAsync(run.Scope, [(companyId, score)], now));
+                run.Emit(await scorer.CommitAsync(run.Scope, [(companyId, score)], now));
             }
 
             return run.Done(SignalScorer.Item(0, companyId, score, now)); // no signals: nothing charged, nothing sent

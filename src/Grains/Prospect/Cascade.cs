@@ -76,9 +76,6 @@ public sealed class CascadeBilling(IGrainFactory grains, QuantumPrices prices)
 /// </summary>
 internal static class Emit
 {
-    public static Task SendAsync(MeshContext context, IReadOnlyList<MeshEvent> events) =>
-        SendAsync(context.Services.GetRequiredService<IGrainFactory>(), events);
-
     public static async Task SendAsync(IGrainFactory grains, IReadOnlyList<MeshEvent> events)
     {
         foreach (var batch in events.Chunk(MeshRouter.MaxEventsPerSend))
@@ -108,6 +105,13 @@ public static class CascadeFunction
         {
             var scope = CascadeBilling.ScopeOf(context);
             var outcome = await context.Run(step, () => body(new CascadeRun(context, scope)));
+            if (outcome.Events is { Count: > 0 } events)
+            {
+                // A step of its own after the work's memo: the run does not wait for the events' commit (its end
+                // does), and a replay after a crash sends the memoized events again under their stable ids.
+                await context.SendEvent("emit", [.. events]);
+            }
+
             return outcome.Output();
         },
     };
@@ -131,18 +135,20 @@ public sealed class CascadeRun(MeshContext context, CascadeScope scope)
     public Task<string?> ChargeAsync(string quantum, string action, int units, Guid companyId) =>
         Services.GetRequiredService<CascadeBilling>().ChargeAsync(Scope, quantum, action, units, companyId);
 
-    /// <summary>Sends the next events of the cascade.</summary>
-    public Task EmitAsync(IReadOnlyList<MeshEvent> events) => Emit.SendAsync(Context, events);
+    private readonly List<MeshEvent> _events = [];
 
-    /// <summary>The run's output, with what reasoning cost.</summary>
-    public CascadeStep Done(JsonObject result) => new(null, Ledger.AddTo(result).ToJsonString());
+    /// <summary>The next events of the cascade: sent once the step's work is memoized (see <see cref="CascadeFunction"/>).</summary>
+    public void Emit(IReadOnlyList<MeshEvent> events) => _events.AddRange(events);
+
+    /// <summary>The run's output, with what reasoning cost, and the events to send.</summary>
+    public CascadeStep Done(JsonObject result) => new(null, Ledger.AddTo(result).ToJsonString(), [.. _events]);
 
     /// <summary>Ends the run as skipped with <paramref name="reason"/>.</summary>
     public static CascadeStep Skip(string reason) => new(reason, null);
 }
 
-/// <summary>The memoized outcome of a cascade function's one step: skipped with a reason, or the output.</summary>
-public sealed record CascadeStep(string? Skipped, string? ResultJson)
+/// <summary>The memoized outcome of a cascade function's one step: skipped with a reason, or the output and the events to send.</summary>
+public sealed record CascadeStep(string? Skipped, string? ResultJson, IReadOnlyList<MeshEvent>? Events = null)
 {
     /// <summary>The run's output; ends the run as skipped when the step was.</summary>
     public JsonNode? Output() => Skipped is { } reason ? throw new SkipRunException(reason) : JsonNode.Parse(ResultJson!);

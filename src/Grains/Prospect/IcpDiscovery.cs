@@ -212,7 +212,7 @@ public static class QualifyMentionFunction
             }
 
             var persona = personaJson is null ? null : Persona.Parse(JsonDocument.Parse(personaJson).RootElement);
-            await run.EmitAsync(await qualifier.CommitAsync(run.Scope, evaluation, persona));
+            run.Emit(await qualifier.CommitAsync(run.Scope, evaluation, persona));
             return run.Done(Qualifier.Result(evaluation));
         });
 }

@@ -263,7 +263,7 @@ public static class LeadsOnQualifiedFunction
             }
 
             await finder.CommitAsync(run.Scope, discovery, []);
-            await run.EmitAsync([LeadFinder.Completed(run.Scope, discovery)]);
+            run.Emit([LeadFinder.Completed(run.Scope, discovery)]);
             var result = LeadFinder.Result(discovery, 0, []);
             result["credits_units"] = units;
             return run.Done(result);
