@@ -6,9 +6,9 @@ namespace Alavida.Grains.Platform;
 
 /// <summary>
 /// Acceptance in batches (group commit): the gateway sends the submissions that queued up for this team while the
-/// previous call was in flight, and they are decided in order against the balance and written as one batch of
-/// statements, in one round trip and one commit. Each statement is the same all-or-nothing reservation a single
-/// submission gets, so the database still refuses an overdraft on its own.
+/// previous call was in flight, and they are decided in order against the balance and written in one commit shared
+/// with other teams' writes (<see cref="Data.GroupCommitter"/>). Each statement is the same all-or-nothing reservation
+/// a single submission gets, so the database still refuses an overdraft on its own.
 /// </summary>
 public sealed partial class TeamGrain
 {

@@ -6,7 +6,8 @@ namespace Alavida.Grains.Platform;
 
 /// <summary>
 /// Settlement: charges, refund and the job's final status in one statement per job. Jobs that finish together are
-/// settled together (the silo batches them per team, as the gateway does acceptances): one round trip, one commit.
+/// settled together (the silo batches them per team, as the gateway does acceptances), in one commit shared with other
+/// teams' writes (<see cref="Data.GroupCommitter"/>).
 /// </summary>
 public sealed partial class TeamGrain
 {
