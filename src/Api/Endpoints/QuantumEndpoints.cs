@@ -118,7 +118,8 @@ public static class QuantumEndpoints
                 return Accepted(earlier.JobId, earlier.Quantum, earlier.Action, earlier.Status);
             default:
                 Activity.Current?.SetTag("alavida.job_id", acceptance.JobId);
-                await grains.GetGrain<IJobGrain>(acceptance.JobId).DispatchAsync(new AcceptedJob(submission, acceptance.CreatedAt!.Value));
+                await grains.GetGrain<IJobGrain>(acceptance.JobId).DispatchAsync(
+                    acceptance.CreatedAt is { } createdAt ? new AcceptedJob(submission, createdAt) : null);
                 return Accepted(submission.JobId, quantum, action, JobStatus.Queued);
         }
     }

@@ -168,7 +168,7 @@ public interface IJobGrain : IGrainWithGuidKey
     /// Hands the accepted job to its quantum (safe to call again: a running or finished job is left alone).
     /// <paramref name="accepted"/>: the job as just stored, so the grain need not read it back (null: read it).
     /// </summary>
-    [Alias("Dispatch")]
+    [Alias("DispatchAccepted")]
     Task DispatchAsync(AcceptedJob? accepted);
 
     /// <summary>Marks the job running; returns it, or null when it must not run (cancelled, finished, missing).</summary>

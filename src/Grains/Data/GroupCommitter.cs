@@ -5,14 +5,17 @@ using Npgsql;
 namespace Alavida.Grains.Data;
 
 /// <summary>
-/// Group commit for the platform's short, hot writes (job acceptance and settlement by the team grains, job status):
-/// callers hand over their statements and wait; one writer sends everything queued as one <see cref="NpgsqlBatch"/>
-/// (one round trip, one implicit transaction, one commit) and answers each caller from its own result sets once the
-/// commit succeeded. Without it, 32 teams accepting jobs at once pay 32 commits where one does. Every statement must
-/// return exactly one result set (a SELECT, or a write with RETURNING), so each caller's sets can be told apart.
-/// A batch is all or nothing: when one statement fails, the batch is rolled back and every caller's statements run
-/// again on their own, so the failure reaches only its caller. Callers keep their own ordering (a team grain waits
-/// for its write before it makes the next); statements of different callers must not depend on each other.
+/// Group commit for the platform's short, hot writes (job acceptance and settlement by the team grains, job status,
+/// team links): callers hand over their statements and wait; one writer runs everything queued as one
+/// <see cref="NpgsqlBatch"/> in one transaction and answers each caller from its own result sets once the commit
+/// succeeded (two round trips and one commit for the batch). Without it, 32 teams accepting jobs at once pay 32
+/// commits where one does. Every statement must return exactly one result set (a SELECT, or a write with RETURNING),
+/// so each caller's sets can be told apart; the commit is sent only once every result was read as expected, so a
+/// statement without a result set, or a caller unable to read its own, rolls the batch back instead of committing it.
+/// A batch is all or nothing: when one statement fails (or its result cannot be read), the batch is rolled back and
+/// every caller's statements run again on their own, so the failure reaches only its caller. Callers keep their own
+/// ordering (a team grain waits for its write before it makes the next); statements of different callers must not
+/// depend on each other.
 /// </summary>
 public sealed partial class GroupCommitter : IAsyncDisposable
 {
@@ -69,31 +72,29 @@ public sealed partial class GroupCommitter : IAsyncDisposable
                 statements += request.Commands.Count;
             }
 
-            try
+            var outcome = await TryCommitAsync(batch);
+            if (outcome.Error is { } error)
             {
-                await CommitAsync(batch);
-            }
-            catch (PostgresException ex) when (batch.Count > 1)
-            {
-                // Nothing of the batch was committed: each caller on its own, so only the failing one sees its error.
-                Log.BatchRetried(_logger, ex.SqlState, batch.Count);
-                foreach (var request in batch)
+                if (outcome.Committing || batch.Count == 1)
                 {
-                    try
+                    // Alone, or the commit's outcome is unknown (the connection broke as it committed): every caller
+                    // sees the error, as it would on its own.
+                    foreach (var request in batch)
                     {
-                        await CommitAsync([request]);
-                    }
-                    catch (Exception one)
-                    {
-                        request.Fail(one);
+                        request.Fail(error);
                     }
                 }
-            }
-            catch (Exception ex)
-            {
-                foreach (var request in batch)
+                else
                 {
-                    request.Fail(ex);
+                    // Nothing of the batch was committed: each caller on its own, so only the failing one sees its error.
+                    Log.BatchRetried(_logger, error.Message, batch.Count);
+                    foreach (var request in batch)
+                    {
+                        if ((await TryCommitAsync([request])).Error is { } own)
+                        {
+                            request.Fail(own);
+                        }
+                    }
                 }
             }
 
@@ -101,46 +102,66 @@ public sealed partial class GroupCommitter : IAsyncDisposable
         }
     }
 
-    private async Task CommitAsync(List<Request> requests)
+    /// <summary>
+    /// Runs the callers' statements in one transaction, reads every result (a result set missing, or a caller unable to
+    /// read its own, rolls it all back), then commits and answers them. On failure: the error, and whether it came
+    /// from the commit itself (then whether anything was committed is unknown).
+    /// </summary>
+    private async Task<(Exception? Error, bool Committing)> TryCommitAsync(List<Request> requests)
     {
-        await using var connection = await _db.OpenConnectionAsync();
-        await using (var batch = new NpgsqlBatch(connection))
+        var committing = false;
+        try
         {
-            foreach (var request in requests)
+            await using var connection = await _db.OpenConnectionAsync();
+            await using var tx = await connection.BeginTransactionAsync();
+            await using (var batch = new NpgsqlBatch(connection, tx))
             {
-                request.Reset();
-                foreach (var command in request.Commands)
+                foreach (var request in requests)
                 {
-                    batch.BatchCommands.Add(command);
-                }
-            }
-
-            await using var reader = await batch.ExecuteReaderAsync();
-            var first = true;
-            foreach (var request in requests)
-            {
-                for (var i = 0; i < request.Commands.Count; i++)
-                {
-                    if (!first && !await reader.NextResultAsync())
+                    request.Reset();
+                    foreach (var command in request.Commands)
                     {
-                        throw new InvalidOperationException("A group-committed statement returned no result set (every statement must: use RETURNING).");
+                        batch.BatchCommands.Add(command);
                     }
+                }
 
-                    first = false;
-                    await request.ReadAsync(reader);
+                await using var reader = await batch.ExecuteReaderAsync();
+                var first = true;
+                foreach (var request in requests)
+                {
+                    for (var i = 0; i < request.Commands.Count; i++)
+                    {
+                        if (!first && !await reader.NextResultAsync())
+                        {
+                            throw new InvalidOperationException("A group-committed statement returned no result set (every statement must: use RETURNING).");
+                        }
+
+                        first = false;
+                        await request.ReadAsync(reader);
+                    }
+                }
+
+                if (await reader.NextResultAsync())
+                {
+                    throw new InvalidOperationException("A group-committed statement returned more than one result set.");
                 }
             }
 
-            // Reading to the end also reads the implicit transaction's commit.
-            while (await reader.NextResultAsync())
-            {
-            }
+            // Its own round trip: a batch whose results did not all read as expected is rolled back, never committed.
+            committing = true;
+            await tx.CommitAsync();
+        }
+        catch (Exception ex)
+        {
+            return (ex, committing && ex is not PostgresException);
         }
 
         foreach (var request in requests)
         {
             request.Complete();
         }
+
+        return (null, false);
     }
 
     private abstract class Request(Func<IReadOnlyList<NpgsqlBatchCommand>> commands)
@@ -187,7 +208,7 @@ public sealed partial class GroupCommitter : IAsyncDisposable
 
     private static partial class Log
     {
-        [LoggerMessage(1, LogLevel.Information, "Group commit of {Count} callers rolled back ({SqlState}); committing each on its own")]
-        public static partial void BatchRetried(ILogger logger, string sqlState, int count);
+        [LoggerMessage(1, LogLevel.Information, "Group commit of {Count} callers rolled back ({Reason}); committing each on its own")]
+        public static partial void BatchRetried(ILogger logger, string reason, int count);
     }
 }

@@ -7,7 +7,8 @@ public static class PostgresPool
 {
     /// <summary>
     /// No reset on close: pooled connections carry no session state of ours (no session SETs, temp tables or session
-    /// locks; advisory locks are transaction-scoped and the migrator has its own connection), so the <c>DISCARD ALL</c>
+    /// locks; advisory locks and the mesh steps' planner settings are transaction-scoped, the mesh writer's settings are
+    /// startup options of its own pool, and the migrator has its own connection), so the <c>DISCARD ALL</c>
     /// before each reuse is pure cost, and it would also drop the prepared statements. Auto-prepare: the hot statements
     /// are parsed and planned once per connection instead of on every call.
     /// </summary>

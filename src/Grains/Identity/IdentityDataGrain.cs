@@ -8,8 +8,8 @@ namespace Alavida.Grains.Identity;
 
 /// <summary>
 /// Per-team visibility over the global identities, and the reads behind <c>/identity/data</c>. Stateless and
-/// reentrant: every call waits on the database, and links of many jobs share a commit only if they can be in flight
-/// together (non-reentrant, its few worker activations let one call wait at a time each).
+/// reentrant: every call only waits on the database, and the links of many jobs can share a group commit only while
+/// they are in flight together (non-reentrant, each of its few worker activations would hold one call at a time).
 /// </summary>
 [StatelessWorker, Reentrant]
 public sealed class IdentityDataGrain(NpgsqlDataSource db, GroupCommitter committer) : Grain, IIdentityDataGrain
@@ -22,7 +22,8 @@ public sealed class IdentityDataGrain(NpgsqlDataSource db, GroupCommitter commit
         }
 
         // Committed with other jobs' writes (group commit): one link per job would otherwise be one commit per job.
-        var ids = entityIds.Distinct().ToArray();
+        // In key order, so concurrent commits that link overlapping entities take their row locks in the same order.
+        var ids = entityIds.Distinct().Order().ToArray();
         NpgsqlBatchCommand Command()
         {
             var command = new NpgsqlBatchCommand(

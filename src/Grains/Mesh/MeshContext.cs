@@ -148,7 +148,10 @@ public sealed class MeshContext
         throw new SuspendException(RunStatus.Waiting, expires);
     }
 
-    /// <summary>Sends events durably (ids default to stable ones derived from the run and step; trace and team are inherited).</summary>
+    /// <summary>
+    /// Sends events (ids default to stable ones derived from the run and step; trace and team are inherited). Returns
+    /// once they are validated and queued; they commit with other runs' writes, and the run ends only once they have.
+    /// </summary>
     public Task<IReadOnlyList<string>> SendEvent(string id, params MeshEvent[] events)
     {
         try
@@ -175,15 +178,15 @@ public sealed class MeshContext
         using var span = StartSpan(id, stepId);
         var started = Stopwatch.GetTimestamp();
         var row = new StepRow(RunId, stepId, id, StepStatus.Completed, 1, now, now, null, JsonSerializer.Serialize(ids, Json), null);
-        // The events and this memo commit in the background (the run does not wait for them); the run's final status
-        // waits until they have (RunExecution.Sends), and no later write of the run can commit before them.
+        // The events and this memo commit in the background (the run does not wait for them); the run ends or
+        // suspends only once they have (RunExecution.AwaitSendsAsync).
         var sent = _x.Router.SendFromRun(stamped, _x.Pending.With(row));
         if (!sent.Result.Accepted)
         {
             throw new NonRetriableException($"SendEvent '{id}': {string.Join("; ", sent.Result.Errors.Select(e => $"{e.Field}: {e.Message}"))}");
         }
 
-        _x.Sends.Add(sent.Durable);
+        _x.AddSend(sent.Durable);
         _ = sent.Durable.ContinueWith(
             _ => _x.Monitor.StepOverhead.Record(Stopwatch.GetElapsedTime(started).TotalMilliseconds),
             CancellationToken.None, TaskContinuationOptions.OnlyOnRanToCompletion, TaskScheduler.Default);
@@ -276,8 +279,9 @@ public sealed class MeshContext
 
     /// <summary>
     /// One step: returns the memoized result when the step completed before; otherwise runs <paramref name="body"/>,
-    /// which makes the completed memo durable (<see cref="StepFrame{T}.Complete"/>) before the run sees the result; a
-    /// failure is recorded on the step and rethrown.
+    /// which makes the completed memo (<see cref="StepFrame{T}.Complete"/>) and hands it to be written (a database
+    /// step's commits before it returns; a <c>Run</c> memo rides with the run's next write); a failure is recorded on
+    /// the step and rethrown.
     /// </summary>
     private async Task<T> StepAsync<T>(string id, Func<StepFrame<T>, Task<T>> body)
     {
@@ -351,11 +355,14 @@ public sealed class MeshContext
 
         public int Attempts => attempts;
 
-        /// <summary>The completed memo, once <see cref="Complete"/> made it.</summary>
+        /// <summary>The completed memo <see cref="Complete"/> made last.</summary>
         public StepRow? Row { get; private set; }
 
-        /// <summary>The completed memo of <paramref name="value"/> (made once).</summary>
-        public StepRow Complete(T value) => Row ??= new StepRow(
+        /// <summary>
+        /// The completed memo of <paramref name="value"/>. Made anew on every call: a database step whose group was
+        /// rolled back runs again, and only its last value is the one committed.
+        /// </summary>
+        public StepRow Complete(T value) => Row = new StepRow(
             context.RunId, stepId, name, StepStatus.Completed, attempts, started, context._x.Clock.Now, null, JsonSerializer.Serialize(value, Json), null);
     }
 }

@@ -17,12 +17,15 @@ public sealed class MeshDatabase(string connectionString) : IAsyncDisposable
     public const string PlannerSettings = "-c enable_seqscan=off -c enable_hashjoin=off -c enable_mergejoin=off";
 
     /// <summary>Connections for the writer (one batch at a time) and its rare retries.</summary>
-    public NpgsqlDataSource Writer { get; } = PostgresPool.Create(new NpgsqlConnectionStringBuilder(connectionString)
+    public NpgsqlDataSource Writer { get; } = PostgresPool.Create(WriterSettings(connectionString));
+
+    private static NpgsqlConnectionStringBuilder WriterSettings(string connectionString)
     {
-        MaxPoolSize = 4,
-        ApplicationName = "alavida-mesh",
-        Options = PlannerSettings,
-    });
+        var builder = new NpgsqlConnectionStringBuilder(connectionString) { MaxPoolSize = 4, ApplicationName = "alavida-mesh" };
+        // Added to the server options the connection string may already carry, not in their place.
+        builder.Options = string.IsNullOrWhiteSpace(builder.Options) ? PlannerSettings : $"{builder.Options} {PlannerSettings}";
+        return builder;
+    }
 
     public ValueTask DisposeAsync() => Writer.DisposeAsync();
 }

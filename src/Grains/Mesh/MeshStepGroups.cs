@@ -81,8 +81,22 @@ public sealed partial class MeshStepGroups : IAsyncDisposable
                 continue; // another lane took it
             }
 
-            var taken = waiting.Count == 1 ? await RunAloneAsync(waiting[0]) : await RunGroupAsync(waiting);
-            waiting.RemoveRange(0, taken);
+            try
+            {
+                var taken = waiting.Count == 1 ? await RunAloneAsync(waiting[0]) : await RunGroupAsync(waiting);
+                waiting.RemoveRange(0, taken);
+            }
+            catch (Exception ex)
+            {
+                // Never expected (each step's failure is its own); but a lane that died would leave steps waiting forever.
+                Log.LaneFaulted(_logger, ex);
+                foreach (var step in waiting)
+                {
+                    step.Result.TrySetException(ex);
+                }
+
+                waiting.Clear();
+            }
         }
     }
 
@@ -235,6 +249,9 @@ public sealed partial class MeshStepGroups : IAsyncDisposable
 
         [LoggerMessage(2, LogLevel.Warning, "Mesh: routing the events of a database step failed; reconciliation dispatches its runs")]
         public static partial void RouteFailed(ILogger logger, Exception ex);
+
+        [LoggerMessage(3, LogLevel.Error, "Mesh database step lane faulted; the steps it held failed")]
+        public static partial void LaneFaulted(ILogger logger, Exception ex);
     }
 }
 

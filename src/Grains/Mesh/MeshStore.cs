@@ -10,8 +10,10 @@ namespace Alavida.Grains.Mesh;
 /// completes each caller only after that commit, so an acknowledged write is durable and concurrent runs share
 /// commits. One writer rather than several: batches grow with the load instead of being split (chain-fanout: about
 /// 90 writes per commit, against 20-30 with two or three writers, and less than half the PostgreSQL CPU, since
-/// concurrent batches contend for the same index pages), a run's writes commit in the order they were made, and
-/// two batches never lock each other's rows.
+/// concurrent batches contend for the same index pages), and a run's writes through it commit in the order they were
+/// made. (Batches with idempotency-keyed runs take an explicit transaction and a second round trip; database steps
+/// and the run queries write the same tables on their own connections.) A batch the database refuses is written
+/// again item by item, so a refusal reaches only its own caller.
 /// Deferrable writes (a run's <c>running</c> status, step memos, which nothing waits on) are held back for up to
 /// <see cref="DeferFor"/> so that they ride along with the run's next write (its events, its final status) instead
 /// of costing a commit of their own; their callers complete only once they are committed, like every other write.
@@ -135,6 +137,24 @@ public sealed partial class MeshStore : IAsyncDisposable
                 foreach (var work in batch)
                 {
                     work.Complete(results);
+                }
+            }
+            catch (PostgresException ex) when (batch.Count > 1 && !ex.IsTransient)
+            {
+                // The database refused something in the batch (nothing of it was committed): each write on its own,
+                // in order, so the refusal reaches only its own caller.
+                Log.BatchIsolated(_logger, ex.SqlState, batch.Count);
+                foreach (var work in batch)
+                {
+                    try
+                    {
+                        work.Complete(await WriteWithRetryAsync([work]));
+                    }
+                    catch (Exception one)
+                    {
+                        Log.BatchFailed(_logger, one, 1);
+                        work.Fail(one);
+                    }
                 }
             }
             catch (Exception ex)
@@ -321,6 +341,9 @@ public sealed partial class MeshStore : IAsyncDisposable
     {
         [LoggerMessage(1, LogLevel.Error, "Mesh write batch of {Count} item(s) failed; every caller in it sees the error")]
         public static partial void BatchFailed(ILogger logger, Exception ex, int count);
+
+        [LoggerMessage(3, LogLevel.Warning, "Mesh write batch of {Count} item(s) refused ({SqlState}); writing each item on its own")]
+        public static partial void BatchIsolated(ILogger logger, string sqlState, int count);
 
         [LoggerMessage(2, LogLevel.Information, "Mesh write batch rolled back ({SqlState}) on attempt {Attempt}; writing it again")]
         public static partial void BatchRetried(ILogger logger, string sqlState, int attempt);

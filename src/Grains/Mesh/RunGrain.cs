@@ -112,7 +112,13 @@ public sealed partial class RunGrain(
                 return;
             }
 
-            // The start the gates give back reloads the run: it may change while it queues (a matched wait, a cancel).
+        }
+
+        // A retry may have given its slots back (an attempt whose sent events were refused ended after its function
+        // returned); a gate that still counts the run lets it straight through. The start the gates give back reloads
+        // the run: it may change while it queues (a matched wait, a cancel).
+        if (IsSuspended(run.Status) || run.Attempts > 1)
+        {
             _rerun = true;
             if (await router.ReacquireAsync(run.RunId, run.FunctionId, run.Event, run.GateKeys, run.CreatedAt))
             {
@@ -259,7 +265,7 @@ public sealed partial class RunGrain(
         try
         {
             var output = await function.Definition.Handler(new MeshContext(execution));
-            await FinishAsync(RunStatus.Completed, JsonSerializer.Serialize(output, MeshContext.Json), null);
+            await EndAsync(function, RunStatus.Completed, JsonSerializer.Serialize(output, MeshContext.Json), null);
         }
         catch (MeshWriteException)
         {
@@ -268,12 +274,7 @@ public sealed partial class RunGrain(
         }
         catch (SuspendException suspend) when (!RunStatus.IsFinal(run.Status))
         {
-            run.Status = suspend.Status;
-            await store.UpdateRunAsync(Update(suspend.WakeAt, null, null), execution.Pending.With());
-            Arm(suspend.WakeAt);
-            // Suspended runs do not count against concurrency limits; ContinueAsync takes the slots again.
-            await router.ReleaseAsync(run.RunId, run.FunctionId, run.GateKeys);
-            monitor.Publish(new RunChange(run.RunId, run.FunctionId, run.Status, run.Attempts, suspend.WakeAt, null));
+            await SuspendAsync(function, suspend);
         }
         catch (Exception) when (RunStatus.IsFinal(run.Status))
         {
@@ -281,88 +282,11 @@ public sealed partial class RunGrain(
         }
         catch (SkipRunException skip)
         {
-            await FinishAsync(RunStatus.Skipped, null, skip.Message);
-        }
-        catch (Exception ex) when (ex is NonRetriableException || run.Attempts > function.Definition.Retries.Count)
-        {
-            await FailAsync(function, ex.Message);
+            await EndAsync(function, RunStatus.Skipped, null, skip.Message);
         }
         catch (Exception ex)
         {
-            var delay = ex is RetryAfterException retryAfter ? retryAfter.Delay : Backoff(function.Definition.Retries, run.Attempts);
-            var wake = clock.Now + delay;
-            run.Attempts++;
-            await store.UpdateRunAsync(Update(wake, null, ex.Message), execution.Pending.With());
-            Log.AttemptFailed(logger, run.RunId, run.FunctionId, run.Attempts - 1, delay, ex.Message);
-            Arm(wake);
-            monitor.Publish(new RunChange(run.RunId, run.FunctionId, run.Status, run.Attempts, wake, ex.Message));
-        }
-    }
-
-    private async Task FailAsync(RegisteredFunction function, string error)
-    {
-        await FinishAsync(RunStatus.Failed, null, error);
-        var run = _run!;
-        if (function.Definition.OnFailure is not null)
-        {
-            var data = new Dictionary<string, object?> { ["function_id"] = run.FunctionId, ["run_id"] = run.RunId, ["error"] = error, ["event"] = run.Event };
-            await router.SendAsync([new MeshEvent($"{run.RunId:N}-failed", MeshFunctionRegistry.FunctionFailedEvent, JsonSerializer.Serialize(data), null, 0, null, run.Event.TraceId, run.Event.TeamId)]);
-        }
-    }
-
-    private async Task FinishAsync(string status, string? output, string? error)
-    {
-        var run = _run!;
-        if (RunStatus.IsFinal(run.Status))
-        {
-            return;
-        }
-
-        // The function body is done: its concurrency slots are free while what it sent and its final status commit.
-        // It ended now (ended_at), whenever its status is written.
-        var ended = clock.Now;
-        Task? released = null;
-        if (status != RunStatus.Cancelled && _execution?.Sends is { } sends && sends.Any(s => !s.IsCompletedSuccessfully))
-        {
-            // A run ends only once the events it sent are durable; if they failed, it stays unfinished and is retried.
-            released = router.ReleaseAsync(run.RunId, run.FunctionId, run.GateKeys);
-            try
-            {
-                await Task.WhenAll(sends);
-            }
-            catch (Exception ex)
-            {
-                throw new MeshWriteException("The events the run sent could not be stored", ex);
-            }
-
-            if (RunStatus.IsFinal(run.Status))
-            {
-                return; // cancelled meanwhile
-            }
-        }
-
-        run.Status = status;
-        var written = store.UpdateRunAsync(Update(null, ended, error, output), _execution?.Pending.With());
-        released ??= router.ReleaseAsync(run.RunId, run.FunctionId, run.GateKeys);
-        await written;
-        _wakeTimer?.Dispose();
-        _finishTimer?.Dispose();
-        monitor.Publish(new RunChange(run.RunId, run.FunctionId, status, run.Attempts, null, error));
-        if (run.ParentRunId is { } parent)
-        {
-            var failed = status != RunStatus.Completed;
-            await store.SaveStepsAsync([new StepRow(parent, run.ParentStepId!, run.ParentStepId!, failed ? StepStatus.Failed : StepStatus.Completed, 1, run.CreatedAt, ended, null,
-                failed ? null : output, failed ? error ?? status : null)]);
-            await GrainFactory.GetGrain<IRunGrain>(parent).ResumeAsync();
-        }
-
-        await released;
-        if (status != RunStatus.Cancelled)
-        {
-            // Nothing more will happen to a finished run: free its activation now rather than after the collection
-            // age (thousands of finished runs a second would otherwise stay in memory for minutes). A cancelled run
-            // stays (see CancelAsync); a late request reloads a finished run from the database and finds it final.
-            DeactivateOnIdle();
+            await FailAttemptAsync(function, ex);
         }
     }
 
@@ -375,14 +299,6 @@ public sealed partial class RunGrain(
 
     private RunUpdate Update(DateTimeOffset? wakeAt, DateTimeOffset? endedAt, string? error, string? output = null) =>
         new(_run!.RunId, _run.Status, _run.Attempts, _run.StartedAt, endedAt, wakeAt, output, error);
-
-    private static TimeSpan Backoff(MeshRetries retries, int attempt)
-    {
-        var baseDelay = retries.BaseDelay ?? TimeSpan.FromSeconds(1);
-        var max = retries.MaxDelay ?? TimeSpan.FromMinutes(10);
-        var exponential = Math.Min(max.TotalMilliseconds, baseDelay.TotalMilliseconds * Math.Pow(2, attempt - 1));
-        return TimeSpan.FromMilliseconds(exponential * (0.75 + (Random.Shared.NextDouble() * 0.5)));
-    }
 
     private void Observe(Task task) => task.ContinueWith(t => Log.BackgroundWriteFailed(logger, t.Exception!, _run?.RunId ?? Guid.Empty), TaskContinuationOptions.OnlyOnFaulted);
 

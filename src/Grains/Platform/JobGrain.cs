@@ -18,6 +18,7 @@ public sealed partial class JobGrain(NpgsqlDataSource db, GroupCommitter committ
     private readonly TaskCompletionSource _final = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private JobRow? _job;
     private bool _loaded;
+    private Task<JobRow?>? _load;
 
     private Guid JobId => this.GetPrimaryKey();
 
@@ -147,14 +148,19 @@ public sealed partial class JobGrain(NpgsqlDataSource db, GroupCommitter committ
         return view;
     }
 
-    /// <summary>The job, read once per activation unless <see cref="DispatchAsync"/> brought it; null when there is none.</summary>
-    private async Task<JobRow?> LoadAsync()
+    /// <summary>
+    /// The job, read once per activation unless <see cref="DispatchAsync"/> brought it; null when there is none. One
+    /// read shared by the calls that interleave with it (a long poll), and it never overwrites what a write set.
+    /// </summary>
+    private Task<JobRow?> LoadAsync() => _loaded ? Task.FromResult(_job) : _load ??= ReadAsync();
+
+    private async Task<JobRow?> ReadAsync()
     {
+        await using var connection = await db.OpenConnectionAsync();
+        var row = await connection.QuerySingleOrDefaultAsync<JobRow>($"{JobRow.Select} WHERE id = @JobId", new { JobId });
         if (!_loaded)
         {
-            await using var connection = await db.OpenConnectionAsync();
-            _job = await connection.QuerySingleOrDefaultAsync<JobRow>($"{JobRow.Select} WHERE id = @JobId", new { JobId });
-            _loaded = true;
+            (_job, _loaded) = (row, true);
         }
 
         return _job;

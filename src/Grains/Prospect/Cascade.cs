@@ -108,8 +108,13 @@ public static class CascadeFunction
             if (outcome.Events is { Count: > 0 } events)
             {
                 // A step of its own after the work's memo: the run does not wait for the events' commit (its end
-                // does), and a replay after a crash sends the memoized events again under their stable ids.
-                await context.SendEvent("emit", [.. events]);
+                // does), and a replay after a crash sends the memoized events again under their stable ids. In sends
+                // of at most the mesh's limit each, every one a step with a stable id.
+                var chunk = 0;
+                foreach (var batch in events.Chunk(MeshRouter.MaxEventsPerSend))
+                {
+                    await context.SendEvent(chunk++ == 0 ? "emit" : $"emit-{chunk}", batch);
+                }
             }
 
             return outcome.Output();

@@ -2,8 +2,6 @@ using System.Collections.Concurrent;
 using System.Text.Json;
 using Alavida.Grains.Mesh;
 using Alavida.Tests.Infrastructure;
-using Microsoft.Extensions.DependencyInjection;
-using Serilog.Core;
 
 namespace Alavida.Tests.Mesh;
 
@@ -14,11 +12,6 @@ public sealed class MeshFlowFixture : MeshFixture
     public TaskCompletionSource<MeshFailure> FailureHandled { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     public int Count(string key) => Executions.GetValueOrDefault(key);
-
-    /// <summary>Every log event of the host.</summary>
-    public CapturingSink Logs { get; } = new();
-
-    protected override void ConfigureServices(IServiceCollection services) => services.AddSingleton<ILogEventSink>(Logs);
 
     protected override IEnumerable<MeshFunctionDefinition> Functions() =>
     [
@@ -118,6 +111,7 @@ public sealed class MeshFlowFixture : MeshFixture
         {
             Id = "sender",
             Triggers = [MeshTrigger.OnEvent("test/send")],
+            Retries = new MeshRetries(2, BaseDelay: TimeSpan.FromSeconds(1)),
             Handler = async ctx =>
             {
                 var key = ctx.Data.GetProperty("key").GetString()!;
@@ -223,11 +217,13 @@ public sealed class MeshFlowTests(MeshFlowFixture fixture) : IClassFixture<MeshF
     }
 
     [Fact]
-    public async Task SentEventsThatFailToCommit_KeepTheRunUnfinished_UntilItsRetrySendsThemOnce()
+    public async Task SentEventsTheDatabaseRefuses_FailTheAttempt_NotOtherRuns_AndTheRetrySendsThemOnce()
     {
-        // SendEvent does not wait for its commit; the run may only end once what it sent is durable. Here the
-        // database refuses the event (a trigger), so the run must stay unfinished and be retried.
+        // SendEvent does not wait for its commit; the run may only end once what it sent is durable. Here the database
+        // refuses one run's event (a trigger): that attempt fails and is retried, while another run whose event may
+        // share the refused batch completes.
         var key = $"poison-{Guid.NewGuid():N}";
+        var fine = $"fine-{Guid.NewGuid():N}";
         await Host.ScalarAsync("""
             CREATE TABLE IF NOT EXISTS public.mesh_poison (key text PRIMARY KEY);
             CREATE OR REPLACE FUNCTION public.mesh_poison_check() RETURNS trigger LANGUAGE plpgsql AS $$
@@ -240,25 +236,36 @@ public sealed class MeshFlowTests(MeshFlowFixture fixture) : IClassFixture<MeshF
             CREATE OR REPLACE TRIGGER mesh_poison BEFORE INSERT ON mesh.events FOR EACH ROW EXECUTE FUNCTION public.mesh_poison_check();
             SELECT 0
             """);
-        await Host.ScalarAsync("INSERT INTO public.mesh_poison VALUES (@key); SELECT 0", ("key", key));
-        var faulted = fixture.Logs.WaitForAsync(e => e.MessageTemplate.Text.Contains("execution faulted", StringComparison.Ordinal));
-        var id = await Host.SendAsync("test/send", new { key });
-        await faulted.Within(MeshHost.Limit, "the run to fault on its refused events");
+        try
+        {
+            await Host.ScalarAsync("INSERT INTO public.mesh_poison VALUES (@key); SELECT 0", ("key", key));
+            var retry = Host.Monitor.WaitAsync(c => c.FunctionId == "sender" && c.Attempts == 2);
+            var fineDone = Host.Monitor.WaitAsync(c => c.FunctionId == "receiver" && RunStatus.IsFinal(c.Status));
+            var sent = await Host.Mesh.SendAsync([MeshEvents.Create("test/send", new { key }), MeshEvents.Create("test/send", new { key = fine })]);
+            var change = await retry.Within(MeshHost.Limit, "the attempt whose events were refused to be retried");
+            await fineDone.Within(MeshHost.Limit, "the other run's event to be delivered");
 
-        var run = await Host.RunOfAsync(id, "sender");
-        Assert.False(RunStatus.IsFinal(run.Run.Status), $"the run ended ({run.Run.Status}) although its events were not stored");
-        Assert.Equal(0, await Host.ScalarAsync("SELECT count(*) FROM mesh.events WHERE name = 'test/sent' AND data->>'key' = @key", ("key", key)));
-        Assert.Equal(0, fixture.Count($"receiver:{key}"));
+            Assert.Contains("refused", change.Error);
+            var run = await Host.RunOfAsync(sent.Ids[0], "sender");
+            Assert.False(RunStatus.IsFinal(run.Run.Status), $"the run ended ({run.Run.Status}) although its events were not stored");
+            Assert.Equal(0, await Host.ScalarAsync("SELECT count(*) FROM mesh.events WHERE name = 'test/sent' AND data->>'key' = @key", ("key", key)));
+            Assert.Equal(0, fixture.Count($"receiver:{key}"));
+            Assert.Equal(1, fixture.Count($"receiver:{fine}"));
+            Assert.Equal(RunStatus.Completed, (await Host.RunOfAsync(sent.Ids[1], "sender")).Run.Status);
 
-        await Host.ScalarAsync("DELETE FROM public.mesh_poison WHERE key = @key; SELECT 0", ("key", key));
-        var sender = Host.When("sender");
-        var receiver = Host.When("receiver");
-        Host.Time!.Advance(TimeSpan.FromSeconds(10));
-        Assert.Equal(RunStatus.Completed, (await sender.Within(MeshHost.Limit, "the retried run")).Status);
-        Assert.Equal(RunStatus.Completed, (await receiver.Within(MeshHost.Limit, "the run of its event")).Status);
-        Assert.Equal(1, await Host.ScalarAsync("SELECT count(*) FROM mesh.events WHERE name = 'test/sent' AND data->>'key' = @key", ("key", key)));
-        Assert.Equal(1, fixture.Count($"receiver:{key}"));
-        Assert.Equal(RunStatus.Completed, (await Host.RunOfAsync(id, "sender")).Run.Status);
+            await Host.ScalarAsync("DELETE FROM public.mesh_poison WHERE key = @key; SELECT 0", ("key", key));
+            var sender = Host.Monitor.WaitAsync(c => c.FunctionId == "sender" && c.RunId == run.Run.RunId && RunStatus.IsFinal(c.Status));
+            var receiver = Host.When("receiver");
+            Host.Time!.Advance(TimeSpan.FromSeconds(10));
+            Assert.Equal(RunStatus.Completed, (await sender.Within(MeshHost.Limit, "the retried run")).Status);
+            Assert.Equal(RunStatus.Completed, (await receiver.Within(MeshHost.Limit, "the run of its event")).Status);
+            Assert.Equal(1, await Host.ScalarAsync("SELECT count(*) FROM mesh.events WHERE name = 'test/sent' AND data->>'key' = @key", ("key", key)));
+            Assert.Equal(1, fixture.Count($"receiver:{key}"));
+        }
+        finally
+        {
+            await Host.ScalarAsync("DROP TRIGGER IF EXISTS mesh_poison ON mesh.events; SELECT 0");
+        }
     }
 
     [Fact]

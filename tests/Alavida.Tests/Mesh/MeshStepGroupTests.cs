@@ -16,6 +16,11 @@ public sealed class MeshStepGroupFixture : MeshFixture
     /// <summary>Per key: the test completes it to let that key's <c>tx-hold</c> step (and its lane) go.</summary>
     public ConcurrentDictionary<string, TaskCompletionSource> Release { get; } = new();
 
+    private int _executions;
+
+    /// <summary>A value no two executions of a body share.</summary>
+    public int NextExecution() => Interlocked.Increment(ref _executions);
+
     /// <summary>Completes when the database step of the <c>tx-group</c> run of <paramref name="key"/> is queued.</summary>
     public Task Enqueued(string key) => _enqueued.GetOrAdd(key, _ => new(TaskCreationOptions.RunContinuationsAsynchronously)).Task;
 
@@ -45,12 +50,15 @@ public sealed class MeshStepGroupFixture : MeshFixture
                 // RunInTransaction queues the step before it returns its task: signal once it is queued.
                 var write = ctx.RunInTransaction("write", async tx =>
                 {
-                    await using var command = new NpgsqlCommand("INSERT INTO public.mesh_group_test VALUES (@key, @attempt)", tx.Connection, tx.Transaction);
+                    // Each execution writes and returns its own value: the memo must be that of the one committed.
+                    var value = $"{key}#{NextExecution()}";
+                    await using var command = new NpgsqlCommand("INSERT INTO public.mesh_group_test VALUES (@key, @attempt, @value)", tx.Connection, tx.Transaction);
                     command.Parameters.AddWithValue("key", key);
                     command.Parameters.AddWithValue("attempt", ctx.Attempt);
+                    command.Parameters.AddWithValue("value", value);
                     await command.ExecuteNonQueryAsync();
                     tx.SendEvent(MeshEvents.Create("test/txgroup.done", new { key }));
-                    return failFirst && ctx.Attempt == 1 ? throw new InvalidOperationException("fails after its SQL and its event") : key;
+                    return failFirst && ctx.Attempt == 1 ? throw new InvalidOperationException("fails after its SQL and its event") : value;
                 });
                 _enqueued.GetOrAdd(key, _ => new(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult();
                 return await write;
@@ -73,7 +81,7 @@ public sealed class MeshStepGroupTests(MeshStepGroupFixture fixture) : IClassFix
     [Fact]
     public async Task QueuedDatabaseSteps_CommitAsOneGroup_AndAFailingOneRollsBackTheGroup_ThenEachRunsAlone()
     {
-        await Host.ScalarAsync("CREATE TABLE IF NOT EXISTS public.mesh_group_test (key text, attempt int); SELECT 0");
+        await Host.ScalarAsync("CREATE TABLE IF NOT EXISTS public.mesh_group_test (key text, attempt int, value text); SELECT 0");
         var monitor = Host.Monitor;
         var sizes = new ConcurrentQueue<int>();
         var rollbacks = 0L;
@@ -115,6 +123,10 @@ public sealed class MeshStepGroupTests(MeshStepGroupFixture fixture) : IClassFix
         {
             Assert.Equal(1, await Host.ScalarAsync("SELECT count(*) FROM public.mesh_group_test WHERE key = @key", ("key", key)));
             Assert.Equal(1, await Host.ScalarAsync("SELECT count(*) FROM mesh.events WHERE name = 'test/txgroup.done' AND data->>'key' = @key", ("key", key)));
+            // The body ran twice (in the group, then alone): the memo holds the value of the run that committed.
+            Assert.Equal(1, await Host.ScalarAsync(
+                "SELECT count(*) FROM mesh.steps s JOIN mesh.runs r USING (run_id) JOIN public.mesh_group_test t ON s.output #>> '{}' = t.value WHERE t.key = @key AND r.function_id = 'tx-group'",
+                ("key", key)));
         }
 
         var done = Host.Monitor.WaitAsync(c => c.FunctionId == "tx-group" && c.Attempts == 2 && RunStatus.IsFinal(c.Status));
@@ -129,15 +141,17 @@ public sealed class MeshStepGroupTests(MeshStepGroupFixture fixture) : IClassFix
     {
         var pending = new ConcurrentDictionary<string, bool>(keys.Select(k => KeyValuePair.Create(k, true)));
         var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        Host.Monitor.Changed += change =>
+        void OnChanged(RunChange change)
         {
             if (change.FunctionId == "tx-group-follower" && RunStatus.IsFinal(change.Status))
             {
-                // The follower's output is its key; the change does not carry it, so read the run's event.
+                // The follower's output is its key; the change does not carry it, so read the run's output.
                 _ = MarkAsync(change.RunId);
             }
-        };
-        return done.Task;
+        }
+
+        Host.Monitor.Changed += OnChanged;
+        return done.Task.ContinueWith(_ => Host.Monitor.Changed -= OnChanged, TaskScheduler.Default);
 
         async Task MarkAsync(Guid runId)
         {

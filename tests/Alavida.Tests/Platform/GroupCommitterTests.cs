@@ -46,7 +46,7 @@ public sealed class GroupCommitterTests
     }
 
     [Fact]
-    public async Task AStatementWithoutAResultSet_FailsItsCallerWithAClearError()
+    public async Task AStatementWithoutAResultSet_FailsItsCallerWithAClearError_AndCommitsNothingOfIt()
     {
         await using var db = NpgsqlDataSource.Create(await TestPostgres.CreateDatabaseAsync("group-commit"));
         await using (var setup = db.CreateCommand("CREATE TABLE items (id int PRIMARY KEY)"))
@@ -59,6 +59,8 @@ public sealed class GroupCommitterTests
             committer.ExecuteAsync(() => [new NpgsqlBatchCommand("INSERT INTO items VALUES (1) RETURNING id"), new NpgsqlBatchCommand("INSERT INTO items VALUES (2)")], ReadIdAsync));
 
         Assert.Contains("RETURNING", error.Message);
+        await using var connection = await db.OpenConnectionAsync();
+        Assert.Equal(0L, await ScalarAsync<long>(connection, "SELECT count(*) FROM items"));
     }
 
     private static NpgsqlBatchCommand Insert(int id, string label)
