@@ -36,10 +36,10 @@ public static class QuantumEndpoints
     }
 
     public static async Task<Results<Accepted<RunAccepted>, ProblemHttpResult>> RunAsync(
-        string quantum, string action, HttpRequest request, ClaimsPrincipal user, IGrainFactory grains, InputValidator validator,
-        TeamAcceptanceBatcher acceptances)
+        string quantum, string action, HttpRequest request, ClaimsPrincipal user, IGrainFactory grains, RegistryLookup registry,
+        InputValidator validator, TeamAcceptanceBatcher acceptances)
     {
-        var component = await grains.GetGrain<IRegistryGrain>(0).GetAsync(quantum);
+        var component = await registry.GetAsync(quantum);
         if (component is null)
         {
             return UnknownQuantum(quantum);
@@ -130,9 +130,9 @@ public static class QuantumEndpoints
         return TypedResults.Accepted(statusUrl, new RunAccepted(jobId, JobView.TraceIdOf(jobId), quantum, action, status.ToString().ToLowerInvariant(), statusUrl));
     }
 
-    public static async Task<Results<Ok<QuantumHealth>, ProblemHttpResult>> HealthAsync(string quantum, IGrainFactory grains, TimeProvider time)
+    public static async Task<Results<Ok<QuantumHealth>, ProblemHttpResult>> HealthAsync(string quantum, RegistryLookup registry, TimeProvider time)
     {
-        var component = await grains.GetGrain<IRegistryGrain>(0).GetAsync(quantum);
+        var component = await registry.GetAsync(quantum);
         if (component is null)
         {
             return UnknownQuantum(quantum);
@@ -144,9 +144,9 @@ public static class QuantumEndpoints
     }
 
     /// <summary>Quantums map their own data routes (literal routes win); anything that reaches here is unknown.</summary>
-    public static async Task<ProblemHttpResult> UnknownData(string quantum, string? path, IGrainFactory grains)
+    public static async Task<ProblemHttpResult> UnknownData(string quantum, string? path, RegistryLookup registry)
     {
-        var component = await grains.GetGrain<IRegistryGrain>(0).GetAsync(quantum);
+        var component = await registry.GetAsync(quantum);
         if (component is null)
         {
             return UnknownQuantum(quantum);

@@ -52,6 +52,7 @@ public static class ApiExtensions
         builder.Services.AddSingleton<AdminKey>();
         builder.Services.AddSingleton<InputValidator>();
         builder.Services.AddSingleton<TeamAcceptanceBatcher>();
+        builder.Services.AddSingleton<RegistryLookup>();
         builder.Services.AddAuthentication(ApiKeyAuthenticationHandler.SchemeName)
             .AddScheme<AuthenticationSchemeOptions, ApiKeyAuthenticationHandler>(ApiKeyAuthenticationHandler.SchemeName, null);
         builder.Services.AddAuthorizationBuilder()

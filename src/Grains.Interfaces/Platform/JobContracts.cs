@@ -171,9 +171,12 @@ public interface IJobGrain : IGrainWithGuidKey
     [Alias("DispatchAccepted")]
     Task DispatchAsync(AcceptedJob? accepted);
 
-    /// <summary>Marks the job running; returns it, or null when it must not run (cancelled, finished, missing).</summary>
-    [Alias("Start")]
-    Task<JobView?> StartAsync();
+    /// <summary>
+    /// Runs the job's action if it still needs running (the grain sends this to itself when dispatched; one run at a
+    /// time per job). It interleaves with the job's other calls, so the job can be read and cancelled while it runs.
+    /// </summary>
+    [Alias("Run"), Orleans.Concurrency.OneWay, Orleans.Concurrency.AlwaysInterleave]
+    Task RunAsync();
 
     /// <summary>Records progress; returns false when the job was cancelled and the work should stop.</summary>
     [Alias("ReportProgress")]

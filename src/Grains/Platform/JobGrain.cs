@@ -8,17 +8,22 @@ using Npgsql;
 namespace Alavida.Grains.Platform;
 
 /// <summary>
-/// Owns one job's lifecycle and writes every transition through to <c>public.jobs</c> before answering. Credits are
-/// settled through the team's grain before the final status is written, so a crash in between settles nothing twice.
+/// Owns one job's lifecycle, writes every transition through to <c>public.jobs</c> before answering, and runs the job's
+/// action (<see cref="RunAsync"/>, which interleaves with the job's other calls). Credits are settled through the team's
+/// grain together with the final status, so a crash in between settles nothing twice.
 /// </summary>
 [CollectionAgeLimit(Minutes = 2)]
-public sealed partial class JobGrain(NpgsqlDataSource db, GroupCommitter committer, TimeProvider time, TeamSettlementBatcher settlements, ILogger<JobGrain> logger)
+public sealed partial class JobGrain(
+    NpgsqlDataSource db, GroupCommitter committer, TimeProvider time, TeamSettlementBatcher settlements, QuantumActionCatalog catalog, ILogger<JobGrain> logger)
     : Grain, IJobGrain
 {
     private readonly TaskCompletionSource _final = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private JobRow? _job;
     private bool _loaded;
     private Task<JobRow?>? _load;
+    private Task? _run;
+    private Task<JobView>? _finishing;
+    private CancellationTokenSource? _cancellation;
 
     private Guid JobId => this.GetPrimaryKey();
 
@@ -52,13 +57,67 @@ public sealed partial class JobGrain(NpgsqlDataSource db, GroupCommitter committ
             _loaded = true;
         }
 
-        if (await LoadAsync() is { } job && !job.ToView().IsFinal)
+        if (_run is not { IsCompleted: false } && await LoadAsync() is { } job && !job.ToView().IsFinal)
         {
-            await GrainFactory.GetGrain<IJobRunnerGrain>(JobId).RunAsync();
+            // A message to itself, so the caller does not wait for the work, and the work runs as a request of this
+            // activation (it is not collected while the work is in flight).
+            await this.AsReference<IJobGrain>().RunAsync();
         }
     }
 
-    public async Task<JobView?> StartAsync()
+    /// <inheritdoc />
+    /// <remarks>
+    /// A run in flight is not started again (a re-dispatch of a job still working); a run that ended without
+    /// finishing the job (its settlement failed) runs again when the job is dispatched again.
+    /// </remarks>
+    public Task RunAsync() => _run is { IsCompleted: false } running ? running : _run = RunOnceAsync();
+
+    /// <summary>Starts the job, runs its action and finishes the job with the outcome; a job that must not run is left alone.</summary>
+    private async Task RunOnceAsync()
+    {
+        if (await StartAsync() is not { } job)
+        {
+            return;
+        }
+
+        using var activity = AlavidaTelemetry.StartJobActivity($"{job.Quantum} {job.Action}", JobId);
+        activity?.SetTag("alavida.job_id", JobId).SetTag("alavida.quantum", job.Quantum).SetTag("alavida.action", job.Action).SetTag("alavida.team_id", job.TeamId);
+        using var scope = logger.BeginScope(new Dictionary<string, object> { ["job_id"] = JobId, ["quantum"] = job.Quantum, ["action"] = job.Action });
+
+        var action = catalog.Find(job.Quantum, job.Action);
+        if (action is null)
+        {
+            await FailAsync(new JobError("action_not_available", $"{job.Quantum}/{job.Action} is not available on this deployment."));
+            return;
+        }
+
+        using var cancellation = _cancellation = new CancellationTokenSource();
+        try
+        {
+            var result = await action.ExecuteAsync(new QuantumActionContext(job, this.AsReference<IJobGrain>(), cancellation), cancellation.Token);
+            await CompleteAsync(result);
+        }
+        catch (OperationCanceledException) when (cancellation.IsCancellationRequested)
+        {
+            Log.Cancelled(logger, JobId);
+        }
+        catch (QuantumActionException ex)
+        {
+            await FailAsync(new JobError(ex.Code, ex.Message));
+        }
+        catch (Exception ex)
+        {
+            Log.Crashed(logger, ex, JobId, job.Quantum, job.Action);
+            await FailAsync(new JobError("internal_error", $"The {job.Quantum} quantum failed unexpectedly; its logs carry trace id {job.TraceId}."));
+        }
+        finally
+        {
+            _cancellation = null;
+        }
+    }
+
+    /// <summary>Marks the job running; returns it, or null when it must not run (cancelled, finished, missing).</summary>
+    private async Task<JobView?> StartAsync()
     {
         if (await LoadAsync() is not { } job || job.ToView().IsFinal)
         {
@@ -67,14 +126,28 @@ public sealed partial class JobGrain(NpgsqlDataSource db, GroupCommitter committ
 
         if (job.Status == "queued")
         {
-            // Committed with other jobs' writes (group commit); the job changes only once it is.
-            _job = (await committer.ExecuteAsync(
-                    () => [new NpgsqlBatchCommand($"UPDATE jobs SET status = 'running', started_at = now(), updated_at = now() WHERE id = @JobId RETURNING {JobRow.Columns}")
+            // Committed with other jobs' writes (group commit). Only a queued, unsettled job starts: a cancellation
+            // that interleaved with this write (it settles through the team) is never turned back into a run.
+            var started = (await committer.ExecuteAsync(
+                    () => [new NpgsqlBatchCommand(
+                        $"UPDATE jobs SET status = 'running', started_at = now(), updated_at = now() WHERE id = @JobId AND status = 'queued' AND settled_at IS NULL RETURNING {JobRow.Columns}")
                     {
                         Parameters = { new NpgsqlParameter("JobId", JobId) },
                     }],
-                    async reader => await reader.ReadAsync() ? reader.GetRowParser<JobRow>()(reader) : null))[0]
-                ?? throw new KeyNotFoundException($"Job {JobId} does not exist.");
+                    async reader => await reader.ReadAsync() ? reader.GetRowParser<JobRow>()(reader) : null))[0];
+            if (_job!.ToView().IsFinal)
+            {
+                return null; // cancelled meanwhile
+            }
+
+            if (started is null)
+            {
+                // Changed elsewhere (another silo's activation before a failover): the stored row decides.
+                (_load, _loaded) = (null, false);
+                return await LoadAsync() is { } stored && !stored.ToView().IsFinal ? stored.ToView() : null;
+            }
+
+            _job = started;
             Log.Started(logger, JobId, job.ComponentSlug, job.Action);
         }
 
@@ -116,12 +189,46 @@ public sealed partial class JobGrain(NpgsqlDataSource db, GroupCommitter committ
             return CancelOutcome.AlreadyFinal;
         }
 
-        await FinishAsync([], new JobFinish(JobStatus.Cancelled, null, null, ErrorJson(new JobError("cancelled", "The job was cancelled by the caller."))));
+        var view = await FinishAsync([], new JobFinish(JobStatus.Cancelled, null, null, ErrorJson(new JobError("cancelled", "The job was cancelled by the caller."))));
+        if (view.Status != JobStatus.Cancelled)
+        {
+            return CancelOutcome.AlreadyFinal; // the work finished first
+        }
+
+        // The running action stops at its next cancellation check; what it returns afterwards changes nothing.
+        if (_cancellation is { } running)
+        {
+            await running.CancelAsync();
+        }
+
         return CancelOutcome.Cancelled;
     }
 
-    /// <summary>Settles and finishes through the team's grain (one transaction), once; a final job is returned as is.</summary>
+    /// <summary>
+    /// Settles and finishes through the team's grain (one transaction), once: a finish that interleaves with one in
+    /// flight (a cancellation while the work completes) gets the first one's outcome; a final job is returned as is.
+    /// </summary>
     private async Task<JobView> FinishAsync(IReadOnlyList<CreditCharge> charges, JobFinish finish)
+    {
+        if (_finishing is { } first)
+        {
+            return await first;
+        }
+
+        var finishing = FinishOnceAsync(charges, finish);
+        _finishing = finishing;
+        try
+        {
+            return await finishing;
+        }
+        catch
+        {
+            _finishing = null; // not settled: a later finish may try again
+            throw;
+        }
+    }
+
+    private async Task<JobView> FinishOnceAsync(IReadOnlyList<CreditCharge> charges, JobFinish finish)
     {
         var job = await LoadAsync() ?? throw new KeyNotFoundException($"Job {JobId} does not exist.");
         if (job.ToView().IsFinal)
@@ -182,6 +289,12 @@ public sealed partial class JobGrain(NpgsqlDataSource db, GroupCommitter committ
 
         [LoggerMessage(2, LogLevel.Information, "Job {JobId} ({Quantum}/{Action}) finished: {Status}")]
         public static partial void Finished(ILogger logger, Guid jobId, string quantum, string action, JobStatus status);
+
+        [LoggerMessage(3, LogLevel.Information, "Job {JobId} stopped: it was cancelled")]
+        public static partial void Cancelled(ILogger logger, Guid jobId);
+
+        [LoggerMessage(4, LogLevel.Error, "Job {JobId} ({Quantum}/{Action}) crashed")]
+        public static partial void Crashed(ILogger logger, Exception exception, Guid jobId, string quantum, string action);
     }
 }
 

@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text.Json;
+using Alavida.Grains.Platform;
 using Alavida.Tests.Infrastructure;
 using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
@@ -18,7 +19,11 @@ public class GatewayFixture : IAsyncLifetime
     public async Task InitializeAsync()
     {
         ConnectionString = await TestPostgres.CreateDatabaseAsync("gateway");
-        Host = await PlatformHost.StartAsync(ConnectionString, ClusterIdentity.New(), settings: Settings, services: ConfigureServices);
+        Host = await PlatformHost.StartAsync(ConnectionString, ClusterIdentity.New(), settings: Settings, services: services =>
+        {
+            services.AddQuantumAction<HeldAction>();
+            ConfigureServices(services);
+        });
     }
 
     /// <summary>Configuration of the host, beside the test defaults.</summary>

@@ -205,6 +205,61 @@ public sealed class RunTests(GatewayFixture gateway)
     }
 
     [Fact]
+    public async Task RunningJob_AnswersWhileItWorks_AndCancel_StopsItsWork_AndRefunds()
+    {
+        var team = await gateway.CreateTeamAsync(20);
+        var jobId = await AcceptHeldJobAsync(team, reserve: 7);
+        var hold = HeldAction.For(jobId);
+        await gateway.Host.Grains.GetGrain<IJobGrain>(jobId).DispatchAsync(null);
+        await hold.Started.Task;
+
+        // The job's grain runs the work and still answers: reads and a cancellation do not wait for the work.
+        var running = await (await team.Http.GetAsync($"/jobs/{jobId}")).ReadJsonAsync();
+        var cancelled = await (await team.Http.PostAsync($"/jobs/{jobId}/cancel", null)).ReadJsonAsync();
+        await hold.Cancelled.Task;
+
+        Assert.Equal("running", running.GetProperty("status").GetString());
+        Assert.Equal("cancelled", cancelled.GetProperty("status").GetString());
+        // The work would have billed 5 units had it finished; it was stopped, so nothing is charged and all is refunded.
+        hold.Release.TrySetResult(5);
+        var job = await team.WaitForJobAsync(jobId.ToString());
+        Assert.Equal("cancelled", job.GetProperty("status").GetString());
+        var credits = await (await team.Http.GetAsync("/credits")).ReadJsonAsync();
+        Assert.Equal((20, 0), (credits.GetProperty("balance").GetInt32(), credits.GetProperty("reserved").GetInt32()));
+        Assert.Equal(0L, await gateway.ScalarAsync<long>("SELECT count(*) FROM credit_usage WHERE job_id = @id", ("id", jobId)));
+    }
+
+    [Fact]
+    public async Task RunningJob_ThatFinishesFirst_IsNotCancelledAfterwards_AndADispatchAgainRunsNothingTwice()
+    {
+        var team = await gateway.CreateTeamAsync(20);
+        var jobId = await AcceptHeldJobAsync(team, reserve: 7);
+        var hold = HeldAction.For(jobId);
+        var grain = gateway.Host.Grains.GetGrain<IJobGrain>(jobId);
+        await grain.DispatchAsync(null);
+        await hold.Started.Task;
+        await grain.DispatchAsync(null); // a re-dispatch while the work runs (the reconciler's) starts no second run
+
+        hold.Release.TrySetResult(3);
+        var job = await team.WaitForJobAsync(jobId.ToString());
+        var cancel = await team.Http.PostAsync($"/jobs/{jobId}/cancel", null);
+
+        Assert.Equal("succeeded", job.GetProperty("status").GetString());
+        Assert.Equal(3, job.GetProperty("usage").GetProperty("credits_charged").GetInt32());
+        await cancel.AssertProblemAsync(HttpStatusCode.Conflict);
+        Assert.Equal(17, (await (await team.Http.GetAsync("/credits")).ReadJsonAsync()).GetProperty("balance").GetInt32());
+        Assert.Equal(1L, await gateway.ScalarAsync<long>("SELECT count(*) FROM credit_usage WHERE job_id = @id", ("id", jobId)));
+    }
+
+    private async Task<Guid> AcceptHeldJobAsync(TestTeam team, long reserve)
+    {
+        var jobId = Guid.CreateVersion7();
+        await gateway.Host.Grains.GetGrain<ITeamGrain>(team.TeamId).AcceptJobAsync(new JobSubmission(
+            jobId, team.TeamId, null, Quantums.Identity, HeldAction.Name, "{}", reserve, null, null, "00", 1));
+        return jobId;
+    }
+
+    [Fact]
     public async Task AcceptedJob_WhoseDispatchWasLost_IsRunByTheReconciler()
     {
         var team = await gateway.CreateTeamAsync(10);
