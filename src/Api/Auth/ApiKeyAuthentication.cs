@@ -1,3 +1,4 @@
+using Alavida.Grains;
 using System.Security.Claims;
 using System.Security.Cryptography;
 using System.Text;
@@ -50,7 +51,7 @@ public sealed class ApiKeyAuthenticationHandler(
             return AuthenticateResult.Fail("The API key is not well-formed (keys look like alv_XXXXXXXXXX_…).");
         }
 
-        var identity = await grains.GetGrain<IApiKeyGrain>(prefix).AuthenticateAsync(key);
+        var identity = await grains.GrainOf<IApiKeyGrain>(prefix).AuthenticateAsync(key);
         return identity is null
             ? AuthenticateResult.Fail("The API key is unknown or has been revoked.")
             : Success(new Claim(TeamClaim, identity.TeamId.ToString()), new Claim(KeyClaim, identity.KeyId.ToString()));

@@ -1,3 +1,4 @@
+using Alavida.Grains;
 using System.Diagnostics;
 using System.Security.Claims;
 using System.Security.Cryptography;
@@ -118,7 +119,7 @@ public static class QuantumEndpoints
                 return Accepted(earlier.JobId, earlier.Quantum, earlier.Action, earlier.Status);
             default:
                 Activity.Current?.SetTag("alavida.job_id", acceptance.JobId);
-                await grains.GetGrain<IJobGrain>(acceptance.JobId).DispatchAsync(
+                await grains.GrainOf<IJobGrain>(acceptance.JobId).DispatchAsync(
                     acceptance.CreatedAt is { } createdAt ? new AcceptedJob(submission, createdAt) : null);
                 return Accepted(submission.JobId, quantum, action, JobStatus.Queued);
         }

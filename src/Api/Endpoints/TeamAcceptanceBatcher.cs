@@ -1,3 +1,4 @@
+using Alavida.Grains;
 using Alavida.Grains.Platform;
 
 namespace Alavida.Api.Endpoints;
@@ -12,7 +13,7 @@ public sealed class TeamAcceptanceBatcher(IGrainFactory grains)
     public const int MaxBatch = 64;
 
     private readonly KeyedBatcher<Guid, JobSubmission, JobAcceptance> _batcher =
-        new((teamId, batch) => grains.GetGrain<ITeamGrain>(teamId).AcceptJobsAsync(batch), MaxBatch);
+        new((teamId, batch) => grains.GrainOf<ITeamGrain>(teamId).AcceptJobsAsync(batch), MaxBatch);
 
     /// <summary>Accepts the submission through its team's grain, batched with the team's other waiting submissions.</summary>
     public Task<JobAcceptance> AcceptAsync(JobSubmission submission) => _batcher.SendAsync(submission.TeamId, submission);

@@ -118,9 +118,9 @@ public abstract class IdentityAction(IGrainFactory grains) : IQuantumAction
 
     public abstract string Action { get; }
 
-    protected IIdentityResolverGrain Resolver => grains.GetGrain<IIdentityResolverGrain>(0);
+    protected IIdentityResolverGrain Resolver => grains.GrainOf<IIdentityResolverGrain>(0);
 
-    protected IIdentityDataGrain Data => grains.GetGrain<IIdentityDataGrain>(0);
+    protected IIdentityDataGrain Data => grains.GrainOf<IIdentityDataGrain>(0);
 
     protected IIdentityOutboxRelayGrain Relay => grains.GetGrain<IIdentityOutboxRelayGrain>(0);
 

@@ -50,7 +50,7 @@ public sealed partial class IdentityResolverGrain(CompanyStore companies, Person
         }
 
         var resolved = await ResolveByKeysAsync(CompanyEntity, companies, items, f => f.StrongKeys, DeterministicIds.Company,
-            (id, f, key) => GrainFactory.GetGrain<IEntityKeyGrain<CompanyFacts>>(id).ResolveAsync(f, key, source),
+            (id, f, key) => GrainFactory.GrainOf<IEntityKeyGrain<CompanyFacts>>(id).ResolveAsync(f, key, source),
             (key, f) => IdentityRules.CompanyEvidence(key, f.Country), source);
         foreach (var (index, outcome) in resolved)
         {
@@ -105,7 +105,7 @@ public sealed partial class IdentityResolverGrain(CompanyStore companies, Person
         }
 
         var resolved = await ResolveByKeysAsync(PersonEntity, persons, items, f => f.StrongKeys, DeterministicIds.Person,
-            (id, f, key) => GrainFactory.GetGrain<IEntityKeyGrain<PersonFacts>>(id).ResolveAsync(f, key, source),
+            (id, f, key) => GrainFactory.GrainOf<IEntityKeyGrain<PersonFacts>>(id).ResolveAsync(f, key, source),
             (key, f) => IdentityRules.PersonEvidence(key, f.IsWorkEmail), source);
         foreach (var (index, outcome) in resolved)
         {

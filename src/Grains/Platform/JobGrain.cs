@@ -61,7 +61,7 @@ public sealed partial class JobGrain(
         {
             // A message to itself, so the caller does not wait for the work, and the work runs as a request of this
             // activation (it is not collected while the work is in flight).
-            await this.AsReference<IJobGrain>().RunAsync();
+            await GrainFactory.GrainOf<IJobGrain>(JobId).RunAsync();
         }
     }
 
@@ -94,7 +94,7 @@ public sealed partial class JobGrain(
         using var cancellation = _cancellation = new CancellationTokenSource();
         try
         {
-            var result = await action.ExecuteAsync(new QuantumActionContext(job, this.AsReference<IJobGrain>(), cancellation), cancellation.Token);
+            var result = await action.ExecuteAsync(new QuantumActionContext(job, GrainFactory.GrainOf<IJobGrain>(JobId), cancellation), cancellation.Token);
             await CompleteAsync(result);
         }
         catch (OperationCanceledException) when (cancellation.IsCancellationRequested)

@@ -10,7 +10,7 @@ public sealed class TeamSettlementBatcher(IGrainFactory grains)
     public const int MaxBatch = 64;
 
     private readonly KeyedBatcher<Guid, JobSettlement, Settlement> _batcher =
-        new((teamId, batch) => grains.GetGrain<ITeamGrain>(teamId).SettleJobsAsync(batch), MaxBatch);
+        new((teamId, batch) => grains.GrainOf<ITeamGrain>(teamId).SettleJobsAsync(batch), MaxBatch);
 
     /// <summary>Settles the job through its team's grain, batched with the team's other finishing jobs.</summary>
     public Task<Settlement> SettleAsync(Guid teamId, JobSettlement settlement) => _batcher.SendAsync(teamId, settlement);
