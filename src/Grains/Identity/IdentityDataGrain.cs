@@ -12,18 +12,19 @@ namespace Alavida.Grains.Identity;
 /// they are in flight together (non-reentrant, each of its few worker activations would hold one call at a time).
 /// </summary>
 [StatelessWorker, Reentrant]
-public sealed class IdentityDataGrain(NpgsqlDataSource db, GroupCommitter committer) : Grain, IIdentityDataGrain
+public sealed class IdentityDataGrain(NpgsqlDataSource db, GroupCommitter committer, TeamLinks links) : Grain, IIdentityDataGrain
 {
     public async Task LinkAsync(Guid teamId, Guid? jobId, IdentityKind kind, IReadOnlyList<Guid> entityIds)
     {
-        if (entityIds.Count == 0)
+        // Only links this silo has not seen committed; in key order, so concurrent commits that link overlapping
+        // entities take their row locks in the same order.
+        var ids = links.Unknown(teamId, kind, entityIds.Distinct().Order());
+        if (ids.Length == 0)
         {
             return;
         }
 
         // Committed with other jobs' writes (group commit): one link per job would otherwise be one commit per job.
-        // In key order, so concurrent commits that link overlapping entities take their row locks in the same order.
-        var ids = entityIds.Distinct().Order().ToArray();
         NpgsqlBatchCommand Command()
         {
             var command = new NpgsqlBatchCommand(
@@ -48,6 +49,7 @@ public sealed class IdentityDataGrain(NpgsqlDataSource db, GroupCommitter commit
 
             return 0;
         });
+        links.Committed(teamId, kind, ids);
     }
 
     public async Task<bool> AreVisibleAsync(Guid teamId, IdentityKind kind, IReadOnlyList<Guid> entityIds)

@@ -20,6 +20,7 @@ public static class IdentityServiceCollectionExtensions
         services.TryAddSingleton<CompanyStore>();
         services.TryAddSingleton<PersonStore>();
         services.TryAddSingleton<KnownKeys>();
+        services.TryAddSingleton<TeamLinks>();
         if (!services.Any(s => s.ImplementationType == typeof(ResolveCompanyAction)))
         {
             services.AddQuantumAction<ResolveCompanyAction>();
