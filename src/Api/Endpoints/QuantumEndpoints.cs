@@ -119,7 +119,8 @@ public static class QuantumEndpoints
                 return Accepted(earlier.JobId, earlier.Quantum, earlier.Action, earlier.Status);
             default:
                 Activity.Current?.SetTag("alavida.job_id", acceptance.JobId);
-                await grains.GrainOf<IJobGrain>(acceptance.JobId).DispatchAsync(
+                // One way: the job runs while the caller gets its 202 (the reconciler runs it should this message be lost).
+                await grains.GrainOf<IJobGrain>(acceptance.JobId).RunAsync(
                     acceptance.CreatedAt is { } createdAt ? new AcceptedJob(submission, createdAt) : null);
                 return Accepted(submission.JobId, quantum, action, JobStatus.Queued);
         }

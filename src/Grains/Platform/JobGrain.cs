@@ -47,7 +47,22 @@ public sealed partial class JobGrain(
         return _job?.ToView();
     }
 
-    public async Task DispatchAsync(AcceptedJob? accepted)
+    public async Task DispatchAsync()
+    {
+        if (_run is not { IsCompleted: false } && await LoadAsync() is { } job && !job.ToView().IsFinal)
+        {
+            // Through a message to itself, so the work runs as a request of this activation (it is not collected
+            // while the work is in flight) and this call does not wait for it.
+            await GrainFactory.GrainOf<IJobGrain>(JobId).RunAsync(null);
+        }
+    }
+
+    /// <inheritdoc />
+    /// <remarks>
+    /// A run in flight is not started again (a re-dispatch of a job still working); a run that ended without
+    /// finishing the job (its settlement failed) runs again when the job is dispatched again.
+    /// </remarks>
+    public Task RunAsync(AcceptedJob? accepted)
     {
         if (!_loaded && accepted is { Submission: var s } && s.JobId == JobId)
         {
@@ -57,20 +72,8 @@ public sealed partial class JobGrain(
             _loaded = true;
         }
 
-        if (_run is not { IsCompleted: false } && await LoadAsync() is { } job && !job.ToView().IsFinal)
-        {
-            // A message to itself, so the caller does not wait for the work, and the work runs as a request of this
-            // activation (it is not collected while the work is in flight).
-            await GrainFactory.GrainOf<IJobGrain>(JobId).RunAsync();
-        }
+        return _run is { IsCompleted: false } running ? running : _run = RunOnceAsync();
     }
-
-    /// <inheritdoc />
-    /// <remarks>
-    /// A run in flight is not started again (a re-dispatch of a job still working); a run that ended without
-    /// finishing the job (its settlement failed) runs again when the job is dispatched again.
-    /// </remarks>
-    public Task RunAsync() => _run is { IsCompleted: false } running ? running : _run = RunOnceAsync();
 
     /// <summary>Starts the job, runs its action and finishes the job with the outcome; a job that must not run is left alone.</summary>
     private async Task RunOnceAsync()
@@ -256,7 +259,7 @@ public sealed partial class JobGrain(
     }
 
     /// <summary>
-    /// The job, read once per activation unless <see cref="DispatchAsync"/> brought it; null when there is none. One
+    /// The job, read once per activation unless <see cref="RunAsync"/> brought it; null when there is none. One
     /// read shared by the calls that interleave with it (a long poll), and it never overwrites what a write set.
     /// </summary>
     private Task<JobRow?> LoadAsync() => _loaded ? Task.FromResult(_job) : _load ??= ReadAsync();

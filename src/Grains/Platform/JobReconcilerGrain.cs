@@ -47,7 +47,7 @@ public sealed partial class JobReconcilerGrain(NpgsqlDataSource db, ILogger<JobR
             new { seconds = stalledFor.TotalSeconds })).ToList();
         foreach (var jobId in stalled)
         {
-            await GrainFactory.GetGrain<IJobGrain>(jobId).DispatchAsync(null);
+            await GrainFactory.GetGrain<IJobGrain>(jobId).DispatchAsync();
         }
 
         if (stalled.Count > 0)

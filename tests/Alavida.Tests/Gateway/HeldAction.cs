@@ -23,6 +23,7 @@ public sealed class HeldAction : IQuantumAction
     public async Task<JobResult> ExecuteAsync(QuantumActionContext context, CancellationToken cancellationToken)
     {
         var hold = For(context.Job.JobId);
+        Interlocked.Increment(ref hold.Runs);
         hold.Started.TrySetResult();
         await using var registration = cancellationToken.Register(() => hold.Cancelled.TrySetResult());
         var units = await hold.Release.Task.WaitAsync(cancellationToken);
@@ -31,6 +32,9 @@ public sealed class HeldAction : IQuantumAction
 
     public sealed class Hold
     {
+        /// <summary>How many times the action started for this job.</summary>
+        public int Runs;
+
         public TaskCompletionSource Started { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
         public TaskCompletionSource Cancelled { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);

@@ -210,7 +210,7 @@ public sealed class RunTests(GatewayFixture gateway)
         var team = await gateway.CreateTeamAsync(20);
         var jobId = await AcceptHeldJobAsync(team, reserve: 7);
         var hold = HeldAction.For(jobId);
-        await gateway.Host.Grains.GetGrain<IJobGrain>(jobId).DispatchAsync(null);
+        await gateway.Host.Grains.GetGrain<IJobGrain>(jobId).DispatchAsync();
         await hold.Started.Task;
 
         // The job's grain runs the work and still answers: reads and a cancellation do not wait for the work.
@@ -236,15 +236,16 @@ public sealed class RunTests(GatewayFixture gateway)
         var jobId = await AcceptHeldJobAsync(team, reserve: 7);
         var hold = HeldAction.For(jobId);
         var grain = gateway.Host.Grains.GetGrain<IJobGrain>(jobId);
-        await grain.DispatchAsync(null);
+        await grain.DispatchAsync();
         await hold.Started.Task;
-        await grain.DispatchAsync(null); // a re-dispatch while the work runs (the reconciler's) starts no second run
+        await grain.DispatchAsync(); // a re-dispatch while the work runs (the reconciler's) starts no second run
 
         hold.Release.TrySetResult(3);
         var job = await team.WaitForJobAsync(jobId.ToString());
         var cancel = await team.Http.PostAsync($"/jobs/{jobId}/cancel", null);
 
         Assert.Equal("succeeded", job.GetProperty("status").GetString());
+        Assert.Equal(1, hold.Runs);
         Assert.Equal(3, job.GetProperty("usage").GetProperty("credits_charged").GetInt32());
         await cancel.AssertProblemAsync(HttpStatusCode.Conflict);
         Assert.Equal(17, (await (await team.Http.GetAsync("/credits")).ReadJsonAsync()).GetProperty("balance").GetInt32());
