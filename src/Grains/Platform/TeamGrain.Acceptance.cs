@@ -1,3 +1,4 @@
+using Alavida.Grains.Data;
 using Dapper;
 using Npgsql;
 using NpgsqlTypes;
@@ -17,7 +18,7 @@ public sealed partial class TeamGrain
     // One statement per submission: reserve, write the job, remember the idempotency key and open the trace's spend
     // budget (when max_credits is set), all or nothing. The reservation's WHERE (and the CHECK on balance) make an
     // overdraft impossible; a later statement of the same batch sees what the earlier ones reserved.
-    private const string AcceptSql = """
+    private static readonly string AcceptSql = PositionalSql.Of("""
         WITH account AS (
             UPDATE credit_accounts
                SET balance = balance - @EstimatedCredits, reserved = reserved + @EstimatedCredits, updated_at = now()
@@ -38,7 +39,8 @@ public sealed partial class TeamGrain
             SELECT @TeamId, replace(id::text, '-', ''), @MaxCredits, @EstimatedCredits FROM job WHERE @MaxCredits::bigint IS NOT NULL
         )
         SELECT balance, reserved, lifetime_used, (SELECT created_at FROM job) FROM account
-        """;
+        """,
+        "EstimatedCredits", "TeamId", "JobId", "ApiKeyId", "Quantum", "Action", "InputJson", "PricePerUnit", "MaxCredits", "IdempotencyKey", "RequestHash");
 
     public async Task<JobAcceptance> AcceptJobAsync(JobSubmission submission) => (await AcceptJobsAsync([submission]))[0];
 
@@ -144,19 +146,20 @@ public sealed partial class TeamGrain
 
     private static NpgsqlBatchCommand AcceptCommand(JobSubmission s)
     {
+        // Positional, in AcceptSql's order.
         var command = new NpgsqlBatchCommand(AcceptSql);
         var p = command.Parameters;
-        p.AddWithValue("EstimatedCredits", s.EstimatedCredits);
-        p.AddWithValue("TeamId", s.TeamId);
-        p.AddWithValue("JobId", s.JobId);
-        p.Add(new NpgsqlParameter("ApiKeyId", NpgsqlDbType.Uuid) { Value = (object?)s.ApiKeyId ?? DBNull.Value });
-        p.AddWithValue("Quantum", s.Quantum);
-        p.AddWithValue("Action", s.Action);
-        p.AddWithValue("InputJson", s.InputJson);
-        p.AddWithValue("PricePerUnit", s.PricePerUnit);
-        p.Add(new NpgsqlParameter("MaxCredits", NpgsqlDbType.Bigint) { Value = (object?)s.MaxCredits ?? DBNull.Value });
-        p.Add(new NpgsqlParameter("IdempotencyKey", NpgsqlDbType.Text) { Value = (object?)s.IdempotencyKey ?? DBNull.Value });
-        p.AddWithValue("RequestHash", s.RequestHash);
+        p.Add(new NpgsqlParameter<long> { TypedValue = s.EstimatedCredits });
+        p.Add(new NpgsqlParameter<Guid> { TypedValue = s.TeamId });
+        p.Add(new NpgsqlParameter<Guid> { TypedValue = s.JobId });
+        p.Add(new NpgsqlParameter { NpgsqlDbType = NpgsqlDbType.Uuid, Value = (object?)s.ApiKeyId ?? DBNull.Value });
+        p.Add(new NpgsqlParameter<string> { TypedValue = s.Quantum });
+        p.Add(new NpgsqlParameter<string> { TypedValue = s.Action });
+        p.Add(new NpgsqlParameter<string> { TypedValue = s.InputJson });
+        p.Add(new NpgsqlParameter<long> { TypedValue = s.PricePerUnit });
+        p.Add(new NpgsqlParameter { NpgsqlDbType = NpgsqlDbType.Bigint, Value = (object?)s.MaxCredits ?? DBNull.Value });
+        p.Add(new NpgsqlParameter { NpgsqlDbType = NpgsqlDbType.Text, Value = (object?)s.IdempotencyKey ?? DBNull.Value });
+        p.Add(new NpgsqlParameter<string> { TypedValue = s.RequestHash });
         return command;
     }
 

@@ -1,3 +1,4 @@
+using Alavida.Grains.Data;
 using Dapper;
 using Npgsql;
 using NpgsqlTypes;
@@ -15,7 +16,7 @@ public sealed partial class TeamGrain
     // the reservation has left after the charges before it (the running sum, clamped to the reservation), and is
     // idempotent by its key. The refund leaves the trace's spend budget too, so the cascade may spend what the job did
     // not. The usage document is the quantum's figures with ours on top (ours win a name clash).
-    private const string SettleSql = $"""
+    private static readonly string SettleSql = PositionalSql.Of($"""
         WITH job AS (
             SELECT id AS job_id, reserved_credits AS reserved, price_per_unit AS price, component_slug AS quantum
               FROM jobs
@@ -56,7 +57,8 @@ public sealed partial class TeamGrain
             RETURNING {JobRow.Columns}
         )
         SELECT f.*, a.balance, a.reserved, a.lifetime_used, t.charged FROM finished f, account a, total t
-        """;
+        """,
+        "jobId", "TeamId", "steps", "units", "amounts", "keys", "unitCount", "status", "ResultJson", "MetricsJson", "ErrorJson");
 
     private static readonly int JobRowColumns = JobRow.Columns.Split(',').Length;
 
@@ -107,21 +109,22 @@ public sealed partial class TeamGrain
     private NpgsqlBatchCommand SettleCommand(JobSettlement settlement)
     {
         var command = new NpgsqlBatchCommand(SettleSql);
+        // Positional, in SettleSql's order.
         var p = command.Parameters;
-        p.AddWithValue("jobId", settlement.JobId);
-        p.AddWithValue("TeamId", TeamId);
-        p.AddWithValue("steps", settlement.Charges.Select(c => c.Step).ToArray());
-        p.AddWithValue("units", settlement.Charges.Select(c => c.Units).ToArray());
-        p.AddWithValue("amounts", settlement.Charges.Select(c => c.Amount).ToArray());
-        p.AddWithValue("keys", settlement.Charges.Select(c => c.IdempotencyKey).ToArray());
-        p.AddWithValue("unitCount", settlement.Charges.Sum(c => c.Units));
-        p.AddWithValue("status", settlement.Finish.Status.ToText());
-        p.Add(Json("ResultJson", settlement.Finish.ResultJson));
-        p.Add(Json("MetricsJson", settlement.Finish.MetricsJson));
-        p.Add(Json("ErrorJson", settlement.Finish.ErrorJson));
+        p.Add(new NpgsqlParameter<Guid> { TypedValue = settlement.JobId });
+        p.Add(new NpgsqlParameter<Guid> { TypedValue = TeamId });
+        p.Add(new NpgsqlParameter<string[]> { TypedValue = [.. settlement.Charges.Select(c => c.Step)] });
+        p.Add(new NpgsqlParameter<int[]> { TypedValue = [.. settlement.Charges.Select(c => c.Units)] });
+        p.Add(new NpgsqlParameter<long[]> { TypedValue = [.. settlement.Charges.Select(c => c.Amount)] });
+        p.Add(new NpgsqlParameter<string[]> { TypedValue = [.. settlement.Charges.Select(c => c.IdempotencyKey)] });
+        p.Add(new NpgsqlParameter<int> { TypedValue = settlement.Charges.Sum(c => c.Units) });
+        p.Add(new NpgsqlParameter<string> { TypedValue = settlement.Finish.Status.ToText() });
+        p.Add(Json(settlement.Finish.ResultJson));
+        p.Add(Json(settlement.Finish.MetricsJson));
+        p.Add(Json(settlement.Finish.ErrorJson));
         return command;
 
-        static NpgsqlParameter Json(string name, string? value) => new(name, NpgsqlDbType.Text) { Value = (object?)value ?? DBNull.Value };
+        static NpgsqlParameter Json(string? value) => new() { NpgsqlDbType = NpgsqlDbType.Text, Value = (object?)value ?? DBNull.Value };
     }
 
     private sealed record SettledAccountRow(long Balance, long Reserved, long LifetimeUsed, long Charged);
