@@ -36,7 +36,7 @@ public sealed partial class JobGrain(
     public async Task<JobView?> WaitForFinalAsync(TimeSpan timeout)
     {
         await LoadAsync();
-        if (_job is not null && !_job.ToView().IsFinal && timeout > TimeSpan.Zero)
+        if (_job is not null && !_job.IsFinal && timeout > TimeSpan.Zero)
         {
             try
             {
@@ -53,7 +53,7 @@ public sealed partial class JobGrain(
 
     public async Task DispatchAsync()
     {
-        if (_run is not { IsCompleted: false } && await LoadAsync() is { } job && !job.ToView().IsFinal)
+        if (_run is not { IsCompleted: false } && await LoadAsync() is { } job && !job.IsFinal)
         {
             // Through a message to itself, so the work runs as a request of this activation (it is not collected
             // while the work is in flight) and this call does not wait for it.
@@ -126,7 +126,7 @@ public sealed partial class JobGrain(
     /// <summary>Marks the job running; returns it, or null when it must not run (cancelled, finished, missing).</summary>
     private async Task<JobView?> StartAsync()
     {
-        if (await LoadAsync() is not { } job || job.ToView().IsFinal)
+        if (await LoadAsync() is not { } job || job.IsFinal)
         {
             return null;
         }
@@ -138,7 +138,7 @@ public sealed partial class JobGrain(
             var started = (await committer.ExecuteAsync(
                     () => [new NpgsqlBatchCommand(StartSql) { Parameters = { new NpgsqlParameter<Guid> { TypedValue = JobId } } }],
                     async reader => await reader.ReadAsync() ? reader.GetRowParser<JobRow>()(reader) : null))[0];
-            if (_job!.ToView().IsFinal)
+            if (_job!.IsFinal)
             {
                 return null; // cancelled meanwhile
             }
@@ -147,7 +147,7 @@ public sealed partial class JobGrain(
             {
                 // Changed elsewhere (another silo's activation before a failover): the stored row decides.
                 (_load, _loaded) = (null, false);
-                return await LoadAsync() is { } stored && !stored.ToView().IsFinal ? stored.ToView() : null;
+                return await LoadAsync() is { } stored && !stored.IsFinal ? stored.ToView() : null;
             }
 
             _job = started;
@@ -159,7 +159,7 @@ public sealed partial class JobGrain(
 
     public async Task<bool> ReportProgressAsync(JobProgress progress)
     {
-        if (await LoadAsync() is null || _job!.ToView().IsFinal)
+        if (await LoadAsync() is null || _job!.IsFinal)
         {
             return false;
         }
@@ -187,7 +187,7 @@ public sealed partial class JobGrain(
             return CancelOutcome.NotFound;
         }
 
-        if (job.ToView().IsFinal)
+        if (job.IsFinal)
         {
             return CancelOutcome.AlreadyFinal;
         }
@@ -234,7 +234,7 @@ public sealed partial class JobGrain(
     private async Task<JobView> FinishOnceAsync(IReadOnlyList<CreditCharge> charges, JobFinish finish)
     {
         var job = await LoadAsync() ?? throw new KeyNotFoundException($"Job {JobId} does not exist.");
-        if (job.ToView().IsFinal)
+        if (job.IsFinal)
         {
             return job.ToView();
         }
@@ -314,6 +314,9 @@ internal sealed record JobRow(
         """;
 
     public const string Select = $"SELECT {Columns} FROM jobs";
+
+    /// <summary>Succeeded, failed or cancelled (as <see cref="JobView.IsFinal"/>, without building the view).</summary>
+    public bool IsFinal => Db.ParseStatus(Status) is JobStatus.Succeeded or JobStatus.Failed or JobStatus.Cancelled;
 
     public JobView ToView() => new(
         Id, TeamId, ComponentSlug, Action, Db.ParseStatus(Status), CreatedAt.Utc(), StartedAt.Utc(), EndedAt.Utc(),
