@@ -24,6 +24,7 @@ public sealed partial class JobGrain(
     private Task? _run;
     private Task<JobView>? _finishing;
     private CancellationTokenSource? _cancellation;
+    private RunOutcome? _outcome;
 
     // Positional ($1: the job id): every job runs it, and Npgsql would otherwise parse its text each time.
     private const string StartSql =
@@ -76,17 +77,54 @@ public sealed partial class JobGrain(
             _loaded = true;
         }
 
-        return _run is { IsCompleted: false } running ? running : _run = RunOnceAsync();
+        return _run is { IsCompleted: false } running ? running : _run = RunLoggedAsync();
     }
 
-    /// <summary>Starts the job, runs its action and finishes the job with the outcome; a job that must not run is left alone.</summary>
+    /// <summary>
+    /// A run whose start or settlement failed (the database was unreachable) is logged here, since nobody awaits this
+    /// one-way call; the job stays unfinished, and its next dispatch (the reconciler's) tries again.
+    /// </summary>
+    private async Task RunLoggedAsync()
+    {
+        try
+        {
+            await RunOnceAsync();
+        }
+        catch (Exception ex)
+        {
+            Log.RunFailed(logger, ex, JobId);
+        }
+    }
+
+    /// <summary>
+    /// Starts the job, runs its action and finishes the job with the outcome; a job that must not run is left alone.
+    /// The outcome is kept until the job is finished, so when finishing fails the next run finishes it with the same
+    /// outcome instead of doing the work again.
+    /// </summary>
     private async Task RunOnceAsync()
     {
-        if (await StartAsync() is not { } job)
+        if (_outcome is null)
         {
-            return;
+            if (await StartAsync() is not { } job)
+            {
+                return;
+            }
+
+            _outcome = await ExecuteAsync(job);
+            if (_outcome is null)
+            {
+                return; // cancelled: the cancellation finished the job
+            }
         }
 
+        var outcome = _outcome;
+        _ = outcome.Result is { } result ? await CompleteAsync(result) : await FailAsync(outcome.Error!);
+        _outcome = null;
+    }
+
+    /// <summary>The action's result or error; null when the job was cancelled while it worked.</summary>
+    private async Task<RunOutcome?> ExecuteAsync(JobView job)
+    {
         using var activity = AlavidaTelemetry.StartJobActivity($"{job.Quantum} {job.Action}", JobId);
         activity?.SetTag("alavida.job_id", JobId).SetTag("alavida.quantum", job.Quantum).SetTag("alavida.action", job.Action).SetTag("alavida.team_id", job.TeamId);
         using var scope = logger.BeginScope(new Dictionary<string, object> { ["job_id"] = JobId, ["quantum"] = job.Quantum, ["action"] = job.Action });
@@ -94,28 +132,27 @@ public sealed partial class JobGrain(
         var action = catalog.Find(job.Quantum, job.Action);
         if (action is null)
         {
-            await FailAsync(new JobError("action_not_available", $"{job.Quantum}/{job.Action} is not available on this deployment."));
-            return;
+            return new RunOutcome(null, new JobError("action_not_available", $"{job.Quantum}/{job.Action} is not available on this deployment."));
         }
 
         using var cancellation = _cancellation = new CancellationTokenSource();
         try
         {
-            var result = await action.ExecuteAsync(new QuantumActionContext(job, GrainFactory.GrainOf<IJobGrain>(JobId), cancellation), cancellation.Token);
-            await CompleteAsync(result);
+            return new RunOutcome(await action.ExecuteAsync(new QuantumActionContext(job, GrainFactory.GrainOf<IJobGrain>(JobId), cancellation), cancellation.Token), null);
         }
         catch (OperationCanceledException) when (cancellation.IsCancellationRequested)
         {
             Log.Cancelled(logger, JobId);
+            return null;
         }
         catch (QuantumActionException ex)
         {
-            await FailAsync(new JobError(ex.Code, ex.Message));
+            return new RunOutcome(null, new JobError(ex.Code, ex.Message));
         }
         catch (Exception ex)
         {
             Log.Crashed(logger, ex, JobId, job.Quantum, job.Action);
-            await FailAsync(new JobError("internal_error", $"The {job.Quantum} quantum failed unexpectedly; its logs carry trace id {job.TraceId}."));
+            return new RunOutcome(null, new JobError("internal_error", $"The {job.Quantum} quantum failed unexpectedly; its logs carry trace id {job.TraceId}."));
         }
         finally
         {
@@ -145,9 +182,23 @@ public sealed partial class JobGrain(
 
             if (started is null)
             {
-                // Changed elsewhere (another silo's activation before a failover): the stored row decides.
-                (_load, _loaded) = (null, false);
-                return await LoadAsync() is { } stored && !stored.IsFinal ? stored.ToView() : null;
+                // Not queued any more in the database (an earlier start whose commit outcome was unknown, or another
+                // silo's activation before a failover): the stored row decides, unless this grain finished the job
+                // while it was being read (a cancellation), which stands.
+                var before = _job;
+                JobRow? stored;
+                await using (var connection = await db.OpenConnectionAsync())
+                {
+                    stored = await connection.QuerySingleOrDefaultAsync<JobRow>($"{JobRow.Select} WHERE id = @JobId", new { JobId });
+                }
+
+                if (!ReferenceEquals(_job, before) || stored is null)
+                {
+                    return _job is { IsFinal: false } current ? current.ToView() : null;
+                }
+
+                _job = stored;
+                return stored.IsFinal ? null : stored.ToView();
             }
 
             _job = started;
@@ -241,10 +292,11 @@ public sealed partial class JobGrain(
 
         var settlement = await settlements.SettleAsync(job.TeamId, new JobSettlement(JobId, charges, finish));
         var view = settlement.Job;
-        _job = job with
+        _loaded = true;
+        _job = (_job ?? job) with
         {
             Status = view.Status.ToText(), ResultPayload = view.ResultJson, UsageMetrics = view.UsageJson, Error = view.ErrorJson,
-            Progress = view.ProgressJson, EndedAt = view.EndedAt?.UtcDateTime,
+            Progress = view.ProgressJson, StartedAt = view.StartedAt?.UtcDateTime, EndedAt = view.EndedAt?.UtcDateTime,
         };
         _final.TrySetResult();
         var tags = new TagList { { "quantum", view.Quantum }, { "status", view.Status.ToText() } };
@@ -298,7 +350,13 @@ public sealed partial class JobGrain(
 
         [LoggerMessage(4, LogLevel.Error, "Job {JobId} ({Quantum}/{Action}) crashed")]
         public static partial void Crashed(ILogger logger, Exception exception, Guid jobId, string quantum, string action);
+
+        [LoggerMessage(5, LogLevel.Warning, "Job {JobId} could not be started or finished; it stays unfinished until it is dispatched again")]
+        public static partial void RunFailed(ILogger logger, Exception exception, Guid jobId);
     }
+
+    /// <summary>What the action came to: its result, or the error the job fails with.</summary>
+    private sealed record RunOutcome(JobResult? Result, JobError? Error);
 }
 
 /// <summary>A row of <c>public.jobs</c>.</summary>

@@ -6,8 +6,8 @@ namespace Alavida.Grains.Platform;
 
 /// <summary>
 /// Finds accepted jobs that are not moving (their silo died, or dispatch was lost) and dispatches them again. Runs
-/// at silo start-up and then on a durable reminder. Re-dispatch is safe: a job's runner has one activation, and a
-/// job that is running or final is left alone.
+/// at silo start-up and then on a durable reminder. Re-dispatch is safe: a job's grain runs one run at a time and leaves
+/// a final job alone; a job whose start or settlement failed is finished by its next dispatch with the outcome it kept.
 /// </summary>
 [Alias("Alavida.Platform.IJobReconcilerGrain")]
 public interface IJobReconcilerGrain : IGrainWithIntegerKey

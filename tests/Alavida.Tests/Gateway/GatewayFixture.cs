@@ -6,6 +6,7 @@ using Alavida.Grains.Platform;
 using Alavida.Tests.Infrastructure;
 using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
+using Serilog.Core;
 
 namespace Alavida.Tests.Gateway;
 
@@ -13,6 +14,9 @@ namespace Alavida.Tests.Gateway;
 public class GatewayFixture : IAsyncLifetime
 {
     public PlatformHost Host { get; private set; } = null!;
+
+    /// <summary>The host's log events, for tests that await one.</summary>
+    public CapturingSink Logs { get; } = new();
 
     public string ConnectionString { get; private set; } = "";
 
@@ -22,6 +26,7 @@ public class GatewayFixture : IAsyncLifetime
         Host = await PlatformHost.StartAsync(ConnectionString, ClusterIdentity.New(), settings: Settings, services: services =>
         {
             services.AddQuantumAction<HeldAction>();
+            services.AddSingleton<ILogEventSink>(Logs);
             ConfigureServices(services);
         });
     }

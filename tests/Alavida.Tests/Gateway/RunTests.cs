@@ -252,6 +252,37 @@ public sealed class RunTests(GatewayFixture gateway)
         Assert.Equal(1L, await gateway.ScalarAsync<long>("SELECT count(*) FROM credit_usage WHERE job_id = @id", ("id", jobId)));
     }
 
+    [Fact]
+    public async Task AFinishTheDatabaseRefuses_LeavesTheJobUnfinished_AndTheNextDispatchFinishesIt_WithoutDoingTheWorkAgain()
+    {
+        var team = await gateway.CreateTeamAsync(20);
+        var jobId = await AcceptHeldJobAsync(team, reserve: 7);
+        var hold = HeldAction.For(jobId);
+        // The settlement's charge is refused while this trigger exists (only this job's).
+        await gateway.ScalarAsync<object>($"""
+            CREATE FUNCTION refuse_{jobId:N}() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'refused by the test'; END $$;
+            CREATE TRIGGER refuse_{jobId:N} BEFORE INSERT ON credit_usage FOR EACH ROW WHEN (NEW.job_id = '{jobId}') EXECUTE FUNCTION refuse_{jobId:N}();
+            """);
+        var refused = gateway.Logs.WaitForAsync(e => e.Exception is not null
+            && e.Properties.TryGetValue("JobId", out var id) && id.ToString() == jobId.ToString()
+            && e.MessageTemplate.Text.Contains("could not be started or finished", StringComparison.Ordinal));
+        var grain = gateway.Host.Grains.GetGrain<IJobGrain>(jobId);
+        await grain.DispatchAsync();
+        hold.Release.TrySetResult(3);
+        await refused;
+
+        var unfinished = await (await team.Http.GetAsync($"/jobs/{jobId}")).ReadJsonAsync();
+        await gateway.ScalarAsync<object>($"DROP TRIGGER refuse_{jobId:N} ON credit_usage; DROP FUNCTION refuse_{jobId:N}();");
+        await grain.DispatchAsync(); // what the reconciler does for a job that stopped moving
+        var job = await team.WaitForJobAsync(jobId.ToString());
+
+        Assert.Equal("running", unfinished.GetProperty("status").GetString());
+        Assert.Equal("succeeded", job.GetProperty("status").GetString());
+        Assert.Equal(3, job.GetProperty("usage").GetProperty("credits_charged").GetInt32());
+        Assert.Equal(1, hold.Runs); // the kept outcome was settled; the work did not run again
+        Assert.Equal(17, (await (await team.Http.GetAsync("/credits")).ReadJsonAsync()).GetProperty("balance").GetInt32());
+    }
+
     private async Task<Guid> AcceptHeldJobAsync(TestTeam team, long reserve)
     {
         var jobId = Guid.CreateVersion7();
