@@ -108,13 +108,9 @@ public static class CascadeFunction
             if (outcome.Events is { Count: > 0 } events)
             {
                 // A step of its own after the work's memo: the run does not wait for the events' commit (its end
-                // does), and a replay after a crash sends the memoized events again under their stable ids. In sends
-                // of at most the mesh's limit each, every one a step with a stable id.
-                var chunk = 0;
-                foreach (var batch in events.Chunk(MeshRouter.MaxEventsPerSend))
-                {
-                    await context.SendEvent(chunk++ == 0 ? "emit" : $"emit-{chunk}", batch);
-                }
+                // does), and a replay after a crash sends the memoized events again under their stable ids. A run
+                // works on one company and emits a handful of events, far under the mesh's limit per send.
+                await context.SendEvent("emit", [.. events]);
             }
 
             return outcome.Output();
