@@ -12,16 +12,13 @@ public static class PostgresPool
     /// before each reuse is pure cost, and it would also drop the prepared statements. Auto-prepare: the hot statements
     /// are parsed and planned once per connection instead of on every call.
     /// </summary>
-    public static NpgsqlConnectionStringBuilder Tune(NpgsqlConnectionStringBuilder builder)
+    private static NpgsqlConnectionStringBuilder Tune(NpgsqlConnectionStringBuilder builder)
     {
         builder.NoResetOnClose = true;
         builder.MaxAutoPrepare = 128;
         builder.AutoPrepareMinUsages = 2;
         return builder;
     }
-
-    /// <inheritdoc cref="Tune(NpgsqlConnectionStringBuilder)"/>
-    public static string Tune(string connectionString) => Tune(new NpgsqlConnectionStringBuilder(connectionString)).ConnectionString;
 
     /// <summary>
     /// A data source with the pool settings of <see cref="Tune(NpgsqlConnectionStringBuilder)"/>. Its batches
