@@ -165,16 +165,10 @@ public interface IJobGrain : IGrainWithGuidKey
     Task<JobView?> GetAsync();
 
     /// <summary>
-    /// Makes sure the job runs if it still needs to (safe to call again: a running or finished job is left alone);
-    /// returns once its run is under way. The reconciler's way in, for jobs whose run was lost.
-    /// </summary>
-    [Alias("Dispatch")]
-    Task DispatchAsync();
-
-    /// <summary>
-    /// Runs the job's action if it still needs running (one run at a time per job); the caller does not wait. It
-    /// interleaves with the job's other calls, so the job can be read and cancelled while it runs.
-    /// <paramref name="accepted"/>: the job as just stored, so the grain need not read it back (null: read it).
+    /// Runs the job's action if it still needs running (one run at a time per job; a running or finished job is left
+    /// alone, so the reconciler may send it again); the caller does not wait. It interleaves with the job's other
+    /// calls, so the job can be read and cancelled while it runs. <paramref name="accepted"/>: the job as just stored,
+    /// so the grain need not read it back (null: read it).
     /// </summary>
     [Alias("Run"), Orleans.Concurrency.OneWay, Orleans.Concurrency.AlwaysInterleave]
     Task RunAsync(AcceptedJob? accepted);

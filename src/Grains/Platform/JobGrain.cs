@@ -52,20 +52,10 @@ public sealed partial class JobGrain(
         return _job?.ToView();
     }
 
-    public async Task DispatchAsync()
-    {
-        if (_run is not { IsCompleted: false } && await LoadAsync() is { } job && !job.IsFinal)
-        {
-            // Through a message to itself, so the work runs as a request of this activation (it is not collected
-            // while the work is in flight) and this call does not wait for it.
-            await GrainFactory.GrainOf<IJobGrain>(JobId).RunAsync(null);
-        }
-    }
-
     /// <inheritdoc />
     /// <remarks>
-    /// A run in flight is not started again (a re-dispatch of a job still working); a run that ended without
-    /// finishing the job (its settlement failed) runs again when the job is dispatched again.
+    /// A run in flight is not started again (a reconciler's run of a job still working); a run that ended without
+    /// finishing the job (its settlement failed) finishes it when the job is run again.
     /// </remarks>
     public Task RunAsync(AcceptedJob? accepted)
     {
@@ -117,8 +107,15 @@ public sealed partial class JobGrain(
             }
         }
 
-        var outcome = _outcome;
-        _ = outcome.Result is { } result ? await CompleteAsync(result) : await FailAsync(outcome.Error!);
+        if (_outcome.Result is { } result)
+        {
+            await CompleteAsync(result);
+        }
+        else
+        {
+            await FailAsync(_outcome.Error!);
+        }
+
         _outcome = null;
     }
 

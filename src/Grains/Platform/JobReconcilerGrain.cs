@@ -16,7 +16,7 @@ public interface IJobReconcilerGrain : IGrainWithIntegerKey
     [Alias("Start")]
     Task StartAsync();
 
-    /// <summary>Dispatches every unfinished job whose row has not changed for <paramref name="stalledFor"/>; returns how many.</summary>
+    /// <summary>Sends every unfinished job whose row has not changed for <paramref name="stalledFor"/> to its grain to run; returns how many.</summary>
     [Alias("ReconcileNow")]
     Task<int> ReconcileNowAsync(TimeSpan stalledFor);
 }
@@ -47,7 +47,7 @@ public sealed partial class JobReconcilerGrain(NpgsqlDataSource db, ILogger<JobR
             new { seconds = stalledFor.TotalSeconds })).ToList();
         foreach (var jobId in stalled)
         {
-            await GrainFactory.GetGrain<IJobGrain>(jobId).DispatchAsync();
+            await GrainFactory.GrainOf<IJobGrain>(jobId).RunAsync(null);
         }
 
         if (stalled.Count > 0)

@@ -207,11 +207,7 @@ public sealed class RunTests(GatewayFixture gateway)
     [Fact]
     public async Task RunningJob_AnswersWhileItWorks_AndCancel_StopsItsWork_AndRefunds()
     {
-        var team = await gateway.CreateTeamAsync(20);
-        var jobId = await AcceptHeldJobAsync(team, reserve: 7);
-        var hold = HeldAction.For(jobId);
-        await gateway.Host.Grains.GetGrain<IJobGrain>(jobId).DispatchAsync();
-        await hold.Started.Task;
+        var (team, jobId, hold, _) = await StartHeldJobAsync();
 
         // The job's grain runs the work and still answers: reads and a cancellation do not wait for the work.
         var running = await (await team.Http.GetAsync($"/jobs/{jobId}")).ReadJsonAsync();
@@ -230,15 +226,11 @@ public sealed class RunTests(GatewayFixture gateway)
     }
 
     [Fact]
-    public async Task RunningJob_ThatFinishesFirst_IsNotCancelledAfterwards_AndADispatchAgainRunsNothingTwice()
+    public async Task RunningJob_ThatFinishesFirst_IsNotCancelledAfterwards_AndARunAgainRunsNothingTwice()
     {
-        var team = await gateway.CreateTeamAsync(20);
-        var jobId = await AcceptHeldJobAsync(team, reserve: 7);
-        var hold = HeldAction.For(jobId);
-        var grain = gateway.Host.Grains.GetGrain<IJobGrain>(jobId);
-        await grain.DispatchAsync();
-        await hold.Started.Task;
-        await grain.DispatchAsync(); // a re-dispatch while the work runs (the reconciler's) starts no second run
+        var (team, jobId, hold, grain) = await StartHeldJobAsync();
+        await grain.RunAsync(null); // sent again while the work runs (as the reconciler may): no second run
+        await grain.GetAsync();
 
         hold.Release.TrySetResult(3);
         var job = await team.WaitForJobAsync(jobId.ToString());
@@ -253,11 +245,9 @@ public sealed class RunTests(GatewayFixture gateway)
     }
 
     [Fact]
-    public async Task AFinishTheDatabaseRefuses_LeavesTheJobUnfinished_AndTheNextDispatchFinishesIt_WithoutDoingTheWorkAgain()
+    public async Task AFinishTheDatabaseRefuses_LeavesTheJobUnfinished_AndTheNextRunFinishesIt_WithoutDoingTheWorkAgain()
     {
-        var team = await gateway.CreateTeamAsync(20);
-        var jobId = await AcceptHeldJobAsync(team, reserve: 7);
-        var hold = HeldAction.For(jobId);
+        var (team, jobId, hold, grain) = await StartHeldJobAsync();
         // The settlement's charge is refused while this trigger exists (only this job's).
         await gateway.ScalarAsync<object>($"""
             CREATE FUNCTION refuse_{jobId:N}() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'refused by the test'; END $$;
@@ -266,14 +256,12 @@ public sealed class RunTests(GatewayFixture gateway)
         var refused = gateway.Logs.WaitForAsync(e => e.Exception is not null
             && e.Properties.TryGetValue("JobId", out var id) && id.ToString() == jobId.ToString()
             && e.MessageTemplate.Text.Contains("could not be started or finished", StringComparison.Ordinal));
-        var grain = gateway.Host.Grains.GetGrain<IJobGrain>(jobId);
-        await grain.DispatchAsync();
         hold.Release.TrySetResult(3);
         await refused;
 
         var unfinished = await (await team.Http.GetAsync($"/jobs/{jobId}")).ReadJsonAsync();
         await gateway.ScalarAsync<object>($"DROP TRIGGER refuse_{jobId:N} ON credit_usage; DROP FUNCTION refuse_{jobId:N}();");
-        await grain.DispatchAsync(); // what the reconciler does for a job that stopped moving
+        await grain.RunAsync(null); // what the reconciler does for a job that stopped moving
         var job = await team.WaitForJobAsync(jobId.ToString());
 
         Assert.Equal("running", unfinished.GetProperty("status").GetString());
@@ -283,12 +271,21 @@ public sealed class RunTests(GatewayFixture gateway)
         Assert.Equal(17, (await (await team.Http.GetAsync("/credits")).ReadJsonAsync()).GetProperty("balance").GetInt32());
     }
 
-    private async Task<Guid> AcceptHeldJobAsync(TestTeam team, long reserve)
+    /// <summary>
+    /// A job of the held test action (not in the registry, so submitted through the team's grain): accepted for a fresh
+    /// team of 20 credits with 7 reserved, handed to its grain, and working until the test releases it.
+    /// </summary>
+    private async Task<(TestTeam Team, Guid JobId, HeldAction.Hold Hold, IJobGrain Grain)> StartHeldJobAsync()
     {
+        var team = await gateway.CreateTeamAsync(20);
         var jobId = Guid.CreateVersion7();
         await gateway.Host.Grains.GetGrain<ITeamGrain>(team.TeamId).AcceptJobAsync(new JobSubmission(
-            jobId, team.TeamId, null, Quantums.Identity, HeldAction.Name, "{}", reserve, null, null, "00", 1));
-        return jobId;
+            jobId, team.TeamId, null, Quantums.Identity, HeldAction.Name, "{}", 7, null, null, "00", 1));
+        var grain = gateway.Host.Grains.GetGrain<IJobGrain>(jobId);
+        var hold = HeldAction.For(jobId);
+        await grain.RunAsync(null);
+        await hold.Started.Task;
+        return (team, jobId, hold, grain);
     }
 
     [Fact]
