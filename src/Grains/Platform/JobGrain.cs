@@ -183,12 +183,7 @@ public sealed partial class JobGrain(
                 // silo's activation before a failover): the stored row decides, unless this grain finished the job
                 // while it was being read (a cancellation), which stands.
                 var before = _job;
-                JobRow? stored;
-                await using (var connection = await db.OpenConnectionAsync())
-                {
-                    stored = await connection.QuerySingleOrDefaultAsync<JobRow>($"{JobRow.Select} WHERE id = @JobId", new { JobId });
-                }
-
+                var stored = await ReadStoredAsync();
                 if (!ReferenceEquals(_job, before) || stored is null)
                 {
                     return _job is { IsFinal: false } current ? current.ToView() : null;
@@ -315,14 +310,20 @@ public sealed partial class JobGrain(
 
     private async Task<JobRow?> ReadAsync()
     {
-        await using var connection = await db.OpenConnectionAsync();
-        var row = await connection.QuerySingleOrDefaultAsync<JobRow>($"{JobRow.Select} WHERE id = @JobId", new { JobId });
+        var row = await ReadStoredAsync();
         if (!_loaded)
         {
             (_job, _loaded) = (row, true);
         }
 
         return _job;
+    }
+
+    /// <summary>The job's row as stored (changes nothing here).</summary>
+    private async Task<JobRow?> ReadStoredAsync()
+    {
+        await using var connection = await db.OpenConnectionAsync();
+        return await connection.QuerySingleOrDefaultAsync<JobRow>($"{JobRow.Select} WHERE id = @JobId", new { JobId });
     }
 
     private static string ErrorJson(JobError error) => JsonSerializer.Serialize(new { code = error.Code, message = error.Message });
