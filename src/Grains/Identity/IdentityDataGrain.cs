@@ -41,14 +41,8 @@ public sealed class IdentityDataGrain(NpgsqlDataSource db, GroupCommitter commit
             return command;
         }
 
-        await committer.ExecuteAsync(() => [Command()], async reader =>
-        {
-            while (await reader.ReadAsync())
-            {
-            }
-
-            return 0;
-        });
+        // The committer needs a result set per statement (RETURNING); the rows themselves are not needed.
+        await committer.ExecuteAsync(() => [Command()], _ => Task.FromResult(0));
         links.Committed(teamId, kind, ids);
     }
 
