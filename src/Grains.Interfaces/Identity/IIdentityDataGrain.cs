@@ -39,10 +39,6 @@ public sealed record IdentityQuery(
 [Alias("Alavida.Identity.IIdentityDataGrain")]
 public interface IIdentityDataGrain : IGrainWithIntegerKey
 {
-    /// <summary>Remembers that a team's job resolved these entities (idempotent).</summary>
-    [Alias("Link")]
-    Task LinkAsync(Guid teamId, Guid? jobId, IdentityKind kind, IReadOnlyList<Guid> entityIds);
-
     /// <summary>True when every id is visible to the team (a merged id counts through either side).</summary>
     [Alias("AreVisible")]
     Task<bool> AreVisibleAsync(Guid teamId, IdentityKind kind, IReadOnlyList<Guid> entityIds);

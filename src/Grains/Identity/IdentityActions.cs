@@ -7,7 +7,7 @@ namespace Alavida.Grains.Identity;
 /// <c>/identity/run/resolve-company</c>: resolves in chunks (reporting progress), links every resolved id to the team,
 /// and bills the inputs that were not rejected. The input was validated against the registry schema at the gateway.
 /// </summary>
-public sealed class ResolveCompanyAction(IGrainFactory grains) : IdentityAction(grains)
+public sealed class ResolveCompanyAction(IGrainFactory grains, IdentityLinker linker) : IdentityAction(grains)
 {
     public override string Action => "resolve-company";
 
@@ -29,14 +29,14 @@ public sealed class ResolveCompanyAction(IGrainFactory grains) : IdentityAction(
         }
 
         var ids = results.SelectMany(r => r.CompanyId is { } id ? [id] : r.Candidates).ToList();
-        await Data.LinkAsync(context.Job.TeamId, context.Job.JobId, IdentityKind.Company, ids);
+        await linker.LinkAsync(context.Job.TeamId, context.Job.JobId, IdentityKind.Company, ids);
         var items = results.Select(r => Item(r.Index, r.Status, r.Confidence, r.Evidence, r.RulesVersion, r.Reason, r.Candidates, ("company_id", r.CompanyId)));
         return Result(items, results.Select(r => r.Status));
     }
 }
 
 /// <summary><c>/identity/run/resolve-person</c>: as <see cref="ResolveCompanyAction"/>, for persons (and their companies).</summary>
-public sealed class ResolvePersonAction(IGrainFactory grains) : IdentityAction(grains)
+public sealed class ResolvePersonAction(IGrainFactory grains, IdentityLinker linker) : IdentityAction(grains)
 {
     public override string Action => "resolve-person";
 
@@ -57,8 +57,8 @@ public sealed class ResolvePersonAction(IGrainFactory grains) : IdentityAction(g
             }
         }
 
-        await Data.LinkAsync(context.Job.TeamId, context.Job.JobId, IdentityKind.Person, results.SelectMany(r => r.PersonId is { } id ? [id] : r.Candidates).ToList());
-        await Data.LinkAsync(context.Job.TeamId, context.Job.JobId, IdentityKind.Company, results.Where(r => r.CompanyId is not null).Select(r => r.CompanyId!.Value).ToList());
+        await linker.LinkAsync(context.Job.TeamId, context.Job.JobId, IdentityKind.Person, results.SelectMany(r => r.PersonId is { } id ? [id] : r.Candidates).ToList());
+        await linker.LinkAsync(context.Job.TeamId, context.Job.JobId, IdentityKind.Company, results.Where(r => r.CompanyId is not null).Select(r => r.CompanyId!.Value).ToList());
         var items = results.Select(r => Item(r.Index, r.Status, r.Confidence, r.Evidence, r.RulesVersion, r.Reason, r.Candidates,
             ("person_id", r.PersonId), ("company_id", r.CompanyId)));
         return Result(items, results.Select(r => r.Status));

@@ -1,4 +1,3 @@
-using Alavida.Grains.Data;
 using Alavida.Grains.Platform;
 using Dapper;
 using Npgsql;
@@ -7,45 +6,12 @@ using Orleans.Concurrency;
 namespace Alavida.Grains.Identity;
 
 /// <summary>
-/// Per-team visibility over the global identities, and the reads behind <c>/identity/data</c>. Stateless and
-/// reentrant: every call only waits on the database, and the links of many jobs can share a group commit only while
-/// they are in flight together (non-reentrant, each of its few worker activations would hold one call at a time).
+/// Per-team visibility over the global identities, and the reads behind <c>/identity/data</c> (the links themselves
+/// are written by <see cref="IdentityLinker"/>). Stateless and reentrant: every call only waits on the database.
 /// </summary>
 [StatelessWorker, Reentrant]
-public sealed class IdentityDataGrain(NpgsqlDataSource db, GroupCommitter committer, TeamLinks links) : Grain, IIdentityDataGrain
+public sealed class IdentityDataGrain(NpgsqlDataSource db) : Grain, IIdentityDataGrain
 {
-    public async Task LinkAsync(Guid teamId, Guid? jobId, IdentityKind kind, IReadOnlyList<Guid> entityIds)
-    {
-        // Only links this silo has not seen committed; in key order, so concurrent commits that link overlapping
-        // entities take their row locks in the same order.
-        var ids = links.Unknown(teamId, kind, entityIds.Distinct().Order());
-        if (ids.Length == 0)
-        {
-            return;
-        }
-
-        // Committed with other jobs' writes (group commit): one link per job would otherwise be one commit per job.
-        NpgsqlBatchCommand Command()
-        {
-            var command = new NpgsqlBatchCommand(
-                """
-                INSERT INTO identity.team_entities (team_id, kind, entity_id, job_id)
-                SELECT @teamId, @kind, id, @jobId FROM unnest(@ids) AS id
-                ON CONFLICT (team_id, kind, entity_id) DO NOTHING
-                RETURNING entity_id
-                """);
-            command.Parameters.AddWithValue("teamId", teamId);
-            command.Parameters.AddWithValue("kind", Kind(kind));
-            command.Parameters.Add(new NpgsqlParameter("jobId", NpgsqlTypes.NpgsqlDbType.Uuid) { Value = (object?)jobId ?? DBNull.Value });
-            command.Parameters.AddWithValue("ids", ids);
-            return command;
-        }
-
-        // The committer needs a result set per statement (RETURNING); the rows themselves are not needed.
-        await committer.ExecuteAsync(() => [Command()], _ => Task.FromResult(0));
-        links.Committed(teamId, kind, ids);
-    }
-
     public async Task<bool> AreVisibleAsync(Guid teamId, IdentityKind kind, IReadOnlyList<Guid> entityIds)
     {
         foreach (var id in entityIds.Distinct())
@@ -112,7 +78,7 @@ public sealed class IdentityDataGrain(NpgsqlDataSource db, GroupCommitter commit
         await using var connection = await db.OpenConnectionAsync();
         return await connection.ExecuteScalarAsync<bool>(
             "SELECT EXISTS (SELECT 1 FROM identity.team_entities WHERE team_id = @teamId AND kind = @kind AND entity_id IN (@requested, @survivor))",
-            new { teamId, kind = Kind(kind), requested, survivor });
+            new { teamId, kind = IdentityKinds.Text(kind), requested, survivor });
     }
 
     private async Task<(IReadOnlyList<Guid> Ids, string? Next)> ListAsync(IdentityQuery query, IdentityKind kind, bool companyFilter)
@@ -129,7 +95,7 @@ public sealed class IdentityDataGrain(NpgsqlDataSource db, GroupCommitter commit
              ORDER BY t.linked_at DESC, t.entity_id DESC
              LIMIT @take
             """,
-            Keyset.Parameters(new { query.TeamId, kind = Kind(kind), query.JobId, companyFilter, query.CompanyId }, query.Cursor, query.Limit)))
+            Keyset.Parameters(new { query.TeamId, kind = IdentityKinds.Text(kind), query.JobId, companyFilter, query.CompanyId }, query.Cursor, query.Limit)))
             .ToList();
         var page = Keyset.Page(rows, query.Limit, r => new PageCursor(r.LinkedAt, r.EntityId), r => r.EntityId);
         return (page.Items, page.NextCursor);
@@ -137,5 +103,4 @@ public sealed class IdentityDataGrain(NpgsqlDataSource db, GroupCommitter commit
 
     private static Page<T> Single<T>(T? item) where T : class => new(item is null ? [] : [item], null);
 
-    private static string Kind(IdentityKind kind) => kind == IdentityKind.Company ? "company" : "person";
 }

@@ -21,6 +21,7 @@ public static class IdentityServiceCollectionExtensions
         services.TryAddSingleton<PersonStore>();
         services.TryAddSingleton<KnownKeys>();
         services.TryAddSingleton<TeamLinks>();
+        services.TryAddSingleton<IdentityLinker>();
         if (!services.Any(s => s.ImplementationType == typeof(ResolveCompanyAction)))
         {
             services.AddQuantumAction<ResolveCompanyAction>();

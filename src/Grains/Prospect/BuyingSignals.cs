@@ -100,7 +100,7 @@ public sealed class SignalScorer(IGrainFactory grains, ProspectStore store, IPro
 }
 
 /// <summary><c>/buying-signals/run/score</c>: score companies from their stored signals; bills companies scored (not those without signals).</summary>
-public sealed class ScoreAction(IGrainFactory grains, SignalScorer scorer) : IQuantumAction
+public sealed class ScoreAction(IGrainFactory grains, SignalScorer scorer, IdentityLinker linker) : IQuantumAction
 {
     public string Quantum => SignalScorer.Quantum;
 
@@ -120,7 +120,7 @@ public sealed class ScoreAction(IGrainFactory grains, SignalScorer scorer) : IQu
         var scored = scores.Where(s => s.Value is not null).Select(s => (s.Key, s.Value!)).ToList();
         var scope = new CascadeScope(job.TeamId, job.TraceId, job.JobId, null);
         var events = await scorer.CommitAsync(scope, scored, now);
-        await grains.GetGrain<IIdentityDataGrain>(0).LinkAsync(job.TeamId, job.JobId, IdentityKind.Company, ids);
+        await linker.LinkAsync(job.TeamId, job.JobId, IdentityKind.Company, ids);
         await Emit.SendAsync(grains, events);
         await context.ReportProgressAsync(companies.Count, companies.Count);
 
@@ -146,7 +146,7 @@ public sealed class ScoreAction(IGrainFactory grains, SignalScorer scorer) : IQu
 }
 
 /// <summary><c>/buying-signals/run/ingest</c>: stores observed signals (free); a re-sent signal is a duplicate.</summary>
-public sealed class IngestSignalsAction(IGrainFactory grains, SignalScorer scorer, ProspectStore store) : IQuantumAction
+public sealed class IngestSignalsAction(SignalScorer scorer, ProspectStore store, IdentityLinker linker) : IQuantumAction
 {
     /// <summary>Clock skew tolerated on <c>observed_at</c>; later signals are rejected (they would count at full weight for ever).</summary>
     private static readonly TimeSpan FutureSkew = TimeSpan.FromHours(1);
@@ -173,7 +173,7 @@ public sealed class IngestSignalsAction(IGrainFactory grains, SignalScorer score
                 s.GetProperty("strength").GetDouble(), Json.Str(s, "source_url"), Json.Str(s, "evidence")!);
         })]);
         var outcome = usable.Select((r, i) => (r.Index, saved[i])).ToDictionary(x => x.Index, x => x.Item2);
-        await grains.GetGrain<IIdentityDataGrain>(0).LinkAsync(job.TeamId, job.JobId, IdentityKind.Company, [.. usable.Select(r => r.CompanyId!.Value).Distinct()]);
+        await linker.LinkAsync(job.TeamId, job.JobId, IdentityKind.Company, [.. usable.Select(r => r.CompanyId!.Value).Distinct()]);
         await context.ReportProgressAsync(signals.Count, signals.Count);
 
         var items = refs.Select(r => (JsonNode)(outcome.TryGetValue(r.Index, out var o)

@@ -14,7 +14,7 @@ namespace Alavida.Grains.Prospect;
 /// each candidate through identity, drop duplicates, score the fit, then (once paid for) store the evaluations and
 /// hand each qualifying company to the cascade as one <c>icp/company.qualified</c> event.
 /// </summary>
-public sealed class Qualifier(IGrainFactory grains, ProspectStore store, IProspectReasoner reasoner, IOptions<ProspectScoringOptions> scoring, IOptions<ReasonerOptions> reasoning)
+public sealed class Qualifier(IGrainFactory grains, IdentityLinker linker, ProspectStore store, IProspectReasoner reasoner, IOptions<ProspectScoringOptions> scoring, IOptions<ReasonerOptions> reasoning)
 {
     public const string Quantum = "icp-discovery";
     private const int Chunk = 100;
@@ -102,7 +102,7 @@ public sealed class Qualifier(IGrainFactory grains, ProspectStore store, IProspe
     public async Task<IReadOnlyList<MeshEvent>> CommitAsync(CascadeScope scope, Evaluation evaluation, Persona? persona)
     {
         var ids = await store.SaveQualificationsAsync(scope, evaluation.Distinct);
-        await grains.GetGrain<IIdentityDataGrain>(0).LinkAsync(scope.TeamId, scope.JobId, IdentityKind.Company, [.. ids.Keys]);
+        await linker.LinkAsync(scope.TeamId, scope.JobId, IdentityKind.Company, [.. ids.Keys]);
         foreach (var item in evaluation.Items.Where(i => i["status"]!.GetValue<string>() is "qualified" or "disqualified"))
         {
             item["qualification_id"] = ids[item["company_id"]!.GetValue<Guid>()];

@@ -14,7 +14,7 @@ namespace Alavida.Grains.Prospect;
 /// function: people from every connector (the request, people ingested earlier) are resolved through identity,
 /// matched against the persona with reasons, and the best matches become the company's leads.
 /// </summary>
-public sealed class LeadFinder(IGrainFactory grains, ProspectStore store, IProspectReasoner reasoner, IOptions<ProspectScoringOptions> scoring)
+public sealed class LeadFinder(IGrainFactory grains, IdentityLinker linker, ProspectStore store, IProspectReasoner reasoner, IOptions<ProspectScoringOptions> scoring)
 {
     public const string Quantum = "lead-discovery";
 
@@ -120,7 +120,7 @@ public sealed class LeadFinder(IGrainFactory grains, ProspectStore store, IProsp
         var persons = requestPeople.Select(p => p.PersonId).Distinct().ToList(); // people from other sources were linked when they arrived
         if (persons.Count > 0)
         {
-            await grains.GetGrain<IIdentityDataGrain>(0).LinkAsync(scope.TeamId, scope.JobId, IdentityKind.Person, persons);
+            await linker.LinkAsync(scope.TeamId, scope.JobId, IdentityKind.Person, persons);
         }
     }
 
@@ -210,7 +210,7 @@ public sealed class DiscoverAction(IGrainFactory grains, LeadFinder finder) : IQ
 }
 
 /// <summary><c>/lead-discovery/run/ingest</c>: stores people at a company for later discoveries (free).</summary>
-public sealed class IngestPeopleAction(IGrainFactory grains, LeadFinder finder, ProspectStore store) : IQuantumAction
+public sealed class IngestPeopleAction(LeadFinder finder, ProspectStore store, IdentityLinker linker) : IQuantumAction
 {
     public string Quantum => LeadFinder.Quantum;
 
@@ -222,10 +222,10 @@ public sealed class IngestPeopleAction(IGrainFactory grains, LeadFinder finder, 
         var request = await finder.ResolveRequestAsync(context, "ingested");
         var (companyId, resolved, stored) = (request.CompanyId, request.Resolved, request.People);
         await store.UpsertPeopleAsync(job.TeamId, companyId, job.JobId, stored);
-        await grains.GetGrain<IIdentityDataGrain>(0).LinkAsync(job.TeamId, job.JobId, IdentityKind.Company, [companyId]);
+        await linker.LinkAsync(job.TeamId, job.JobId, IdentityKind.Company, [companyId]);
         if (stored.Count > 0)
         {
-            await grains.GetGrain<IIdentityDataGrain>(0).LinkAsync(job.TeamId, job.JobId, IdentityKind.Person, [.. stored.Select(p => p.PersonId).Distinct()]);
+            await linker.LinkAsync(job.TeamId, job.JobId, IdentityKind.Person, [.. stored.Select(p => p.PersonId).Distinct()]);
         }
 
         await context.ReportProgressAsync(resolved.Count, resolved.Count);
