@@ -27,8 +27,9 @@ public sealed partial class JobGrain(
     private RunOutcome? _outcome;
 
     // Positional ($1: the job id): every job runs it, and Npgsql would otherwise parse its text each time.
+    // Returns only what it changed (the rest of the row is the grain's already).
     private const string StartSql =
-        $"UPDATE jobs SET status = 'running', started_at = now(), updated_at = now() WHERE id = $1 AND status = 'queued' AND settled_at IS NULL RETURNING {JobRow.Columns}";
+        "UPDATE jobs SET status = 'running', started_at = now(), updated_at = now() WHERE id = $1 AND status = 'queued' AND settled_at IS NULL RETURNING started_at";
 
     private Guid JobId => this.GetPrimaryKey();
 
@@ -72,7 +73,9 @@ public sealed partial class JobGrain(
 
     /// <summary>
     /// A run whose start or settlement failed (the database was unreachable) is logged here, since nobody awaits this
-    /// one-way call; the job stays unfinished, and its next dispatch (the reconciler's) tries again.
+    /// one-way call; the job stays unfinished, and its next dispatch (the reconciler's) tries again. A finished job's
+    /// activation goes once its calls are done: its row says all there is, and a busy silo would otherwise hold every
+    /// job of the last two minutes in memory (a later read activates the job again from its row).
     /// </summary>
     private async Task RunLoggedAsync()
     {
@@ -83,6 +86,11 @@ public sealed partial class JobGrain(
         catch (Exception ex)
         {
             Log.RunFailed(logger, ex, JobId);
+        }
+
+        if (_job is { IsFinal: true })
+        {
+            DeactivateOnIdle();
         }
     }
 
@@ -171,7 +179,7 @@ public sealed partial class JobGrain(
             // that interleaved with this write (it settles through the team) is never turned back into a run.
             var started = (await committer.ExecuteAsync(
                     () => [new NpgsqlBatchCommand(StartSql) { Parameters = { new NpgsqlParameter<Guid> { TypedValue = JobId } } }],
-                    async reader => await reader.ReadAsync() ? reader.GetRowParser<JobRow>()(reader) : null))[0];
+                    async reader => await reader.ReadAsync() ? reader.GetFieldValue<DateTime>(0) : (DateTime?)null))[0];
             if (_job!.IsFinal)
             {
                 return null; // cancelled meanwhile
@@ -193,7 +201,7 @@ public sealed partial class JobGrain(
                 return stored.IsFinal ? null : stored.ToView();
             }
 
-            _job = started;
+            _job = _job with { Status = "running", StartedAt = started };
             Log.Started(logger, JobId, job.ComponentSlug, job.Action);
         }
 
