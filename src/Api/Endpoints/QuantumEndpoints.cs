@@ -63,25 +63,27 @@ public static class QuantumEndpoints
             return keyProblem;
         }
 
-        JsonObject body;
+        JsonDocument? parsed;
         try
         {
-            using var document = await JsonDocument.ParseAsync(request.Body, BodyOptions);
-            body = document.RootElement.ValueKind == JsonValueKind.Object
-                ? JsonObject.Create(document.RootElement.Clone())!
-                : throw new JsonException("The body must be a JSON object.");
+            parsed = await JsonDocument.ParseAsync(request.Body, BodyOptions);
         }
         catch (JsonException ex)
         {
             return Problems.BadRequest($"The body is not a valid JSON object: {ex.Message}");
         }
 
-        if (!TryTakeMaxCredits(body, out var maxCredits))
+        using var document = parsed;
+        if (document.RootElement.ValueKind != JsonValueKind.Object)
+        {
+            return Problems.BadRequest("The body is not a valid JSON object: The body must be a JSON object.");
+        }
+
+        if (!TryTakeMaxCredits(document.RootElement, out var input, out var maxCredits))
         {
             return Problems.Invalid("The request is invalid.", [new FieldError($"/{MaxCreditsField}", "must be a whole number of credits, 0 or more")]);
         }
 
-        var input = JsonSerializer.SerializeToElement(body);
         var errors = validator.Validate(component, descriptor, input);
         if (errors.Count > 0)
         {
@@ -101,7 +103,7 @@ public static class QuantumEndpoints
         var teamId = user.TeamId();
         var submission = new JobSubmission(
             Guid.CreateVersion7(), teamId, user.KeyId(), quantum, action, inputJson, estimate, maxCredits,
-            idempotencyKey, RequestHash(quantum, action, inputJson, maxCredits), descriptor.PricePerUnit);
+            idempotencyKey, idempotencyKey is null ? null : RequestHash(quantum, action, input, maxCredits), descriptor.PricePerUnit);
 
         var acceptance = await acceptances.AcceptAsync(submission);
         switch (acceptance.Outcome)
@@ -163,16 +165,22 @@ public static class QuantumEndpoints
     private static ProblemHttpResult UnknownQuantum(string quantum) =>
         Problems.NotFound($"There is no quantum '{Problems.Echo(quantum)}'. Quantums: {string.Join(", ", Quantums.All)}.");
 
-    private static bool TryTakeMaxCredits(JsonObject body, out long? maxCredits)
+    /// <summary>
+    /// Splits <c>max_credits</c> (ours) from the action's input; the body is the input as is when it has none (the
+    /// usual case: no copy of the document).
+    /// </summary>
+    private static bool TryTakeMaxCredits(JsonElement body, out JsonElement input, out long? maxCredits)
     {
-        maxCredits = null;
-        if (!body.TryGetPropertyValue(MaxCreditsField, out var node))
+        (input, maxCredits) = (body, null);
+        if (!body.TryGetProperty(MaxCreditsField, out var cap))
         {
             return true;
         }
 
-        body.Remove(MaxCreditsField);
-        if (node is JsonValue value && value.TryGetValue<long>(out var credits) && credits >= 0)
+        var rest = JsonObject.Create(body)!;
+        rest.Remove(MaxCreditsField);
+        input = JsonSerializer.SerializeToElement(rest);
+        if (cap.ValueKind == JsonValueKind.Number && cap.TryGetInt64(out var credits) && credits >= 0)
         {
             maxCredits = credits;
             return true;
@@ -181,7 +189,9 @@ public static class QuantumEndpoints
         return false;
     }
 
-    private static string RequestHash(string quantum, string action, string inputJson, long? maxCredits) =>
-        Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes($"{quantum}\n{action}\n{maxCredits}\n{inputJson}")));
+    /// <summary>What tells a replay from another request under the same Idempotency-Key: the input written compactly, so
+    /// the body's layout does not count.</summary>
+    private static string RequestHash(string quantum, string action, JsonElement input, long? maxCredits) =>
+        Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes($"{quantum}\n{action}\n{maxCredits}\n{JsonSerializer.Serialize(input)}")));
 
 }

@@ -30,7 +30,7 @@ public enum JobStatus
 /// <param name="EstimatedCredits">Credits to reserve (never above <paramref name="MaxCredits"/>: the gateway refuses a cap below it).</param>
 /// <param name="MaxCredits">The caller's spend cap for the whole cascade, if any.</param>
 /// <param name="IdempotencyKey">The <c>Idempotency-Key</c> header, if any.</param>
-/// <param name="RequestHash">Hex SHA-256 of the request, to tell a replay from a key reused for another request.</param>
+/// <param name="RequestHash">Hex SHA-256 of the request, to tell a replay from a key reused for another request (with a key only).</param>
 [GenerateSerializer, Immutable, Alias("Alavida.Platform.JobSubmission")]
 public sealed record JobSubmission(
     [property: Id(0)] Guid JobId,
@@ -42,7 +42,7 @@ public sealed record JobSubmission(
     [property: Id(6)] long EstimatedCredits,
     [property: Id(7)] long? MaxCredits,
     [property: Id(8)] string? IdempotencyKey,
-    [property: Id(9)] string RequestHash,
+    [property: Id(9)] string? RequestHash,
     [property: Id(10)] long PricePerUnit);
 
 /// <summary>How a submission ended.</summary>

@@ -159,7 +159,7 @@ public sealed partial class TeamGrain
         p.Add(new NpgsqlParameter<long> { TypedValue = s.PricePerUnit });
         p.Add(new NpgsqlParameter { NpgsqlDbType = NpgsqlDbType.Bigint, Value = (object?)s.MaxCredits ?? DBNull.Value });
         p.Add(new NpgsqlParameter { NpgsqlDbType = NpgsqlDbType.Text, Value = (object?)s.IdempotencyKey ?? DBNull.Value });
-        p.Add(new NpgsqlParameter<string> { TypedValue = s.RequestHash });
+        p.Add(new NpgsqlParameter { NpgsqlDbType = NpgsqlDbType.Text, Value = (object?)s.RequestHash ?? DBNull.Value });
         return command;
     }
 

@@ -76,22 +76,25 @@ public sealed class RunTests(GatewayFixture gateway)
         var team = await gateway.CreateTeamAsync(10);
         var body = new { companies = new[] { new { domain = $"idem-{team.TeamId:N}.com" } } };
 
-        var first = await Send(body, "key-1");
-        var second = await Send(body, "key-1");
-        var other = await Send(new { companies = new[] { new { domain = "another.com" } } }, "key-1");
+        var first = await Send(JsonContent.Create(body), "key-1");
+        var second = await Send(JsonContent.Create(body), "key-1");
+        // The same request laid out differently is the same request.
+        var spaced = await Send(new StringContent($"{{ \"companies\" : [ {{ \"domain\" : \"idem-{team.TeamId:N}.com\" }} ] }}", Encoding.UTF8, "application/json"), "key-1");
+        var other = await Send(JsonContent.Create(new { companies = new[] { new { domain = "another.com" } } }), "key-1");
 
         Assert.Equal(HttpStatusCode.Accepted, first.StatusCode);
         Assert.Equal(HttpStatusCode.Accepted, second.StatusCode);
         var firstId = (await first.ReadJsonAsync()).GetProperty("job_id").GetString();
         Assert.Equal(firstId, (await second.ReadJsonAsync()).GetProperty("job_id").GetString());
         Assert.Equal("true", second.Headers.GetValues("Idempotent-Replayed").Single());
+        Assert.Equal(firstId, (await spaced.ReadJsonAsync()).GetProperty("job_id").GetString());
         var conflict = await other.AssertProblemAsync(HttpStatusCode.Conflict);
         Assert.Equal(firstId, conflict.GetProperty("job_id").GetString());
         Assert.Equal(1L, await gateway.ScalarAsync<long>("SELECT count(*) FROM jobs WHERE team_id = @t", ("t", team.TeamId)));
 
-        async Task<HttpResponseMessage> Send(object payload, string key)
+        async Task<HttpResponseMessage> Send(HttpContent content, string key)
         {
-            using var request = new HttpRequestMessage(HttpMethod.Post, ResolveCompany) { Content = JsonContent.Create(payload) };
+            using var request = new HttpRequestMessage(HttpMethod.Post, ResolveCompany) { Content = content };
             request.Headers.Add("Idempotency-Key", key);
             return await team.Http.SendAsync(request);
         }
