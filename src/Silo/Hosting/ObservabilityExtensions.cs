@@ -62,7 +62,7 @@ public static class ObservabilityExtensions
         var telemetry = builder.Services.AddOpenTelemetry()
             .ConfigureResource(r => r.AddService(ServiceName, serviceInstanceId: Environment.MachineName))
             .WithTracing(tracing => tracing
-                .AddSource(TelemetryName, "Microsoft.Orleans.Runtime", "Microsoft.Orleans.Application", Alavida.Grains.Prospect.Reasoning.ReasonerOptions.TelemetrySource)
+                .AddSource(TelemetryName, Alavida.Grains.GrainCallTracing.SourceName, Alavida.Grains.Prospect.Reasoning.ReasonerOptions.TelemetrySource)
                 .AddAspNetCoreInstrumentation(o => o.Filter = ctx => !OperationalPaths.Any(p => ctx.Request.Path.StartsWithSegments(p)))
                 .AddHttpClientInstrumentation()
                 .AddNpgsql())

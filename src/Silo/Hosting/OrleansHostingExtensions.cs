@@ -44,7 +44,7 @@ public static class OrleansHostingExtensions
             {
                 client.Configure<ClusterOptions>(o => (o.ClusterId, o.ServiceId) = (cluster.ClusterId, cluster.ServiceId));
                 client.UseAdoNetClustering(o => (o.Invariant, o.ConnectionString) = (Invariant, connectionString));
-                client.AddActivityPropagation();
+                client.AddOutgoingGrainCallFilter<GrainCallTracing>();
                 client.AddDashboard();
                 client.UseConnectionRetryFilter<GatewayConnectionRetryFilter>();
             });
@@ -62,7 +62,8 @@ public static class OrleansHostingExtensions
             silo.AddAdoNetGrainStorage(StorageNames.Main, o => (o.Invariant, o.ConnectionString) = (Invariant, connectionString));
             silo.UseSystemTextJsonGrainStorageSerializer();
             silo.UseAdoNetReminderService(o => (o.Invariant, o.ConnectionString) = (Invariant, connectionString));
-            silo.AddActivityPropagation();
+            silo.AddIncomingGrainCallFilter<GrainCallTracing>();
+            silo.AddOutgoingGrainCallFilter<GrainCallTracing>();
             silo.AddDashboard();
             silo.Services.AddAlavidaPlatformGrains();
             silo.AddStartupTask((services, _) => services.GetRequiredService<IGrainFactory>().GetGrain<IJobReconcilerGrain>(0).StartAsync());
