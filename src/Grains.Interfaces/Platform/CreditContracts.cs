@@ -41,12 +41,14 @@ public sealed record JobSettlement([property: Id(0)] Guid JobId, [property: Id(1
 /// <param name="ResultJson">The result, when succeeded.</param>
 /// <param name="MetricsJson">Quantum-specific usage figures (a JSON object) to merge into the job's usage.</param>
 /// <param name="ErrorJson">The error, when failed or cancelled.</param>
+/// <param name="StartedAt">When the job started, if it did (its start is written with its finish when not before).</param>
 [GenerateSerializer, Immutable, Alias("Alavida.Platform.JobFinish")]
 public sealed record JobFinish(
     [property: Id(0)] JobStatus Status,
     [property: Id(1)] string? ResultJson,
     [property: Id(2)] string? MetricsJson,
-    [property: Id(3)] string? ErrorJson);
+    [property: Id(3)] string? ErrorJson,
+    [property: Id(4)] DateTimeOffset? StartedAt = null);
 
 /// <summary>Credits granted by a platform admin.</summary>
 /// <param name="Credits">How many (positive).</param>

@@ -27,9 +27,13 @@ public sealed partial class JobGrain(
     private RunOutcome? _outcome;
 
     // Positional ($1: the job id): every job runs it, and Npgsql would otherwise parse its text each time.
-    // Returns only what it changed (the rest of the row is the grain's already).
-    private const string StartSql =
-        "UPDATE jobs SET status = 'running', started_at = now(), updated_at = now() WHERE id = $1 AND status = 'queued' AND settled_at IS NULL RETURNING started_at";
+    /// <summary>How long a job runs before its running status is written (a shorter one goes from queued to final).</summary>
+    public static readonly TimeSpan RunningWriteDelay = TimeSpan.FromSeconds(1);
+
+    // Positional ($1: the job id, $2: when it started). Only a queued, unsettled job is marked: a finish that was
+    // committed first (a quick cancellation) is never turned back into a running job.
+    private const string RunningSql =
+        "UPDATE jobs SET status = 'running', started_at = $2, updated_at = now() WHERE id = $1 AND status = 'queued' AND settled_at IS NULL RETURNING id";
 
     private Guid JobId => this.GetPrimaryKey();
 
@@ -108,7 +112,13 @@ public sealed partial class JobGrain(
                 return;
             }
 
-            _outcome = await ExecuteAsync(job);
+            var work = ExecuteAsync(job);
+            if (!work.IsCompleted)
+            {
+                _ = WriteRunningLaterAsync(work);
+            }
+
+            _outcome = await work;
             if (_outcome is null)
             {
                 return; // cancelled: the cancellation finished the job
@@ -165,7 +175,10 @@ public sealed partial class JobGrain(
         }
     }
 
-    /// <summary>Marks the job running; returns it, or null when it must not run (cancelled, finished, missing).</summary>
+    /// <summary>
+    /// Marks the job running (here; the database learns it from <see cref="WriteRunningLaterAsync"/> or the job's
+    /// finish); returns it, or null when it must not run (cancelled, finished, missing).
+    /// </summary>
     private async Task<JobView?> StartAsync()
     {
         if (await LoadAsync() is not { } job || job.IsFinal)
@@ -175,37 +188,44 @@ public sealed partial class JobGrain(
 
         if (job.Status == "queued")
         {
-            // Committed with other jobs' writes (group commit). Only a queued, unsettled job starts: a cancellation
-            // that interleaved with this write (it settles through the team) is never turned back into a run.
-            var started = (await committer.ExecuteAsync(
-                    () => [new NpgsqlBatchCommand(StartSql) { Parameters = { new NpgsqlParameter<Guid> { TypedValue = JobId } } }],
-                    async reader => await reader.ReadAsync() ? reader.GetFieldValue<DateTime>(0) : (DateTime?)null))[0];
-            if (_job!.IsFinal)
-            {
-                return null; // cancelled meanwhile
-            }
-
-            if (started is null)
-            {
-                // Not queued any more in the database (an earlier start whose commit outcome was unknown, or another
-                // silo's activation before a failover): the stored row decides, unless this grain finished the job
-                // while it was being read (a cancellation), which stands.
-                var before = _job;
-                var stored = await ReadStoredAsync();
-                if (!ReferenceEquals(_job, before) || stored is null)
-                {
-                    return _job is { IsFinal: false } current ? current.ToView() : null;
-                }
-
-                _job = stored;
-                return stored.IsFinal ? null : stored.ToView();
-            }
-
-            _job = _job with { Status = "running", StartedAt = started };
+            // To the microsecond, as the database keeps it, so the job reads the same before and after it is written.
+            var now = time.GetUtcNow().UtcDateTime;
+            _job = job with { Status = "running", StartedAt = now.AddTicks(-(now.Ticks % TimeSpan.TicksPerMicrosecond)) };
             Log.Started(logger, JobId, job.ComponentSlug, job.Action);
         }
 
         return _job!.ToView();
+    }
+
+    /// <summary>
+    /// Writes the running status once the job has worked for <see cref="RunningWriteDelay"/>: most jobs finish sooner,
+    /// and their finish records when they started, which spares a write per job. The job's own view (its grain) says
+    /// running from the start; lists read from the database see a long job running within a second.
+    /// </summary>
+    private async Task WriteRunningLaterAsync(Task work)
+    {
+        try
+        {
+            await work.WaitAsync(RunningWriteDelay, time);
+            return; // finished first: its finish writes the start
+        }
+        catch (TimeoutException)
+        {
+        }
+
+        try
+        {
+            // Committed with other jobs' writes (group commit).
+            var startedAt = _job!.StartedAt!.Value;
+            await committer.ExecuteAsync(
+                () => [new NpgsqlBatchCommand(RunningSql) { Parameters = { new NpgsqlParameter<Guid> { TypedValue = JobId }, new NpgsqlParameter<DateTime> { TypedValue = startedAt } } }],
+                async reader => await reader.ReadAsync());
+        }
+        catch (Exception ex)
+        {
+            // The job goes on: its finish records the start, and the reconciler knows a queued job as unfinished too.
+            Log.RunningNotWritten(logger, ex, JobId);
+        }
     }
 
     public async Task<bool> ReportProgressAsync(JobProgress progress)
@@ -215,8 +235,15 @@ public sealed partial class JobGrain(
             return false;
         }
 
+        // A job reporting progress is running, whether or not that was written yet.
         var json = JsonSerializer.Serialize(new { done = progress.Done, total = progress.Total, message = progress.Message });
-        await UpdateAsync("UPDATE jobs SET progress = @json::jsonb, updated_at = now() WHERE id = @JobId", new { JobId, json });
+        await UpdateAsync(
+            """
+            UPDATE jobs SET progress = @json::jsonb, status = CASE WHEN status = 'queued' THEN 'running' ELSE status END,
+                   started_at = coalesce(started_at, @startedAt), updated_at = now()
+             WHERE id = @JobId
+            """,
+            new { JobId, json, startedAt = _job.StartedAt ?? time.GetUtcNow().UtcDateTime });
         return true;
     }
 
@@ -290,7 +317,7 @@ public sealed partial class JobGrain(
             return job.ToView();
         }
 
-        var settlement = await settlements.SettleAsync(job.TeamId, new JobSettlement(JobId, charges, finish));
+        var settlement = await settlements.SettleAsync(job.TeamId, new JobSettlement(JobId, charges, finish with { StartedAt = job.StartedAt }));
         var view = settlement.Job;
         _loaded = true;
         _job = (_job ?? job) with
@@ -359,6 +386,9 @@ public sealed partial class JobGrain(
 
         [LoggerMessage(5, LogLevel.Warning, "Job {JobId} could not be started or finished; it stays unfinished until it is dispatched again")]
         public static partial void RunFailed(ILogger logger, Exception exception, Guid jobId);
+
+        [LoggerMessage(6, LogLevel.Warning, "Job {JobId} runs, but its running status could not be written; its finish will record when it started")]
+        public static partial void RunningNotWritten(ILogger logger, Exception exception, Guid jobId);
     }
 
     /// <summary>What the action came to: its result, or the error the job fails with.</summary>

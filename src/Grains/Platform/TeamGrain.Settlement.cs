@@ -51,14 +51,14 @@ public sealed partial class TeamGrain
                    usage_metrics = CASE WHEN jsonb_typeof(@MetricsJson::jsonb) = 'object' THEN @MetricsJson::jsonb ELSE jsonb_build_object() END
                                    || jsonb_build_object('units', @unitCount, 'price_per_unit', j.price, 'credits_reserved', j.reserved,
                                                          'credits_charged', t.charged, 'credits_refunded', j.reserved - t.charged),
-                   error = @ErrorJson::jsonb, ended_at = now(), updated_at = now()
+                   error = @ErrorJson::jsonb, started_at = coalesce(jobs.started_at, @startedAt), ended_at = now(), updated_at = now()
               FROM job j, total t
              WHERE jobs.id = j.job_id
             RETURNING {JobRow.Columns}
         )
         SELECT f.*, a.balance, a.reserved, a.lifetime_used, t.charged FROM finished f, account a, total t
         """,
-        "jobId", "TeamId", "steps", "units", "amounts", "keys", "unitCount", "status", "ResultJson", "MetricsJson", "ErrorJson");
+        "jobId", "TeamId", "steps", "units", "amounts", "keys", "unitCount", "status", "ResultJson", "MetricsJson", "ErrorJson", "startedAt");
 
     private static readonly int JobRowColumns = JobRow.Columns.Split(',').Length;
 
@@ -122,6 +122,7 @@ public sealed partial class TeamGrain
         p.Add(Json(settlement.Finish.ResultJson));
         p.Add(Json(settlement.Finish.MetricsJson));
         p.Add(Json(settlement.Finish.ErrorJson));
+        p.Add(new NpgsqlParameter { NpgsqlDbType = NpgsqlDbType.TimestampTz, Value = (object?)settlement.Finish.StartedAt ?? DBNull.Value });
         return command;
 
         static NpgsqlParameter Json(string? value) => new() { NpgsqlDbType = NpgsqlDbType.Text, Value = (object?)value ?? DBNull.Value };

@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text;
 using Alavida.Grains.Platform;
+using Npgsql;
 
 namespace Alavida.Tests.Gateway;
 
@@ -226,6 +227,61 @@ public sealed class RunTests(GatewayFixture gateway)
         var credits = await (await team.Http.GetAsync("/credits")).ReadJsonAsync();
         Assert.Equal((20, 0), (credits.GetProperty("balance").GetInt32(), credits.GetProperty("reserved").GetInt32()));
         Assert.Equal(0L, await gateway.ScalarAsync<long>("SELECT count(*) FROM credit_usage WHERE job_id = @id", ("id", jobId)));
+    }
+
+    [Fact]
+    public async Task AJobThatWorksPastTheRunningDelay_IsWrittenAsRunning_AndItsFinishKeepsWhenItStarted()
+    {
+        // The signal: PostgreSQL notifies when a job's row turns running.
+        var channel = $"running_{Guid.NewGuid():N}";
+        await using var listener = new NpgsqlConnection(gateway.ConnectionString);
+        await listener.OpenAsync();
+        var written = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
+        listener.Notification += (_, e) => written.TrySetResult(e.Payload);
+        await using (var listen = new NpgsqlCommand($"LISTEN {channel}", listener))
+        {
+            await listen.ExecuteNonQueryAsync();
+        }
+
+        await gateway.ScalarAsync<object>($"""
+            CREATE FUNCTION {channel}() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN PERFORM pg_notify('{channel}', NEW.id::text); RETURN NEW; END $$;
+            CREATE TRIGGER {channel} AFTER UPDATE ON jobs FOR EACH ROW WHEN (OLD.status = 'queued' AND NEW.status = 'running') EXECUTE FUNCTION {channel}();
+            """);
+        try
+        {
+            var (team, jobId, hold, _) = await StartHeldJobAsync();
+            var view = await (await team.Http.GetAsync($"/jobs/{jobId}")).ReadJsonAsync();
+            using var waiting = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+            while (!written.Task.IsCompleted)
+            {
+                await listener.WaitAsync(waiting.Token);
+            }
+
+            var startedAt = view.GetProperty("started_at").GetDateTimeOffset();
+            Assert.Equal(jobId.ToString(), await written.Task);
+            Assert.Equal(startedAt, new DateTimeOffset(await gateway.ScalarAsync<DateTime>("SELECT started_at FROM jobs WHERE id = @id AND status = 'running'", ("id", jobId))));
+            hold.Release.TrySetResult(1);
+            var job = await team.WaitForJobAsync(jobId.ToString());
+            Assert.Equal("succeeded", job.GetProperty("status").GetString());
+            Assert.Equal(startedAt, job.GetProperty("started_at").GetDateTimeOffset());
+        }
+        finally
+        {
+            await gateway.ScalarAsync<object>($"DROP TRIGGER {channel} ON jobs; DROP FUNCTION {channel}();");
+        }
+    }
+
+    [Fact]
+    public async Task AQuickJob_GoesFromQueuedToFinal_WithWhenItStarted()
+    {
+        var team = await gateway.CreateTeamAsync(10);
+        var jobId = await team.RunAsync(ResolveCompany, new { companies = new[] { new { domain = $"quick-{team.TeamId:N}.com" } } });
+        var job = await team.WaitForJobAsync(jobId);
+
+        var startedAt = job.GetProperty("started_at").GetDateTimeOffset();
+        Assert.Equal("succeeded", job.GetProperty("status").GetString());
+        Assert.InRange(startedAt, job.GetProperty("created_at").GetDateTimeOffset(), job.GetProperty("ended_at").GetDateTimeOffset());
+        Assert.Equal(startedAt, new DateTimeOffset(await gateway.ScalarAsync<DateTime>("SELECT started_at FROM jobs WHERE id = @id", ("id", Guid.Parse(jobId)))));
     }
 
     [Fact]
