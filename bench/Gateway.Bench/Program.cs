@@ -1,11 +1,13 @@
-// Load generator for the gateway's /run acceptance: N concurrent clients, each POSTing one-company resolve jobs as fast
-// as answers come back, for a fixed time after a warm-up. Prints accepted/s and latency percentiles as JSON.
+// Load generator for the gateway's /run acceptance: N concurrent clients (one keep-alive connection each, see
+// LeanHttpConnection), each POSTing one-company resolve jobs as fast as answers come back, for a fixed time after a
+// warm-up. Prints accepted/s and latency percentiles as JSON.
 //   dotnet run -c Release --project bench/Gateway.Bench -- --url http://127.0.0.1:18080 --admin-key KEY --clients 32 --teams 32 --seconds 15
 using System.Diagnostics;
-using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
+using System.Text;
 using System.Text.Json;
+using Alavida.Gateway.Bench;
 
 var options = Options.Parse(args);
 using var admin = new HttpClient { BaseAddress = new Uri(options.Url) };
@@ -18,9 +20,6 @@ for (var i = 0; i < options.Teams; i++)
     created.EnsureSuccessStatusCode();
     keys.Add(JsonDocument.Parse(await created.Content.ReadAsStringAsync()).RootElement.GetProperty("api_key").GetString()!);
 }
-
-var handler = new SocketsHttpHandler { MaxConnectionsPerServer = options.Clients * 2, PooledConnectionLifetime = TimeSpan.FromMinutes(10) };
-using var http = new HttpClient(handler) { BaseAddress = new Uri(options.Url) };
 
 await RunAsync(TimeSpan.FromSeconds(options.WarmupSeconds), record: false);
 var (latencies, elapsed, failures) = await RunAsync(TimeSpan.FromSeconds(options.Seconds), record: true);
@@ -44,27 +43,27 @@ async Task<(List<double> Latencies, TimeSpan Elapsed, int Failures)> RunAsync(Ti
 {
     var all = new List<double>[options.Clients];
     var failures = 0;
+    var server = new Uri(options.Url);
+    var expected = options.Get is null ? 202 : 200;
     var clock = Stopwatch.StartNew();
     await Task.WhenAll(Enumerable.Range(0, options.Clients).Select(async c =>
     {
         var mine = all[c] = new List<double>(8192);
         var key = keys[c % keys.Count];
+        using var connection = await LeanHttpConnection.ConnectAsync(server);
+        var request = new byte[4096];
         var n = 0;
         while (clock.Elapsed < duration)
         {
-            using var request = options.Get is { } path
-                ? new HttpRequestMessage(HttpMethod.Get, path)
-                : new HttpRequestMessage(HttpMethod.Post, "/identity/run/resolve-company")
-                {
-                    // --warm: every job resolves an already known company, so the job itself is cheap and the gateway,
-                    // credits and job lifecycle dominate; otherwise each job creates a new company (a cold write).
-                    Content = JsonContent.Create(new { companies = new[] { new { domain = options.Warm ? $"warm-{c}.bench.com" : $"c{c}-{n++}.bench-{Guid.NewGuid():N}.com" } } }),
-                };
-            request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", key);
+            // --warm: every job resolves an already known company, so the job itself is cheap and the gateway,
+            // credits and job lifecycle dominate; otherwise each job creates a new company (a cold write).
+            var length = options.Get is { } path
+                ? Encoding.ASCII.GetBytes($"GET {path} HTTP/1.1\r\nHost: {server.Authority}\r\nAuthorization: Bearer {key}\r\n\r\n", request)
+                : Post(request, server, key, options.Warm ? $"warm-{c}.bench.com" : $"c{c}-{n++}.bench-{Guid.NewGuid():N}.com");
             var started = Stopwatch.GetTimestamp();
-            using var response = await http.SendAsync(request);
+            var status = await connection.SendAsync(request.AsMemory(0, length));
             var ms = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
-            if (response.StatusCode == (options.Get is null ? HttpStatusCode.Accepted : HttpStatusCode.OK))
+            if (status == expected)
             {
                 if (record)
                 {
@@ -78,6 +77,15 @@ async Task<(List<double> Latencies, TimeSpan Elapsed, int Failures)> RunAsync(Ti
         }
     }));
     return (all.SelectMany(l => l).ToList(), clock.Elapsed, failures);
+}
+
+// A one-company resolve job, as the API documents it.
+static int Post(byte[] into, Uri server, string key, string domain)
+{
+    var body = $$"""{"companies":[{"domain":"{{domain}}"}]}""";
+    return Encoding.ASCII.GetBytes(
+        $"POST /identity/run/resolve-company HTTP/1.1\r\nHost: {server.Authority}\r\nAuthorization: Bearer {key}\r\n" +
+        $"Content-Type: application/json\r\nContent-Length: {body.Length}\r\n\r\n{body}", into);
 }
 
 internal sealed record Options(string Url, string AdminKey, int Clients, int Teams, int Seconds, int WarmupSeconds, string? Get, bool Warm)
