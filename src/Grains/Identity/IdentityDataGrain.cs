@@ -10,7 +10,7 @@ namespace Alavida.Grains.Identity;
 /// are written by <see cref="IdentityLinker"/>). Stateless and reentrant: every call only waits on the database.
 /// </summary>
 [StatelessWorker, Reentrant]
-public sealed class IdentityDataGrain(NpgsqlDataSource db) : Grain, IIdentityDataGrain
+public sealed class IdentityDataGrain(NpgsqlDataSource db, IdentityResolver resolver) : Grain, IIdentityDataGrain
 {
     public async Task<bool> AreVisibleAsync(Guid teamId, IdentityKind kind, IReadOnlyList<Guid> entityIds)
     {
@@ -42,7 +42,6 @@ public sealed class IdentityDataGrain(NpgsqlDataSource db) : Grain, IIdentityDat
 
     public async Task<Page<CompanyView>> FindCompaniesAsync(IdentityQuery query)
     {
-        var resolver = GrainFactory.GetGrain<IIdentityResolverGrain>(0);
         if (query.Domain is not null || query.LinkedIn is not null)
         {
             var byDomain = query.Domain is null ? null : await resolver.FindCompanyByDomainAsync(query.Domain);
@@ -58,7 +57,6 @@ public sealed class IdentityDataGrain(NpgsqlDataSource db) : Grain, IIdentityDat
 
     public async Task<Page<PersonView>> FindPersonsAsync(IdentityQuery query)
     {
-        var resolver = GrainFactory.GetGrain<IIdentityResolverGrain>(0);
         if (query.Email is not null || query.LinkedIn is not null)
         {
             var byEmail = query.Email is null ? null : await resolver.FindPersonByEmailAsync(query.Email);

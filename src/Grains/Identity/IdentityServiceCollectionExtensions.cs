@@ -22,6 +22,7 @@ public static class IdentityServiceCollectionExtensions
         services.TryAddSingleton<KnownKeys>();
         services.TryAddSingleton<TeamLinks>();
         services.TryAddSingleton<IdentityLinker>();
+        services.TryAddSingleton<IdentityResolver>();
         if (!services.Any(s => s.ImplementationType == typeof(ResolveCompanyAction)))
         {
             services.AddQuantumAction<ResolveCompanyAction>();

@@ -1,6 +1,5 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
-using System.Net.Http.Json;
 using Alavida.Grains;
 using Alavida.Grains.Platform;
 
@@ -48,12 +47,14 @@ public sealed class TracingTests(GatewayFixture gateway) : IDisposable
     {
         var team = await gateway.CreateTeamAsync(10);
         Listening();
-        var accepted = await (await team.Http.PostAsJsonAsync("/identity/run/resolve-company", new { companies = new[] { new { domain = $"traced-{team.TeamId:N}.com" } } })).ReadJsonAsync();
-        var job = await team.WaitForJobAsync(accepted.GetProperty("job_id").GetString()!);
+        var body = new { companies = new[] { new { domain = $"traced-{team.TeamId:N}.com" } } };
+        await team.WaitForJobAsync(await team.RunAsync("/identity/run/resolve-company", body)); // creates the company
+        var jobId = await team.RunAsync("/identity/run/resolve-company", body);                 // asks its grain
+        var job = await team.WaitForJobAsync(jobId);
         var traceId = ActivityTraceId.CreateFromString(job.GetProperty("trace_id").GetString());
 
         Assert.Equal("succeeded", job.GetProperty("status").GetString());
-        Assert.Contains(_spans, s => s.TraceId == traceId && s.DisplayName.Contains("IdentityResolver", StringComparison.Ordinal));
-        Assert.Equal(JobView.TraceIdOf(Guid.Parse(accepted.GetProperty("job_id").GetString()!)), traceId.ToHexString());
+        Assert.Equal(JobView.TraceIdOf(Guid.Parse(jobId)), traceId.ToHexString());
+        Assert.Contains(_spans, s => s.TraceId == traceId && s.DisplayName.Contains("EntityKeyGrain", StringComparison.Ordinal));
     }
 }

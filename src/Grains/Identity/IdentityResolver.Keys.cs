@@ -3,7 +3,7 @@ using Alavida.Grains.Identity.Rules;
 
 namespace Alavida.Grains.Identity;
 
-public sealed partial class IdentityResolverGrain
+public sealed partial class IdentityResolver
 {
     private const char CompanyEntity = 'c';
     private const char PersonEntity = 'p';
