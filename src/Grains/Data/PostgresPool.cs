@@ -35,4 +35,21 @@ public static class PostgresPool
 
     /// <inheritdoc cref="Create(NpgsqlConnectionStringBuilder)"/>
     public static NpgsqlDataSource Create(string connectionString) => Create(new NpgsqlConnectionStringBuilder(connectionString));
+
+    /// <summary>Planner settings that rule out sequential scans, hash and merge joins (see <see cref="PlannedByIndex"/>).</summary>
+    public const string ByIndexPlannerSettings = "-c enable_seqscan=off -c enable_hashjoin=off -c enable_mergejoin=off";
+
+    /// <summary>
+    /// For a pool whose statements all find their rows by key (arrays of a batch joined to a table with <c>unnest</c>):
+    /// its sessions plan by index, whatever a table's size was when a statement was planned. A prepared statement keeps
+    /// its plan for the connection's life, and one made while a table was nearly empty (a fresh install, the first
+    /// minutes) scans and hashes the whole table long after it has grown. A statement with no usable index still runs
+    /// (the settings make a scan costly, not impossible). Added to the server options the connection string may already
+    /// carry, not in their place.
+    /// </summary>
+    public static NpgsqlConnectionStringBuilder PlannedByIndex(NpgsqlConnectionStringBuilder builder)
+    {
+        builder.Options = string.IsNullOrWhiteSpace(builder.Options) ? ByIndexPlannerSettings : $"{builder.Options} {ByIndexPlannerSettings}";
+        return builder;
+    }
 }

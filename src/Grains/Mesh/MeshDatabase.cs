@@ -13,18 +13,12 @@ namespace Alavida.Grains.Mesh;
 /// </summary>
 public sealed class MeshDatabase(string connectionString) : IAsyncDisposable
 {
-    /// <summary>The planner settings of the writer's sessions (also set, transaction-local, where database steps commit).</summary>
-    public const string PlannerSettings = "-c enable_seqscan=off -c enable_hashjoin=off -c enable_mergejoin=off";
-
     /// <summary>Connections for the writer (one batch at a time) and its rare retries.</summary>
     public NpgsqlDataSource Writer { get; } = PostgresPool.Create(WriterSettings(connectionString));
 
     private static NpgsqlConnectionStringBuilder WriterSettings(string connectionString)
     {
-        var builder = new NpgsqlConnectionStringBuilder(connectionString) { MaxPoolSize = 4, ApplicationName = "alavida-mesh" };
-        // Added to the server options the connection string may already carry, not in their place.
-        builder.Options = string.IsNullOrWhiteSpace(builder.Options) ? PlannerSettings : $"{builder.Options} {PlannerSettings}";
-        return builder;
+        return PostgresPool.PlannedByIndex(new NpgsqlConnectionStringBuilder(connectionString) { MaxPoolSize = 4, ApplicationName = "alavida-mesh" });
     }
 
     public ValueTask DisposeAsync() => Writer.DisposeAsync();
