@@ -60,8 +60,13 @@ public sealed class KeyedBatcher<TKey, TItem, TResult>(Func<TKey, IReadOnlyList<
 
             if (start)
             {
-                // On the thread pool, not on the first caller's scheduler (a grain's), which the loop must outlive.
-                _ = Task.Run(SendLoopAsync);
+                // On the thread pool, not on the first caller's scheduler (a grain's), which the loop must outlive; and
+                // without the first caller's execution context: a batch serves many callers, so it carries none's trace
+                // or request context (else every later batch would be filed under the first caller's span).
+                using (ExecutionContext.SuppressFlow())
+                {
+                    _ = Task.Run(SendLoopAsync);
+                }
             }
 
             return true;

@@ -30,10 +30,11 @@ public sealed partial class JobGrain(
     /// <summary>How long a job runs before its running status is written (a shorter one goes from queued to final).</summary>
     public static readonly TimeSpan RunningWriteDelay = TimeSpan.FromSeconds(1);
 
-    // Positional ($1: the job id, $2: when it started). Only a queued, unsettled job is marked: a finish that was
-    // committed first (a quick cancellation) is never turned back into a running job.
+    // Positional ($1: the job id, $2: when it started, by the silo's clock: kept between the job's creation and now by
+    // the database's, so another host's clock cannot put it outside the job's life). Only a queued, unsettled job is
+    // marked: a finish that was committed first (a quick cancellation) is never turned back into a running job.
     private const string RunningSql =
-        "UPDATE jobs SET status = 'running', started_at = $2, updated_at = now() WHERE id = $1 AND status = 'queued' AND settled_at IS NULL RETURNING id";
+        "UPDATE jobs SET status = 'running', started_at = least(greatest($2, created_at), now()), updated_at = now() WHERE id = $1 AND status = 'queued' AND settled_at IS NULL RETURNING started_at";
 
     private Guid JobId => this.GetPrimaryKey();
 
@@ -181,9 +182,9 @@ public sealed partial class JobGrain(
     /// </summary>
     private async Task<JobView?> StartAsync()
     {
-        if (await LoadAsync() is not { } job || job.IsFinal)
+        if (await LoadAsync() is not { } job || job.IsFinal || _finishing is not null)
         {
-            return null;
+            return null; // missing, final, or being finished (a cancellation settling): not started
         }
 
         if (job.Status == "queued")
@@ -213,13 +214,21 @@ public sealed partial class JobGrain(
         {
         }
 
+        if (_job is not { IsFinal: false, StartedAt: { } startedAt })
+        {
+            return; // finished meanwhile
+        }
+
         try
         {
             // Committed with other jobs' writes (group commit).
-            var startedAt = _job!.StartedAt!.Value;
-            await committer.ExecuteAsync(
+            var stored = (await committer.ExecuteAsync(
                 () => [new NpgsqlBatchCommand(RunningSql) { Parameters = { new NpgsqlParameter<Guid> { TypedValue = JobId }, new NpgsqlParameter<DateTime> { TypedValue = startedAt } } }],
-                async reader => await reader.ReadAsync());
+                async reader => await reader.ReadAsync() ? reader.GetFieldValue<DateTime>(0) : (DateTime?)null))[0];
+            if (stored is { } at && _job is { IsFinal: false })
+            {
+                _job = _job with { StartedAt = at };
+            }
         }
         catch (Exception ex)
         {
@@ -235,15 +244,30 @@ public sealed partial class JobGrain(
             return false;
         }
 
-        // A job reporting progress is running, whether or not that was written yet.
+        // A job reporting progress is running, whether or not that was written yet. A job settled meanwhile (its row is
+        // final, though this grain's copy may not know yet) is left as it is, and the caller told to stop.
         var json = JsonSerializer.Serialize(new { done = progress.Done, total = progress.Total, message = progress.Message });
-        await UpdateAsync(
-            """
-            UPDATE jobs SET progress = @json::jsonb, status = CASE WHEN status = 'queued' THEN 'running' ELSE status END,
-                   started_at = coalesce(started_at, @startedAt), updated_at = now()
-             WHERE id = @JobId
+        await using var connection = await db.OpenConnectionAsync();
+        var updated = await connection.QuerySingleOrDefaultAsync<JobRow>(
+            $"""
+            UPDATE jobs SET progress = @json::jsonb, status = 'running',
+                   started_at = coalesce(started_at, least(greatest(@startedAt, created_at), now())), updated_at = now()
+             WHERE id = @JobId AND settled_at IS NULL
+            RETURNING {JobRow.Columns}
             """,
-            new { JobId, json, startedAt = _job.StartedAt ?? time.GetUtcNow().UtcDateTime });
+            new { JobId, json, startedAt = new DateTimeOffset(_job.StartedAt ?? time.GetUtcNow().UtcDateTime) });
+        if (updated is null)
+        {
+            _job = await ReadStoredAsync() ?? _job;
+            if (_job.IsFinal)
+            {
+                _final.TrySetResult();
+            }
+
+            return false;
+        }
+
+        _job = updated;
         return true;
     }
 
@@ -362,13 +386,6 @@ public sealed partial class JobGrain(
     }
 
     private static string ErrorJson(JobError error) => JsonSerializer.Serialize(new { code = error.Code, message = error.Message });
-
-    /// <summary>Runs one write returning the row, so the cached job always equals the stored one.</summary>
-    private async Task UpdateAsync(string sql, object parameters)
-    {
-        await using var connection = await db.OpenConnectionAsync();
-        _job = await connection.QuerySingleAsync<JobRow>($"{sql} RETURNING {JobRow.Columns}", parameters);
-    }
 
     private static partial class Log
     {

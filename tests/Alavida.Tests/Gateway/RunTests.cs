@@ -272,6 +272,29 @@ public sealed class RunTests(GatewayFixture gateway)
     }
 
     [Fact]
+    public async Task Progress_MarksTheJobRunning_AndAfterACancellation_ChangesNothingAndTellsTheWorkToStop()
+    {
+        var (team, jobId, hold, grain) = await StartHeldJobAsync();
+
+        var reported = await grain.ReportProgressAsync(new JobProgress(1, 4, "one of four"));
+        var (status, progress) = await StoredAsync();
+        var cancelled = await (await team.Http.PostAsync($"/jobs/{jobId}/cancel", null)).ReadJsonAsync();
+        var late = await grain.ReportProgressAsync(new JobProgress(2, 4, "two of four"));
+        hold.Release.TrySetResult(1);
+
+        Assert.True(reported);
+        Assert.Equal("running", status);
+        Assert.Contains("one of four", progress);
+        Assert.Equal("cancelled", cancelled.GetProperty("status").GetString());
+        Assert.False(late);
+        Assert.Equal(("cancelled", progress), await StoredAsync());
+
+        async Task<(string Status, string Progress)> StoredAsync() =>
+            (await gateway.ScalarAsync<string>("SELECT status FROM jobs WHERE id = @id", ("id", jobId)),
+             await gateway.ScalarAsync<string>("SELECT progress::text FROM jobs WHERE id = @id", ("id", jobId)));
+    }
+
+    [Fact]
     public async Task AQuickJob_GoesFromQueuedToFinal_WithWhenItStarted()
     {
         var team = await gateway.CreateTeamAsync(10);
