@@ -8,9 +8,10 @@ using Npgsql;
 namespace Alavida.Grains.Platform;
 
 /// <summary>
-/// Owns one job's lifecycle, writes every transition through to <c>public.jobs</c> before answering, and runs the job's
-/// action (<see cref="RunAsync"/>, which interleaves with the job's other calls). Credits are settled through the team's
-/// grain together with the final status, so a crash in between settles nothing twice.
+/// Owns one job's lifecycle and runs the job's action (<see cref="RunAsync"/>, which interleaves with the job's other
+/// calls). The final status is written through to <c>public.jobs</c> before anyone is answered, settled through the
+/// team's grain in the same transaction, so a crash in between settles nothing twice; the running status reaches the
+/// row once the job has worked for a second (<see cref="WriteRunningLaterAsync"/>), or with its finish.
 /// </summary>
 [CollectionAgeLimit(Minutes = 2)]
 public sealed partial class JobGrain(
@@ -26,15 +27,13 @@ public sealed partial class JobGrain(
     private CancellationTokenSource? _cancellation;
     private RunOutcome? _outcome;
 
-    // Positional ($1: the job id): every job runs it, and Npgsql would otherwise parse its text each time.
     /// <summary>How long a job runs before its running status is written (a shorter one goes from queued to final).</summary>
-    public static readonly TimeSpan RunningWriteDelay = TimeSpan.FromSeconds(1);
+    private static readonly TimeSpan RunningWriteDelay = TimeSpan.FromSeconds(1);
 
-    // Positional ($1: the job id, $2: when it started, by the silo's clock: kept between the job's creation and now by
-    // the database's, so another host's clock cannot put it outside the job's life). Only a queued, unsettled job is
-    // marked: a finish that was committed first (a quick cancellation) is never turned back into a running job.
-    private const string RunningSql =
-        "UPDATE jobs SET status = 'running', started_at = least(greatest($2, created_at), now()), updated_at = now() WHERE id = $1 AND status = 'queued' AND settled_at IS NULL RETURNING started_at";
+    // Positional ($1: the job id, $2: when it started). Only a queued, unsettled job is marked: a finish that was
+    // committed first (a quick cancellation) is never turned back into a running job.
+    private static readonly string RunningSql =
+        $"UPDATE jobs SET status = 'running', started_at = {JobRow.StartedAtWithinLife("$2")}, updated_at = now() WHERE id = $1 AND status = 'queued' AND settled_at IS NULL RETURNING started_at";
 
     private Guid JobId => this.GetPrimaryKey();
 
@@ -250,8 +249,7 @@ public sealed partial class JobGrain(
         await using var connection = await db.OpenConnectionAsync();
         var updated = await connection.QuerySingleOrDefaultAsync<JobRow>(
             $"""
-            UPDATE jobs SET progress = @json::jsonb, status = 'running',
-                   started_at = coalesce(started_at, least(greatest(@startedAt, created_at), now())), updated_at = now()
+            UPDATE jobs SET progress = @json::jsonb, status = 'running', started_at = coalesce(started_at, {JobRow.StartedAtWithinLife("@startedAt")}), updated_at = now()
              WHERE id = @JobId AND settled_at IS NULL
             RETURNING {JobRow.Columns}
             """,
@@ -425,6 +423,13 @@ internal sealed record JobRow(
         """;
 
     public const string Select = $"SELECT {Columns} FROM jobs";
+
+    /// <summary>
+    /// The start time a job's grain took by the silo's clock (the placeholder <paramref name="startedAt"/>), kept between
+    /// the job's creation and now by the database's, so another host's clock cannot put it outside the job's life. For
+    /// an <c>UPDATE</c> of <c>jobs</c>.
+    /// </summary>
+    public static string StartedAtWithinLife(string startedAt) => $"least(greatest({startedAt}, jobs.created_at), now())";
 
     /// <summary>Succeeded, failed or cancelled (as <see cref="JobView.IsFinal"/>, without building the view).</summary>
     public bool IsFinal => Db.ParseStatus(Status) is JobStatus.Succeeded or JobStatus.Failed or JobStatus.Cancelled;

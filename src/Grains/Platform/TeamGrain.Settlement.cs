@@ -51,7 +51,7 @@ public sealed partial class TeamGrain
                    usage_metrics = CASE WHEN jsonb_typeof(@MetricsJson::jsonb) = 'object' THEN @MetricsJson::jsonb ELSE jsonb_build_object() END
                                    || jsonb_build_object('units', @unitCount, 'price_per_unit', j.price, 'credits_reserved', j.reserved,
                                                          'credits_charged', t.charged, 'credits_refunded', j.reserved - t.charged),
-                   error = @ErrorJson::jsonb, started_at = coalesce(jobs.started_at, least(greatest(@startedAt, jobs.created_at), now())), ended_at = now(), updated_at = now()
+                   error = @ErrorJson::jsonb, started_at = coalesce(jobs.started_at, {JobRow.StartedAtWithinLife("@startedAt")}), ended_at = now(), updated_at = now()
               FROM job j, total t
              WHERE jobs.id = j.job_id
             RETURNING {JobRow.Columns}
