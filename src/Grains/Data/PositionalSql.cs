@@ -1,4 +1,6 @@
 using System.Text.RegularExpressions;
+using Npgsql;
+using NpgsqlTypes;
 
 namespace Alavida.Grains.Data;
 
@@ -36,6 +38,20 @@ public static partial class PositionalSql
 
         return rewritten;
     }
+
+    /// <summary>A batch command of a positional statement, with its parameters in the statement's order.</summary>
+    public static NpgsqlBatchCommand Command(string sql, params NpgsqlParameter[] parameters)
+    {
+        var command = new NpgsqlBatchCommand(sql);
+        command.Parameters.AddRange(parameters);
+        return command;
+    }
+
+    /// <summary>An unnamed parameter of <paramref name="value"/> (typed by <typeparamref name="T"/>).</summary>
+    public static NpgsqlParameter<T> Value<T>(T value) => new() { TypedValue = value };
+
+    /// <summary>An unnamed parameter of <paramref name="value"/>, or SQL NULL of <paramref name="type"/> when it is null.</summary>
+    public static NpgsqlParameter OrNull(object? value, NpgsqlDbType type) => new() { NpgsqlDbType = type, Value = value ?? DBNull.Value };
 
     // A placeholder: @ then an identifier, not preceded by a character that would make it part of an operator or name.
     [GeneratedRegex(@"(?<![\w@])@([A-Za-z_]\w*)")]

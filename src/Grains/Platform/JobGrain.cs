@@ -222,7 +222,7 @@ public sealed partial class JobGrain(
         {
             // Committed with other jobs' writes (group commit).
             var stored = (await committer.ExecuteAsync(
-                () => [new NpgsqlBatchCommand(RunningSql) { Parameters = { new NpgsqlParameter<Guid> { TypedValue = JobId }, new NpgsqlParameter<DateTime> { TypedValue = startedAt } } }],
+                () => [PositionalSql.Command(RunningSql, PositionalSql.Value(JobId), PositionalSql.Value(startedAt))],
                 async reader => await reader.ReadAsync() ? reader.GetFieldValue<DateTime>(0) : (DateTime?)null))[0];
             if (stored is { } at && _job is { IsFinal: false })
             {

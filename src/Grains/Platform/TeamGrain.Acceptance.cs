@@ -144,24 +144,11 @@ public sealed partial class TeamGrain
         }
     }
 
-    private static NpgsqlBatchCommand AcceptCommand(JobSubmission s)
-    {
-        // Positional, in AcceptSql's order.
-        var command = new NpgsqlBatchCommand(AcceptSql);
-        var p = command.Parameters;
-        p.Add(new NpgsqlParameter<long> { TypedValue = s.EstimatedCredits });
-        p.Add(new NpgsqlParameter<Guid> { TypedValue = s.TeamId });
-        p.Add(new NpgsqlParameter<Guid> { TypedValue = s.JobId });
-        p.Add(new NpgsqlParameter { NpgsqlDbType = NpgsqlDbType.Uuid, Value = (object?)s.ApiKeyId ?? DBNull.Value });
-        p.Add(new NpgsqlParameter<string> { TypedValue = s.Quantum });
-        p.Add(new NpgsqlParameter<string> { TypedValue = s.Action });
-        p.Add(new NpgsqlParameter<string> { TypedValue = s.InputJson });
-        p.Add(new NpgsqlParameter<long> { TypedValue = s.PricePerUnit });
-        p.Add(new NpgsqlParameter { NpgsqlDbType = NpgsqlDbType.Bigint, Value = (object?)s.MaxCredits ?? DBNull.Value });
-        p.Add(new NpgsqlParameter { NpgsqlDbType = NpgsqlDbType.Text, Value = (object?)s.IdempotencyKey ?? DBNull.Value });
-        p.Add(new NpgsqlParameter { NpgsqlDbType = NpgsqlDbType.Text, Value = (object?)s.RequestHash ?? DBNull.Value });
-        return command;
-    }
+    private static NpgsqlBatchCommand AcceptCommand(JobSubmission s) => PositionalSql.Command(AcceptSql,
+        PositionalSql.Value(s.EstimatedCredits), PositionalSql.Value(s.TeamId), PositionalSql.Value(s.JobId),
+        PositionalSql.OrNull(s.ApiKeyId, NpgsqlDbType.Uuid), PositionalSql.Value(s.Quantum), PositionalSql.Value(s.Action),
+        PositionalSql.Value(s.InputJson), PositionalSql.Value(s.PricePerUnit), PositionalSql.OrNull(s.MaxCredits, NpgsqlDbType.Bigint),
+        PositionalSql.OrNull(s.IdempotencyKey, NpgsqlDbType.Text), PositionalSql.OrNull(s.RequestHash, NpgsqlDbType.Text));
 
     /// <summary>The jobs that the given keys stood for in the last 24 hours, with the hash of their request.</summary>
     private async Task<Dictionary<string, (Guid JobId, string RequestHash)>> FindIdempotentJobsAsync(string[] keys)

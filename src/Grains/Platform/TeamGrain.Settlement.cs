@@ -108,24 +108,14 @@ public sealed partial class TeamGrain
 
     private NpgsqlBatchCommand SettleCommand(JobSettlement settlement)
     {
-        var command = new NpgsqlBatchCommand(SettleSql);
-        // Positional, in SettleSql's order.
-        var p = command.Parameters;
-        p.Add(new NpgsqlParameter<Guid> { TypedValue = settlement.JobId });
-        p.Add(new NpgsqlParameter<Guid> { TypedValue = TeamId });
-        p.Add(new NpgsqlParameter<string[]> { TypedValue = [.. settlement.Charges.Select(c => c.Step)] });
-        p.Add(new NpgsqlParameter<int[]> { TypedValue = [.. settlement.Charges.Select(c => c.Units)] });
-        p.Add(new NpgsqlParameter<long[]> { TypedValue = [.. settlement.Charges.Select(c => c.Amount)] });
-        p.Add(new NpgsqlParameter<string[]> { TypedValue = [.. settlement.Charges.Select(c => c.IdempotencyKey)] });
-        p.Add(new NpgsqlParameter<int> { TypedValue = settlement.Charges.Sum(c => c.Units) });
-        p.Add(new NpgsqlParameter<string> { TypedValue = settlement.Finish.Status.ToText() });
-        p.Add(Json(settlement.Finish.ResultJson));
-        p.Add(Json(settlement.Finish.MetricsJson));
-        p.Add(Json(settlement.Finish.ErrorJson));
-        p.Add(new NpgsqlParameter { NpgsqlDbType = NpgsqlDbType.TimestampTz, Value = (object?)settlement.Finish.StartedAt ?? DBNull.Value });
-        return command;
-
-        static NpgsqlParameter Json(string? value) => new() { NpgsqlDbType = NpgsqlDbType.Text, Value = (object?)value ?? DBNull.Value };
+        var (charges, finish) = (settlement.Charges, settlement.Finish);
+        return PositionalSql.Command(SettleSql,
+            PositionalSql.Value(settlement.JobId), PositionalSql.Value(TeamId),
+            PositionalSql.Value<string[]>([.. charges.Select(c => c.Step)]), PositionalSql.Value<int[]>([.. charges.Select(c => c.Units)]),
+            PositionalSql.Value<long[]>([.. charges.Select(c => c.Amount)]), PositionalSql.Value<string[]>([.. charges.Select(c => c.IdempotencyKey)]),
+            PositionalSql.Value(charges.Sum(c => c.Units)), PositionalSql.Value(finish.Status.ToText()),
+            PositionalSql.OrNull(finish.ResultJson, NpgsqlDbType.Text), PositionalSql.OrNull(finish.MetricsJson, NpgsqlDbType.Text),
+            PositionalSql.OrNull(finish.ErrorJson, NpgsqlDbType.Text), PositionalSql.OrNull(finish.StartedAt, NpgsqlDbType.TimestampTz));
     }
 
     private sealed record SettledAccountRow(long Balance, long Reserved, long LifetimeUsed, long Charged);

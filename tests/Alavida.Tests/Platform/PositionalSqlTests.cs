@@ -1,4 +1,5 @@
 using Alavida.Grains.Data;
+using NpgsqlTypes;
 
 namespace Alavida.Tests.Platform;
 
@@ -19,5 +20,15 @@ public sealed class PositionalSqlTests
     {
         Assert.Contains("@b", Assert.Throws<ArgumentException>(() => PositionalSql.Of("SELECT @a, @b", "a")).Message);
         Assert.Contains("@c", Assert.Throws<ArgumentException>(() => PositionalSql.Of("SELECT @a", "a", "c")).Message);
+    }
+
+    [Fact]
+    public void ACommand_HoldsItsUnnamedParameters_InOrder_AndANullGoesAsSqlNullOfItsType()
+    {
+        var command = PositionalSql.Command("SELECT $1, $2, $3", PositionalSql.Value(7L), PositionalSql.OrNull(null, NpgsqlDbType.Uuid), PositionalSql.OrNull("x", NpgsqlDbType.Text));
+
+        Assert.Equal([7L, DBNull.Value, "x"], command.Parameters.Select(p => p.Value));
+        Assert.All(command.Parameters, p => Assert.Equal("", p.ParameterName));
+        Assert.Equal(NpgsqlDbType.Uuid, command.Parameters[1].NpgsqlDbType);
     }
 }
