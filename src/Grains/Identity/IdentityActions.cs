@@ -77,7 +77,7 @@ public sealed class MergeAction(IGrainFactory grains, IdentityResolver resolver)
         foreach (var merge in context.Input.GetProperty("merges").EnumerateArray())
         {
             cancellationToken.ThrowIfCancellationRequested();
-            var kind = merge.GetProperty("kind").GetString() == "person" ? IdentityKind.Person : IdentityKind.Company;
+            var kind = IdentityKinds.Parse(merge.GetProperty("kind").GetString());
             var survivor = merge.GetProperty("survivor_id").GetGuid();
             var loser = merge.GetProperty("loser_id").GetGuid();
             MergeResult outcome;
@@ -94,7 +94,7 @@ public sealed class MergeAction(IGrainFactory grains, IdentityResolver resolver)
             results.Add(new JsonObject
             {
                 ["index"] = index++,
-                ["kind"] = kind == IdentityKind.Company ? "company" : "person",
+                ["kind"] = IdentityKinds.Text(kind),
                 ["status"] = Snake(outcome.Status.ToString()),
                 ["survivor_id"] = outcome.SurvivorId,
                 ["loser_id"] = outcome.LoserId,

@@ -44,9 +44,3 @@ public sealed class IdentityLinker(GroupCommitter committer, TeamLinks links)
         links.Committed(teamId, kind, ids);
     }
 }
-
-/// <summary>How <see cref="IdentityKind"/> is stored.</summary>
-internal static class IdentityKinds
-{
-    public static string Text(IdentityKind kind) => kind == IdentityKind.Company ? "company" : "person";
-}
