@@ -1,8 +1,8 @@
-using Alavida.Grains;
 using System.Security.Claims;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Encodings.Web;
+using Alavida.Grains;
 using Alavida.Grains.Platform;
 using Alavida.Api.Hosting;
 using Microsoft.AspNetCore.Authentication;

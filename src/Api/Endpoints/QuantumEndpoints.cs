@@ -1,10 +1,10 @@
-using Alavida.Grains;
 using System.Diagnostics;
 using System.Security.Claims;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Alavida.Grains;
 using Alavida.Api.Auth;
 using Alavida.Api.Validation;
 using Alavida.Grains.Platform;
@@ -76,7 +76,7 @@ public static class QuantumEndpoints
         using var document = parsed;
         if (document.RootElement.ValueKind != JsonValueKind.Object)
         {
-            return Problems.BadRequest("The body is not a valid JSON object: The body must be a JSON object.");
+            return Problems.BadRequest($"The body must be a JSON object, not {document.RootElement.ValueKind.ToString().ToLowerInvariant()}.");
         }
 
         if (!TryTakeMaxCredits(document.RootElement, out var input, out var maxCredits))
