@@ -16,7 +16,10 @@ work=$(mktemp -d); chmod 755 "$work"
 pid=""
 cleanup() { [[ -n "$pid" ]] && kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null; rm -rf "$work"; }
 trap cleanup EXIT
+# Progress on stderr (the run takes a few minutes); the Markdown result alone on stdout.
+say() { echo "[$(date +%T)] $*" >&2; }
 
+say "building (Release)"
 dotnet build -c Release src/Silo/Silo.csproj -v q -nologo >/dev/null
 dotnet build -c Release bench/Gateway.Bench/Gateway.Bench.csproj -v q -nologo >/dev/null
 
@@ -24,6 +27,7 @@ dotnet src/Silo/bin/Release/net10.0/Alavida.Silo.dll --Urls="http://127.0.0.1:$p
   --Orleans:SiloPort=21111 --Orleans:GatewayPort=23000 --Orleans:ClusterId=bench --Platform:AdminKey="$admin_key" \
   --Platform:CreateDevTeam=false --Serilog:MinimumLevel:Default=Warning >"$work/host.log" 2>&1 &
 pid=$!
+say "starting the platform on :$port (its own PostgreSQL in $work)"
 until curl -sf "http://127.0.0.1:$port/health" >/dev/null; do
   kill -0 "$pid" 2>/dev/null || { tail -20 "$work/host.log" >&2; exit 1; }
   sleep 0.2
@@ -36,6 +40,7 @@ psql=("$pgbin/psql" -q -h 127.0.0.1 -p "$pgport" -U postgres -d alavida)
 after() { "${psql[@]}" -Atc "SELECT round(count(*) FILTER (WHERE ended_at > now() - make_interval(secs => $duration)) / $duration.0, 1) || ' | ' || count(*) FILTER (WHERE status IN ('queued', 'running')) FROM jobs"; }
 load() { dotnet bench/Gateway.Bench/bin/Release/net10.0/Alavida.Gateway.Bench.dll --url "http://127.0.0.1:$port" --admin-key "$admin_key" \
            --clients "$clients" --teams "$1" --seconds "$duration" "${@:2}"; }
+say "reference: GET /credits, $duration s"
 baseline=$(load "$clients" --get /credits)
 # Waits (5 min at most) until every accepted job is final, so no measurement (nor pgbench) shares the machine with the
 # previous one's backlog; prints how long that took.
@@ -47,8 +52,11 @@ drain() {
   done
   echo $(( SECONDS - start ))
 }
+say "/run, $clients teams, known company, $duration s"
 warm=$(load "$clients" --warm); warm_jobs=$(after); warm_jobs+=" | $(drain) s"
+say "/run, $clients teams, new company, $duration s"
 many=$(load "$clients"); many_jobs=$(after); many_jobs+=" | $(drain) s"
+say "/run, one team, new company, $duration s"
 one=$(load 1); one_jobs=$(after); one_jobs+=" | $(drain) s"
 
 "${psql[@]}" <<'SQL'
@@ -68,6 +76,7 @@ END;
 SQL
 pgb() { "$pgbin/pgbench" -h 127.0.0.1 -p "$pgport" -U postgres -n -c "$clients" -j 2 -T "$duration" -D teams="$1" -f "$work/accept.sql" alavida 2>/dev/null \
           | awk '/^tps/ {printf "%.0f", $3}'; }
+say "pgbench, $clients clients over 32 and over 1 team(s), $duration s each"
 pg_many=$(pgb 32)
 pg_one=$(pgb 1)
 

@@ -4,6 +4,7 @@
 //   dotnet run -c Release --project bench/Gateway.Bench -- --url http://127.0.0.1:18080 --admin-key KEY --clients 32 --teams 32 --seconds 15
 using System.Diagnostics;
 using System.Net.Http.Headers;
+using System.Net.Sockets;
 using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
@@ -50,7 +51,7 @@ async Task<(List<double> Latencies, TimeSpan Elapsed, int Failures)> RunAsync(Ti
     {
         var mine = all[c] = new List<double>(8192);
         var key = keys[c % keys.Count];
-        using var connection = await LeanHttpConnection.ConnectAsync(server);
+        var connection = await LeanHttpConnection.ConnectAsync(server);
         var request = new byte[4096];
         var n = 0;
         while (clock.Elapsed < duration)
@@ -61,7 +62,20 @@ async Task<(List<double> Latencies, TimeSpan Elapsed, int Failures)> RunAsync(Ti
                 ? Encoding.ASCII.GetBytes($"GET {path} HTTP/1.1\r\nHost: {server.Authority}\r\nAuthorization: Bearer {key}\r\n\r\n", request)
                 : Post(request, server, key, options.Warm ? $"warm-{c}.bench.com" : $"c{c}-{n++}.bench-{Guid.NewGuid():N}.com");
             var started = Stopwatch.GetTimestamp();
-            var status = await connection.SendAsync(request.AsMemory(0, length));
+            int status;
+            try
+            {
+                status = await connection.SendAsync(request.AsMemory(0, length));
+            }
+            catch (Exception ex) when (ex is IOException or SocketException)
+            {
+                // The server dropped the connection: a failed request, then a new connection (which fails the run
+                // with its own error when the server is gone).
+                status = 0;
+                connection.Dispose();
+                connection = await LeanHttpConnection.ConnectAsync(server);
+            }
+
             var ms = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
             if (status == expected)
             {
@@ -75,6 +89,8 @@ async Task<(List<double> Latencies, TimeSpan Elapsed, int Failures)> RunAsync(Ti
                 Interlocked.Increment(ref failures);
             }
         }
+
+        connection.Dispose();
     }));
     return (all.SelectMany(l => l).ToList(), clock.Elapsed, failures);
 }
