@@ -79,6 +79,27 @@ public class GatewayFixture : IAsyncLifetime
 
         return (T)(await command.ExecuteScalarAsync())!;
     }
+
+    /// <summary>
+    /// A row trigger for one test on <paramref name="table"/>: at <paramref name="timing"/> (e.g. <c>BEFORE INSERT</c>),
+    /// for rows matching <paramref name="condition"/>, it runs the PL/pgSQL <paramref name="statements"/> (the row goes
+    /// on unchanged unless they raise). Dropped when disposed (a second disposal does nothing).
+    /// </summary>
+    public async Task<IAsyncDisposable> TriggerAsync(string timing, string table, string condition, string statements)
+    {
+        var name = $"test_{Guid.NewGuid():N}";
+        await ScalarAsync<object>($"""
+            CREATE FUNCTION {name}() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN {statements} RETURN NEW; END $$;
+            CREATE TRIGGER {name} {timing} ON {table} FOR EACH ROW WHEN ({condition}) EXECUTE FUNCTION {name}();
+            """);
+        return new TestTrigger(this, name, table);
+    }
+
+    private sealed record TestTrigger(GatewayFixture Fixture, string Name, string Table) : IAsyncDisposable
+    {
+        public async ValueTask DisposeAsync() =>
+            await Fixture.ScalarAsync<object>($"DROP TRIGGER IF EXISTS {Name} ON {Table}; DROP FUNCTION IF EXISTS {Name}();");
+    }
 }
 
 /// <summary>A team created for one test.</summary>

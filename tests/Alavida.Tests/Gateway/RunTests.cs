@@ -243,32 +243,23 @@ public sealed class RunTests(GatewayFixture gateway)
             await listen.ExecuteNonQueryAsync();
         }
 
-        await gateway.ScalarAsync<object>($"""
-            CREATE FUNCTION {channel}() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN PERFORM pg_notify('{channel}', NEW.id::text); RETURN NEW; END $$;
-            CREATE TRIGGER {channel} AFTER UPDATE ON jobs FOR EACH ROW WHEN (OLD.status = 'queued' AND NEW.status = 'running') EXECUTE FUNCTION {channel}();
-            """);
-        try
+        await using var notifying = await gateway.TriggerAsync(
+            "AFTER UPDATE", "jobs", "OLD.status = 'queued' AND NEW.status = 'running'", $"PERFORM pg_notify('{channel}', NEW.id::text);");
+        var (team, jobId, hold, _) = await StartHeldJobAsync();
+        var view = await (await team.Http.GetAsync($"/jobs/{jobId}")).ReadJsonAsync();
+        using var waiting = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        while (!written.Task.IsCompleted)
         {
-            var (team, jobId, hold, _) = await StartHeldJobAsync();
-            var view = await (await team.Http.GetAsync($"/jobs/{jobId}")).ReadJsonAsync();
-            using var waiting = new CancellationTokenSource(TimeSpan.FromSeconds(30));
-            while (!written.Task.IsCompleted)
-            {
-                await listener.WaitAsync(waiting.Token);
-            }
+            await listener.WaitAsync(waiting.Token);
+        }
 
-            var startedAt = view.GetProperty("started_at").GetDateTimeOffset();
-            Assert.Equal(jobId.ToString(), await written.Task);
-            Assert.Equal(startedAt, new DateTimeOffset(await gateway.ScalarAsync<DateTime>("SELECT started_at FROM jobs WHERE id = @id AND status = 'running'", ("id", jobId))));
-            hold.Release.TrySetResult(1);
-            var job = await team.WaitForJobAsync(jobId.ToString());
-            Assert.Equal("succeeded", job.GetProperty("status").GetString());
-            Assert.Equal(startedAt, job.GetProperty("started_at").GetDateTimeOffset());
-        }
-        finally
-        {
-            await gateway.ScalarAsync<object>($"DROP TRIGGER {channel} ON jobs; DROP FUNCTION {channel}();");
-        }
+        var startedAt = view.GetProperty("started_at").GetDateTimeOffset();
+        Assert.Equal(jobId.ToString(), await written.Task);
+        Assert.Equal(startedAt, new DateTimeOffset(await gateway.ScalarAsync<DateTime>("SELECT started_at FROM jobs WHERE id = @id AND status = 'running'", ("id", jobId))));
+        hold.Release.TrySetResult(1);
+        var job = await team.WaitForJobAsync(jobId.ToString());
+        Assert.Equal("succeeded", job.GetProperty("status").GetString());
+        Assert.Equal(startedAt, job.GetProperty("started_at").GetDateTimeOffset());
     }
 
     [Fact]
@@ -331,10 +322,7 @@ public sealed class RunTests(GatewayFixture gateway)
     {
         var (team, jobId, hold, grain) = await StartHeldJobAsync();
         // The settlement's charge is refused while this trigger exists (only this job's).
-        await gateway.ScalarAsync<object>($"""
-            CREATE FUNCTION refuse_{jobId:N}() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'refused by the test'; END $$;
-            CREATE TRIGGER refuse_{jobId:N} BEFORE INSERT ON credit_usage FOR EACH ROW WHEN (NEW.job_id = '{jobId}') EXECUTE FUNCTION refuse_{jobId:N}();
-            """);
+        await using var refusing = await gateway.TriggerAsync("BEFORE INSERT", "credit_usage", $"NEW.job_id = '{jobId}'", "RAISE EXCEPTION 'refused by the test';");
         var refused = gateway.Logs.WaitForAsync(e => e.Exception is not null
             && e.Properties.TryGetValue("JobId", out var id) && id.ToString() == jobId.ToString()
             && e.MessageTemplate.Text.Contains("could not be started or finished", StringComparison.Ordinal));
@@ -342,7 +330,7 @@ public sealed class RunTests(GatewayFixture gateway)
         await refused;
 
         var unfinished = await (await team.Http.GetAsync($"/jobs/{jobId}")).ReadJsonAsync();
-        await gateway.ScalarAsync<object>($"DROP TRIGGER refuse_{jobId:N} ON credit_usage; DROP FUNCTION refuse_{jobId:N}();");
+        await refusing.DisposeAsync();
         await grain.RunAsync(null); // what the reconciler does for a job that stopped moving
         var job = await team.WaitForJobAsync(jobId.ToString());
 
