@@ -1,5 +1,6 @@
 using Alavida.Grains.Data;
 using Npgsql;
+using NpgsqlTypes;
 
 namespace Alavida.Grains.Identity;
 
@@ -11,6 +12,16 @@ namespace Alavida.Grains.Identity;
 /// </summary>
 public sealed class IdentityLinker(GroupCommitter committer, TeamLinks links)
 {
+    // Positional: a job that resolves a new company runs it (see PositionalSql).
+    private static readonly string LinkSql = PositionalSql.Of(
+        """
+        INSERT INTO identity.team_entities (team_id, kind, entity_id, job_id)
+        SELECT @teamId, @kind, id, @jobId FROM unnest(@ids) AS id
+        ON CONFLICT (team_id, kind, entity_id) DO NOTHING
+        RETURNING entity_id
+        """,
+        "teamId", "kind", "jobId", "ids");
+
     /// <summary>Remembers that a team's job resolved these entities (idempotent); completes once they are committed.</summary>
     public async Task LinkAsync(Guid teamId, Guid? jobId, IdentityKind kind, IReadOnlyList<Guid> entityIds)
     {
@@ -23,21 +34,8 @@ public sealed class IdentityLinker(GroupCommitter committer, TeamLinks links)
         }
 
         // Committed with other jobs' writes (group commit): one link per job would otherwise be one commit per job.
-        NpgsqlBatchCommand Command()
-        {
-            var command = new NpgsqlBatchCommand(
-                """
-                INSERT INTO identity.team_entities (team_id, kind, entity_id, job_id)
-                SELECT @teamId, @kind, id, @jobId FROM unnest(@ids) AS id
-                ON CONFLICT (team_id, kind, entity_id) DO NOTHING
-                RETURNING entity_id
-                """);
-            command.Parameters.AddWithValue("teamId", teamId);
-            command.Parameters.AddWithValue("kind", IdentityKinds.Text(kind));
-            command.Parameters.Add(new NpgsqlParameter("jobId", NpgsqlTypes.NpgsqlDbType.Uuid) { Value = (object?)jobId ?? DBNull.Value });
-            command.Parameters.AddWithValue("ids", ids);
-            return command;
-        }
+        NpgsqlBatchCommand Command() => PositionalSql.Command(LinkSql,
+            PositionalSql.Value(teamId), PositionalSql.Value(IdentityKinds.Text(kind)), PositionalSql.OrNull(jobId, NpgsqlDbType.Uuid), PositionalSql.Value(ids));
 
         // The committer needs a result set per statement (RETURNING); the rows themselves are not needed.
         await committer.ExecuteAsync(() => [Command()], _ => Task.FromResult(0));
