@@ -14,7 +14,8 @@ public static class JobEndpoints
     public static IEndpointRouteBuilder MapJobEndpoints(this IEndpointRouteBuilder app)
     {
         var group = app.MapGroup("/jobs").WithTags("Jobs").RequireAuthorization(AuthPolicies.Team);
-        group.MapGet("/", ListAsync).WithName("ListJobs").WithSummary("List the team's jobs, newest first (filters: status, quantum, since)");
+        group.MapGet("/", ListAsync).WithName("ListJobs").WithSummary("List the team's jobs, newest first (filters: status, quantum, since)")
+            .WithDescription("A job is listed as running once it has worked for a second (quicker jobs go from queued to their final status); GET /jobs/{id} shows its status at once.");
         group.MapGet("/{id}", GetAsync).WithName("GetJob")
             .WithSummary("A job with its status, result, usage and error (wait_seconds: long-poll up to 20 s for the final status)");
         group.MapPost("/{id}/cancel", CancelAsync).WithName("CancelJob").WithSummary("Cancel a queued or running job (its reservation is refunded)");
