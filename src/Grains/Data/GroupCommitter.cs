@@ -1,4 +1,6 @@
 using System.Threading.Channels;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging;
 using Npgsql;
 
@@ -15,7 +17,10 @@ namespace Alavida.Grains.Data;
 /// A batch is all or nothing: when one statement fails (or its result cannot be read), the batch is rolled back and
 /// every caller's statements run again on their own, so the failure reaches only its caller. Callers keep their own
 /// ordering (a team grain waits for its write before it makes the next); statements of different callers must not
-/// depend on each other.
+/// depend on each other. A transient fault (the database unreachable or restarting) fails every caller of the batch at
+/// once: retrying them one by one would only meet the same outage, and each caller retries as its work allows.
+/// The committer has a pool of its own, and a connection that saw a failure is never used again: Npgsql 10.0.3 can
+/// leave one behind that answers its next statement with another's rows (see ADR 0005).
 /// </summary>
 public sealed partial class GroupCommitter : IAsyncDisposable
 {
@@ -27,6 +32,8 @@ public sealed partial class GroupCommitter : IAsyncDisposable
     private readonly ILogger<GroupCommitter> _logger;
     private readonly Task _writer;
 
+    /// <param name="db">A pool of the committer's own (see <see cref="Create"/>); it is cleared after every failure and disposed with the committer.</param>
+    /// <param name="logger">Its logger.</param>
     public GroupCommitter(NpgsqlDataSource db, ILogger<GroupCommitter> logger)
     {
         (_db, _logger) = (db, logger);
@@ -54,10 +61,15 @@ public sealed partial class GroupCommitter : IAsyncDisposable
         return request.Result.Task;
     }
 
+    /// <summary>A committer on a pool of its own over <paramref name="connectionString"/> (one writer: a connection or two).</summary>
+    public static GroupCommitter Create(string connectionString, ILogger<GroupCommitter> logger) =>
+        new(PostgresPool.Create(new NpgsqlConnectionStringBuilder(connectionString) { MaxPoolSize = 4, ApplicationName = "alavida-commit" }), logger);
+
     public async ValueTask DisposeAsync()
     {
         _queue.Writer.TryComplete();
         await _writer;
+        await _db.DisposeAsync();
     }
 
     private async Task WriteLoopAsync()
@@ -75,10 +87,10 @@ public sealed partial class GroupCommitter : IAsyncDisposable
             var outcome = await TryCommitAsync(batch);
             if (outcome.Error is { } error)
             {
-                if (outcome.Committing || batch.Count == 1)
+                if (outcome.Committing || batch.Count == 1 || TransientFaults.IsTransient(error))
                 {
-                    // Alone, or the commit's outcome is unknown (the connection broke as it committed): every caller
-                    // sees the error, as it would on its own.
+                    // Alone, the commit's outcome unknown (the connection broke as it committed), or an outage: every
+                    // caller sees the error, as it would on its own.
                     foreach (var request in batch)
                     {
                         request.Fail(error);
@@ -110,9 +122,10 @@ public sealed partial class GroupCommitter : IAsyncDisposable
     private async Task<(Exception? Error, bool Committing)> TryCommitAsync(List<Request> requests)
     {
         var committing = false;
+        NpgsqlConnection? connection = null;
         try
         {
-            await using var connection = await _db.OpenConnectionAsync();
+            connection = await _db.OpenConnectionAsync();
             await using var tx = await connection.BeginTransactionAsync();
             await using (var batch = new NpgsqlBatch(connection, tx))
             {
@@ -153,7 +166,16 @@ public sealed partial class GroupCommitter : IAsyncDisposable
         }
         catch (Exception ex)
         {
+            // Whatever failed, the connection goes: returned to the pool, it could carry a broken state into the next batch.
+            _db.Clear();
             return (ex, committing && ex is not PostgresException);
+        }
+        finally
+        {
+            if (connection is not null)
+            {
+                await connection.DisposeAsync();
+            }
         }
 
         foreach (var request in requests)
@@ -210,5 +232,15 @@ public sealed partial class GroupCommitter : IAsyncDisposable
     {
         [LoggerMessage(1, LogLevel.Information, "Group commit of {Count} callers rolled back ({Reason}); committing each on its own")]
         public static partial void BatchRetried(ILogger logger, string reason, int count);
+    }
+}
+
+public static class GroupCommitterServiceCollectionExtensions
+{
+    /// <summary>The silo's one <see cref="GroupCommitter"/>, on a pool of its own over <paramref name="connectionString"/>. Safe to call twice.</summary>
+    public static IServiceCollection AddGroupCommitter(this IServiceCollection services, string connectionString)
+    {
+        services.TryAddSingleton(sp => GroupCommitter.Create(connectionString, sp.GetRequiredService<ILogger<GroupCommitter>>()));
+        return services;
     }
 }

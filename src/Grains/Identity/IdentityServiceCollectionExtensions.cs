@@ -15,7 +15,7 @@ public static class IdentityServiceCollectionExtensions
     {
         services.TryAddSingleton(_ => new IdentityDatabase(connectionString));
         services.TryAddSingleton(TimeProvider.System);
-        services.TryAddSingleton<GroupCommitter>();
+        services.AddGroupCommitter(connectionString);
         services.TryAddSingleton<IIdentityEvents, OutboxIdentityEvents>();
         services.TryAddSingleton<CompanyStore>();
         services.TryAddSingleton<PersonStore>();

@@ -63,6 +63,31 @@ public sealed class GroupCommitterTests
         Assert.Equal(0L, await ScalarAsync<long>(connection, "SELECT count(*) FROM items"));
     }
 
+    [Fact]
+    public async Task AStatementRefusedAsItIsPrepared_DoesNotBreakTheSameStatementLater()
+    {
+        // Auto-prepared, as in production. A statement refused while binding on the execution that prepares it leaves
+        // Npgsql 10.0.3 believing it prepared without its row description: the next execution on that connection then
+        // fails with "unexpected backend message DataRow". The committer must not run anything on that connection again.
+        var connectionString = await TestPostgres.CreateDatabaseAsync("group-commit");
+        await using (var setup = NpgsqlDataSource.Create(connectionString))
+        await using (var create = setup.CreateCommand("CREATE TABLE items (id int PRIMARY KEY, doc jsonb NOT NULL)"))
+        {
+            await create.ExecuteNonQueryAsync();
+        }
+
+        await using var committer = new GroupCommitter(PostgresPool.Create(connectionString), NullLogger<GroupCommitter>.Instance);
+        Task<IReadOnlyList<int>> InsertAsync(int id, string doc) => committer.ExecuteAsync(
+            () => [PositionalSql.Command("INSERT INTO items (id, doc) VALUES ($1, $2::jsonb) RETURNING id", PositionalSql.Value(id), PositionalSql.Value(doc))],
+            ReadIdAsync);
+
+        Assert.Equal([1], await InsertAsync(1, """{"text":"first use"}"""));
+        var refused = await Assert.ThrowsAsync<PostgresException>(() => InsertAsync(2, """{"text":"\u0000"}"""));
+        Assert.Equal(PostgresErrorCodes.UntranslatableCharacter, refused.SqlState);
+        Assert.Equal([3], await InsertAsync(3, """{"text":"after the refusal"}"""));
+        Assert.Equal([4], await InsertAsync(4, """{"text":"and after that"}"""));
+    }
+
     private static NpgsqlBatchCommand Insert(int id, string label)
     {
         var command = new NpgsqlBatchCommand("INSERT INTO items (id, label) VALUES (@id, @label) RETURNING id");
