@@ -90,21 +90,7 @@ public sealed partial class MeshReconciler(
     private async Task WatchAsync(CancellationToken stopping)
     {
         await RunPassAsync();
-        var dead = membership.CurrentSnapshot.Members.Values.Where(m => m.Status == SiloStatus.Dead).Select(m => m.SiloAddress).ToHashSet();
-        try
-        {
-            await foreach (var snapshot in membership.MembershipUpdates.WithCancellation(stopping))
-            {
-                var newlyDead = snapshot.Members.Values.Where(m => m.Status == SiloStatus.Dead && dead.Add(m.SiloAddress)).ToList();
-                if (newlyDead.Count > 0)
-                {
-                    await RunPassAsync();
-                }
-            }
-        }
-        catch (OperationCanceledException) when (stopping.IsCancellationRequested)
-        {
-        }
+        await SiloDeaths.WatchAsync(membership, () => RunPassAsync(), stopping);
     }
 
     private async Task SafetyNetAsync(CancellationToken stopping)

@@ -141,11 +141,6 @@ public sealed partial class RunGrain
         }
     }
 
-    private static TimeSpan Backoff(MeshRetries retries, int attempt)
-    {
-        var baseDelay = retries.BaseDelay ?? TimeSpan.FromSeconds(1);
-        var max = retries.MaxDelay ?? TimeSpan.FromMinutes(10);
-        var exponential = Math.Min(max.TotalMilliseconds, baseDelay.TotalMilliseconds * Math.Pow(2, attempt - 1));
-        return TimeSpan.FromMilliseconds(exponential * (0.75 + (Random.Shared.NextDouble() * 0.5)));
-    }
+    private static TimeSpan Backoff(MeshRetries retries, int attempt) =>
+        Grains.Backoff.Delay(attempt, retries.BaseDelay ?? TimeSpan.FromSeconds(1), retries.MaxDelay ?? TimeSpan.FromMinutes(10));
 }

@@ -3,6 +3,7 @@ using System.Text.Json;
 using Alavida.Grains.Data;
 using Dapper;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 using Npgsql;
 
 namespace Alavida.Grains.Platform;
@@ -11,11 +12,15 @@ namespace Alavida.Grains.Platform;
 /// Owns one job's lifecycle and runs the job's action (<see cref="RunAsync"/>, which interleaves with the job's other
 /// calls). The final status is written through to <c>public.jobs</c> before anyone is answered, settled through the
 /// team's grain in the same transaction, so a crash in between settles nothing twice; the running status reaches the
-/// row once the job has worked for a second (<see cref="WriteRunningLaterAsync"/>), or with its finish.
+/// row once the job has worked for a second (<see cref="WriteRunningLaterAsync"/>), or with its finish. A transient
+/// fault (the database or a silo unavailable) is never the job's outcome: the action is run again after a backoff until
+/// the job's deadline, and its start and settlement are retried for as long as the activation lives (see
+/// <c>docs/reliability.md</c>). Actions are idempotent and charges are made once, at settlement, by key.
 /// </summary>
 [CollectionAgeLimit(Minutes = 2)]
 public sealed partial class JobGrain(
-    NpgsqlDataSource db, GroupCommitter committer, TimeProvider time, TeamSettlementBatcher settlements, QuantumActionCatalog catalog, ILogger<JobGrain> logger)
+    NpgsqlDataSource db, GroupCommitter committer, TimeProvider time, TeamSettlementBatcher settlements, QuantumActionCatalog catalog,
+    IOptions<JobOptions> options, ILogger<JobGrain> logger)
     : Grain, IJobGrain
 {
     private readonly TaskCompletionSource _final = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -107,7 +112,7 @@ public sealed partial class JobGrain(
     {
         if (_outcome is null)
         {
-            if (await StartAsync() is not { } job)
+            if (await RetryFaultsAsync(StartAsync) is not { } job)
             {
                 return;
             }
@@ -125,19 +130,39 @@ public sealed partial class JobGrain(
             }
         }
 
-        if (_outcome.Result is { } result)
-        {
-            await CompleteAsync(result);
-        }
-        else
-        {
-            await FailAsync(_outcome.Error!);
-        }
-
+        var outcome = _outcome;
+        await RetryFaultsAsync(() => outcome.Result is { } result ? CompleteAsync(result) : FailAsync(outcome.Error!));
         _outcome = null;
     }
 
-    /// <summary>The action's result or error; null when the job was cancelled while it worked.</summary>
+    /// <summary>
+    /// Runs a step of the platform's own (reading the job to start it, settling it) through transient faults, waiting
+    /// longer each time: the job is accepted, so an outage delays it and nothing more. Any other error is thrown (the
+    /// run is logged and the reconciler's next pass tries again).
+    /// </summary>
+    private async Task<T> RetryFaultsAsync<T>(Func<Task<T>> step)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                return await step();
+            }
+            catch (Exception ex) when (TransientFaults.IsTransient(ex))
+            {
+                var delay = Backoff.Delay(attempt, options.Value.FirstRetryDelay, options.Value.MaxRetryDelay);
+                Log.PlatformStepRetried(logger, JobId, TransientFaults.Describe(ex), attempt, delay);
+                await Task.Delay(delay, time);
+            }
+        }
+    }
+
+    /// <summary>
+    /// The action's result or error; null when the job was cancelled while it worked. A transient fault runs the action
+    /// again after a backoff (its work is idempotent: what it stored is found, not stored twice, and nothing is charged
+    /// before the job settles) until the job's deadline; past it the job fails with <c>deadline_exceeded</c>. Any other
+    /// exception is the action's own failure and fails the job at once.
+    /// </summary>
     private async Task<RunOutcome?> ExecuteAsync(JobView job)
     {
         using var activity = AlavidaTelemetry.StartJobActivity($"{job.Quantum} {job.Action}", JobId);
@@ -151,23 +176,54 @@ public sealed partial class JobGrain(
         }
 
         using var cancellation = _cancellation = new CancellationTokenSource();
+        var context = new QuantumActionContext(job, GrainFactory.GrainOf<IJobGrain>(JobId), cancellation);
+        var deadline = job.CreatedAt + options.Value.Deadline;
         try
         {
-            return new RunOutcome(await action.ExecuteAsync(new QuantumActionContext(job, GrainFactory.GrainOf<IJobGrain>(JobId), cancellation), cancellation.Token), null);
-        }
-        catch (OperationCanceledException) when (cancellation.IsCancellationRequested)
-        {
-            Log.Cancelled(logger, JobId);
-            return null;
-        }
-        catch (QuantumActionException ex)
-        {
-            return new RunOutcome(null, new JobError(ex.Code, ex.Message));
-        }
-        catch (Exception ex)
-        {
-            Log.Crashed(logger, ex, JobId, job.Quantum, job.Action);
-            return new RunOutcome(null, new JobError("internal_error", $"The {job.Quantum} quantum failed unexpectedly; its logs carry trace id {job.TraceId}."));
+            for (var attempt = 1; ; attempt++)
+            {
+                try
+                {
+                    return new RunOutcome(await action.ExecuteAsync(context, cancellation.Token), null);
+                }
+                catch (OperationCanceledException) when (cancellation.IsCancellationRequested)
+                {
+                    Log.Cancelled(logger, JobId);
+                    return null;
+                }
+                catch (QuantumActionException ex)
+                {
+                    return new RunOutcome(null, new JobError(ex.Code, ex.Message));
+                }
+                catch (Exception ex) when (TransientFaults.IsTransient(ex))
+                {
+                    var delay = Backoff.Delay(attempt, options.Value.FirstRetryDelay, options.Value.MaxRetryDelay);
+                    if (time.GetUtcNow() + delay > deadline)
+                    {
+                        Log.DeadlineExceeded(logger, ex, JobId, job.Quantum, job.Action, attempt);
+                        return new RunOutcome(null, new JobError("deadline_exceeded",
+                            $"The platform could not finish the job within its deadline ({options.Value.Deadline} after it was accepted): " +
+                            $"{TransientFaults.Describe(ex)}, through {attempt} attempt(s). This was an infrastructure fault, not your input; nothing was charged, and running it again is safe."));
+                    }
+
+                    Log.ActionRetried(logger, JobId, job.Quantum, job.Action, TransientFaults.Describe(ex), attempt, delay);
+                    try
+                    {
+                        await Task.Delay(delay, time, cancellation.Token);
+                    }
+                    catch (OperationCanceledException) when (cancellation.IsCancellationRequested)
+                    {
+                        Log.Cancelled(logger, JobId);
+                        return null;
+                    }
+                }
+                catch (Exception ex)
+                {
+                    Log.Crashed(logger, ex, JobId, job.Quantum, job.Action);
+                    return new RunOutcome(null, new JobError("internal_error",
+                        $"The {job.Quantum} quantum failed on this job ({ex.GetType().Name}): a defect in its logic, not an infrastructure fault. Its logs carry trace id {job.TraceId}."));
+                }
+            }
         }
         finally
         {
@@ -246,14 +302,27 @@ public sealed partial class JobGrain(
         // A job reporting progress is running, whether or not that was written yet. A job settled meanwhile (its row is
         // final, though this grain's copy may not know yet) is left as it is, and the caller told to stop.
         var json = JsonSerializer.Serialize(new { done = progress.Done, total = progress.Total, message = progress.Message });
-        await using var connection = await db.OpenConnectionAsync();
-        var updated = await connection.QuerySingleOrDefaultAsync<JobRow>(
-            $"""
-            UPDATE jobs SET progress = @json::jsonb, status = 'running', started_at = coalesce(started_at, {JobRow.StartedAtWithinLife("@startedAt")}), updated_at = now()
-             WHERE id = @JobId AND settled_at IS NULL
-            RETURNING {JobRow.Columns}
-            """,
-            new { JobId, json, startedAt = new DateTimeOffset(_job.StartedAt ?? time.GetUtcNow().UtcDateTime) });
+        JobRow? updated;
+        try
+        {
+            await using var connection = await db.OpenConnectionAsync();
+            updated = await connection.QuerySingleOrDefaultAsync<JobRow>(
+                $"""
+                UPDATE jobs SET progress = @json::jsonb, status = 'running', started_at = coalesce(started_at, {JobRow.StartedAtWithinLife("@startedAt")}), updated_at = now()
+                 WHERE id = @JobId AND settled_at IS NULL
+                RETURNING {JobRow.Columns}
+                """,
+                new { JobId, json, startedAt = new DateTimeOffset(_job.StartedAt ?? time.GetUtcNow().UtcDateTime) });
+        }
+        catch (Exception ex) when (TransientFaults.IsTransient(ex))
+        {
+            // Progress is for people watching: an outage is no reason to stop the work. This grain shows it; the next
+            // report or the finish writes the row.
+            Log.ProgressNotWritten(logger, JobId, TransientFaults.Describe(ex));
+            _job = _job with { Progress = json };
+            return true;
+        }
+
         if (updated is null)
         {
             _job = await ReadStoredAsync() ?? _job;
@@ -363,7 +432,24 @@ public sealed partial class JobGrain(
     /// The job, read once per activation unless <see cref="RunAsync"/> brought it; null when there is none. One
     /// read shared by the calls that interleave with it (a long poll), and it never overwrites what a write set.
     /// </summary>
-    private Task<JobRow?> LoadAsync() => _loaded ? Task.FromResult(_job) : _load ??= ReadAsync();
+    private async Task<JobRow?> LoadAsync()
+    {
+        if (_loaded)
+        {
+            return _job;
+        }
+
+        var load = _load ??= ReadAsync();
+        try
+        {
+            return await load;
+        }
+        catch when (_load == load)
+        {
+            _load = null; // the read failed (the database was unreachable): the next caller reads again
+            throw;
+        }
+    }
 
     private async Task<JobRow?> ReadAsync()
     {
@@ -404,6 +490,18 @@ public sealed partial class JobGrain(
 
         [LoggerMessage(6, LogLevel.Warning, "Job {JobId} runs, but its running status could not be written; its finish will record when it started")]
         public static partial void RunningNotWritten(ILogger logger, Exception exception, Guid jobId);
+
+        [LoggerMessage(7, LogLevel.Warning, "Job {JobId} ({Quantum}/{Action}) met a transient fault ({Fault}) on attempt {Attempt}; running it again in {Delay}")]
+        public static partial void ActionRetried(ILogger logger, Guid jobId, string quantum, string action, string fault, int attempt, TimeSpan delay);
+
+        [LoggerMessage(8, LogLevel.Error, "Job {JobId} ({Quantum}/{Action}) failed: transient faults lasted past its deadline ({Attempts} attempts)")]
+        public static partial void DeadlineExceeded(ILogger logger, Exception exception, Guid jobId, string quantum, string action, int attempts);
+
+        [LoggerMessage(9, LogLevel.Warning, "Job {JobId} could not be started or settled ({Fault}, attempt {Attempt}); trying again in {Delay}")]
+        public static partial void PlatformStepRetried(ILogger logger, Guid jobId, string fault, int attempt, TimeSpan delay);
+
+        [LoggerMessage(10, LogLevel.Warning, "Job {JobId}: its progress could not be written ({Fault}); the work goes on")]
+        public static partial void ProgressNotWritten(ILogger logger, Guid jobId, string fault);
     }
 
     /// <summary>What the action came to: its result, or the error the job fails with.</summary>

@@ -6,8 +6,10 @@ namespace Alavida.Grains.Platform;
 
 /// <summary>
 /// Finds accepted jobs that are not moving (their silo died, or dispatch was lost) and dispatches them again. Runs
-/// at silo start-up and then on a durable reminder. Re-dispatch is safe: a job's grain runs one run at a time and leaves
-/// a final job alone; a job whose start or settlement failed is finished by its next dispatch with the outcome it kept.
+/// at silo start-up, whenever a silo is declared dead (<see cref="JobRecovery"/>: every unfinished job, at once), and
+/// on a durable reminder every minute for jobs unchanged for a minute. Re-dispatch is safe: a job's grain runs one run at
+/// a time (a live one ignores the poke) and leaves a final job alone; a job whose start or settlement failed is finished
+/// by its next dispatch with the outcome it kept.
 /// </summary>
 [Alias("Alavida.Platform.IJobReconcilerGrain")]
 public interface IJobReconcilerGrain : IGrainWithIntegerKey
@@ -36,26 +38,44 @@ public sealed partial class JobReconcilerGrain(NpgsqlDataSource db, ILogger<JobR
 
     public async Task<int> ReconcileNowAsync(TimeSpan stalledFor)
     {
-        await using var connection = await db.OpenConnectionAsync();
-        var stalled = (await connection.QueryAsync<Guid>(
-            """
-            SELECT id FROM jobs
-             WHERE status IN ('queued', 'running') AND updated_at < now() - make_interval(secs => @seconds)
-             ORDER BY updated_at
-             LIMIT 500
-            """,
-            new { seconds = stalledFor.TotalSeconds })).ToList();
-        foreach (var jobId in stalled)
+        // In pages by id, so a large backlog (every unfinished job, after a silo died) is sent whole without one long read.
+        var total = 0;
+        var after = Guid.Empty;
+        while (true)
         {
-            await GrainFactory.GrainOf<IJobGrain>(jobId).RunAsync(null);
+            List<Guid> stalled;
+            await using (var connection = await db.OpenConnectionAsync())
+            {
+                stalled = (await connection.QueryAsync<Guid>(
+                    """
+                    SELECT id FROM jobs
+                     WHERE status IN ('queued', 'running') AND updated_at < now() - make_interval(secs => @seconds) AND id > @after
+                     ORDER BY id
+                     LIMIT 500
+                    """,
+                    new { seconds = stalledFor.TotalSeconds, after })).ToList();
+            }
+
+            foreach (var jobId in stalled)
+            {
+                await GrainFactory.GrainOf<IJobGrain>(jobId).RunAsync(null);
+            }
+
+            total += stalled.Count;
+            if (stalled.Count < 500)
+            {
+                break;
+            }
+
+            after = stalled[^1];
         }
 
-        if (stalled.Count > 0)
+        if (total > 0)
         {
-            Log.Redispatched(logger, stalled.Count);
+            Log.Redispatched(logger, total);
         }
 
-        return stalled.Count;
+        return total;
     }
 
     private static partial class Log

@@ -1,7 +1,6 @@
 using System.Text.Json;
 using Alavida.Grains.Data;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.DependencyInjection.Extensions;
 
 namespace Alavida.Grains.Platform;
 
@@ -70,12 +69,19 @@ public static class QuantumActionServiceCollectionExtensions
         return services;
     }
 
-    /// <summary>The platform's own services in the silo: the action catalog, the settlement batcher and the clock.</summary>
-    public static IServiceCollection AddAlavidaPlatformGrains(this IServiceCollection services)
+    /// <summary>
+    /// The platform's own services in the silo: the action catalog, the settlement batcher, the group commit, job
+    /// recovery after a silo dies, and the clock. The host binds <see cref="JobOptions"/>.
+    /// </summary>
+    /// <param name="services">The silo's services.</param>
+    /// <param name="connectionString">The platform database.</param>
+    public static IServiceCollection AddAlavidaPlatformGrains(this IServiceCollection services, string connectionString)
     {
         services.AddSingleton<QuantumActionCatalog>();
         services.AddSingleton<TeamSettlementBatcher>();
-        services.TryAddSingleton<GroupCommitter>();
+        services.AddGroupCommitter(connectionString);
+        services.AddSingleton<JobRecovery>();
+        services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(sp => sp.GetRequiredService<JobRecovery>());
         services.AddSingleton(TimeProvider.System);
         return services;
     }

@@ -198,11 +198,12 @@ public sealed class ProspectStore(NpgsqlDataSource db, TimeProvider time)
                        AS u(id, company_id, type, observed_at, strength, source_url, evidence, fingerprint)
             )
             -- DO UPDATE (a no-op) rather than DO NOTHING: the row comes back even when a concurrent ingest committed it
-            -- after this statement's snapshot; xmax = 0 tells a new row from an existing one.
+            -- after this statement's snapshot; xmax = 0 tells a new row from an existing one. A row this same job stored
+            -- counts as stored (the job is being run again after a fault), so its result and its bill do not change.
             INSERT INTO buying_signals.signals (id, team_id, company_id, type, observed_at, strength, source_url, evidence, fingerprint, job_id, trace_id)
             SELECT id, @TeamId, company_id, type, observed_at, strength, source_url, evidence, fingerprint, @JobId, @TraceId FROM input
             ON CONFLICT (team_id, fingerprint) DO UPDATE SET fingerprint = excluded.fingerprint
-            RETURNING id, fingerprint, (xmax = 0) AS stored
+            RETURNING id, fingerprint, (xmax = 0 OR job_id IS NOT DISTINCT FROM @JobId AND @JobId IS NOT NULL) AS stored
             """,
             new
             {

@@ -4,6 +4,7 @@ using System.Net.Sockets;
 using Alavida.Api.Health;
 using Alavida.Api.Hosting;
 using Alavida.Grains;
+using Alavida.Grains.Data;
 using Alavida.Grains.Platform;
 using Alavida.Grains.Identity;
 using Alavida.Grains.Mesh;
@@ -30,10 +31,11 @@ public static class OrleansHostingExtensions
     {
         var alavida = BindAndValidate<AlavidaOptions>(builder, AlavidaOptions.SectionName);
         var cluster = BindAndValidate<OrleansClusterOptions>(builder, OrleansClusterOptions.SectionName);
-        var connectionString = new NpgsqlConnectionStringBuilder(builder.Configuration.GetConnectionString(DatabaseHostingExtensions.ConnectionStringName))
+        BindAndValidate<JobOptions>(builder, JobOptions.SectionName);
+        var connectionString = PostgresPool.WithKeepAlive(new NpgsqlConnectionStringBuilder(builder.Configuration.GetConnectionString(DatabaseHostingExtensions.ConnectionStringName))
         {
             SearchPath = "orleans",
-        }.ConnectionString;
+        }).ConnectionString;
 
         var health = builder.Services.AddHealthChecks();
         const string clusterCheck = "orleans-cluster";
@@ -65,7 +67,7 @@ public static class OrleansHostingExtensions
             silo.AddIncomingGrainCallFilter<GrainCallTracing>();
             silo.AddOutgoingGrainCallFilter<GrainCallTracing>();
             silo.AddDashboard();
-            silo.Services.AddAlavidaPlatformGrains();
+            silo.Services.AddAlavidaPlatformGrains(builder.Configuration.GetConnectionString(DatabaseHostingExtensions.ConnectionStringName)!);
             silo.AddStartupTask((services, _) => services.GetRequiredService<IGrainFactory>().GetGrain<IJobReconcilerGrain>(0).StartAsync());
             var platformDatabase = builder.Configuration.GetConnectionString(DatabaseHostingExtensions.ConnectionStringName)!;
             silo.Services.AddAlavidaIdentity(platformDatabase);

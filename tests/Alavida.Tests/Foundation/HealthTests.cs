@@ -1,7 +1,6 @@
 using System.Net;
 using System.Text.Json;
 using Alavida.Tests.Infrastructure;
-using Npgsql;
 
 namespace Alavida.Tests.Foundation;
 
@@ -45,11 +44,10 @@ public sealed class HealthTests(DatabaseFixture database)
     {
         // A database of its own, so cutting it off cannot disturb other tests.
         var connectionString = await TestPostgres.CreateDatabaseAsync("health_down");
-        var name = new NpgsqlConnectionStringBuilder(connectionString).Database!;
         await using var host = await PlatformHost.StartAsync(connectionString, ClusterIdentity.New());
         Assert.Equal(HttpStatusCode.OK, (await host.Http.GetAsync("/health")).StatusCode);
 
-        await SetReachableAsync(connectionString, name, reachable: false);
+        await TestPostgres.SetReachableAsync(connectionString, reachable: false);
         try
         {
             var response = await host.Http.GetAsync("/health");
@@ -63,24 +61,7 @@ public sealed class HealthTests(DatabaseFixture database)
         }
         finally
         {
-            await SetReachableAsync(connectionString, name, reachable: true);
-        }
-    }
-
-    /// <summary>Makes the database refuse new connections and drops the open ones: to the app it is gone.</summary>
-    private static async Task SetReachableAsync(string connectionString, string name, bool reachable)
-    {
-        var admin = new NpgsqlConnectionStringBuilder(connectionString) { Database = "postgres", Pooling = false };
-        await using var connection = new NpgsqlConnection(admin.ConnectionString);
-        await connection.OpenAsync();
-        await using var allow = new NpgsqlCommand($"ALTER DATABASE \"{name}\" WITH ALLOW_CONNECTIONS {(reachable ? "true" : "false")}", connection);
-        await allow.ExecuteNonQueryAsync();
-        if (!reachable)
-        {
-            await using var terminate = new NpgsqlCommand(
-                "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE datname = @name AND pid <> pg_backend_pid()", connection);
-            terminate.Parameters.AddWithValue("name", name);
-            await terminate.ExecuteScalarAsync();
+            await TestPostgres.SetReachableAsync(connectionString, reachable: true);
         }
     }
 

@@ -116,7 +116,9 @@ public sealed record TestTeam(Guid TeamId, string ApiKey, HttpClient Http)
     /// <summary>The job once final (long poll; the platform's own signal, no sleeping).</summary>
     public async Task<JsonElement> WaitForJobAsync(string jobId)
     {
-        var job = await (await Http.GetAsync($"/jobs/{jobId}?wait_seconds=20")).ReadJsonAsync();
+        var response = await Http.GetAsync($"/jobs/{jobId}?wait_seconds=20");
+        var job = await response.ReadJsonAsync();
+        Assert.True(response.IsSuccessStatusCode, $"GET /jobs/{jobId}: {(int)response.StatusCode} {job}");
         Assert.Contains(job.GetProperty("status").GetString(), new[] { "succeeded", "failed", "cancelled" });
         return job;
     }

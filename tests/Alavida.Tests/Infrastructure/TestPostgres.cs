@@ -29,6 +29,32 @@ public static class TestPostgres
         return new NpgsqlConnectionStringBuilder(server) { Database = name }.ConnectionString;
     }
 
+    /// <summary>
+    /// Makes the database of <paramref name="connectionString"/> refuse new connections and drops its open ones (to an
+    /// application it is gone), or, with <paramref name="reachable"/> true, lets connections in again.
+    /// </summary>
+    public static async Task SetReachableAsync(string connectionString, bool reachable)
+    {
+        var name = new NpgsqlConnectionStringBuilder(connectionString).Database!;
+        var admin = new NpgsqlConnectionStringBuilder(connectionString) { Database = "postgres", Pooling = false };
+        await using var connection = new NpgsqlConnection(admin.ConnectionString);
+        await connection.OpenAsync();
+        await using var allow = new NpgsqlCommand($"ALTER DATABASE \"{name}\" WITH ALLOW_CONNECTIONS {(reachable ? "true" : "false")}", connection);
+        await allow.ExecuteNonQueryAsync();
+        if (!reachable)
+        {
+            await using var terminate = new NpgsqlCommand(
+                "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE datname = @name AND pid <> pg_backend_pid()", connection);
+            terminate.Parameters.AddWithValue("name", name);
+            await terminate.ExecuteScalarAsync();
+        }
+        else
+        {
+            // The tests' own pooled connections to it were killed: forget them rather than fail on each once.
+            NpgsqlConnection.ClearAllPools();
+        }
+    }
+
     private static async Task<string> StartAsync()
     {
         var configured = Environment.GetEnvironmentVariable(ConnectionStringVariable);
