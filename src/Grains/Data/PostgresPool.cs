@@ -10,13 +10,24 @@ public static class PostgresPool
     /// locks; advisory locks and the mesh steps' planner settings are transaction-scoped, the mesh writer's settings are
     /// startup options of its own pool, and the migrator has its own connection), so the <c>DISCARD ALL</c>
     /// before each reuse is pure cost, and it would also drop the prepared statements. Auto-prepare: the hot statements
-    /// are parsed and planned once per connection instead of on every call.
+    /// are parsed and planned once per connection instead of on every call. Keep-alive: see <see cref="WithKeepAlive"/>.
     /// </summary>
     private static NpgsqlConnectionStringBuilder Tune(NpgsqlConnectionStringBuilder builder)
     {
         builder.NoResetOnClose = true;
         builder.MaxAutoPrepare = 128;
         builder.AutoPrepareMinUsages = 2;
+        return WithKeepAlive(builder);
+    }
+
+    /// <summary>
+    /// An idle connection is checked every second, so those a database restart killed leave the pool within a second of
+    /// it instead of each failing the next statement given to it (one failed request per pooled connection). Only idle
+    /// connections are checked: a one-byte round trip each, nothing for busy ones. Orleans' own connections use it too.
+    /// </summary>
+    public static NpgsqlConnectionStringBuilder WithKeepAlive(NpgsqlConnectionStringBuilder builder)
+    {
+        builder.KeepAlive = 1;
         return builder;
     }
 
