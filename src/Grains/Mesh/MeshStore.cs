@@ -244,13 +244,22 @@ public sealed partial class MeshStore : IAsyncDisposable
     private async Task<BatchResults> WriteBatchAsync(List<Work> batch)
     {
         await using var connection = await _writerPool.OpenConnectionAsync();
-        if (!batch.Any(w => w is AcceptWork { HasKeyedRuns: true }))
+        try
         {
-            return await WriteAsync(connection, null, batch);
-        }
+            if (!batch.Any(w => w is AcceptWork { HasKeyedRuns: true }))
+            {
+                return await WriteAsync(connection, null, batch);
+            }
 
-        await using var tx = await connection.BeginTransactionAsync();
-        return await WriteAsync(connection, tx, batch);
+            await using var tx = await connection.BeginTransactionAsync();
+            return await WriteAsync(connection, tx, batch);
+        }
+        catch
+        {
+            // The connection goes with the failure: Npgsql can keep a prepared statement broken on it (ADR 0005).
+            _writerPool.Clear();
+            throw;
+        }
     }
 
     /// <summary>
