@@ -12,11 +12,12 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.Logging;
 
 namespace Alavida.Api.Endpoints;
 
 /// <summary>The quantum contract: <c>POST /{quantum}/run/{action}</c>, <c>GET /{quantum}/health</c>, <c>/{quantum}/data/…</c>.</summary>
-public static class QuantumEndpoints
+public static partial class QuantumEndpoints
 {
     private const string MaxCreditsField = "max_credits";
     private static readonly JsonDocumentOptions BodyOptions = new() { AllowDuplicateProperties = false, MaxDepth = 64 };
@@ -38,7 +39,7 @@ public static class QuantumEndpoints
 
     public static async Task<Results<Accepted<RunAccepted>, ProblemHttpResult>> RunAsync(
         string quantum, string action, HttpRequest request, ClaimsPrincipal user, IGrainFactory grains, RegistryLookup registry,
-        InputValidator validator, TeamAcceptanceBatcher acceptances)
+        InputValidator validator, TeamAcceptanceBatcher acceptances, ILoggerFactory loggers)
     {
         var component = await registry.GetAsync(quantum);
         if (component is null)
@@ -121,9 +122,19 @@ public static class QuantumEndpoints
                 return Accepted(earlier.JobId, earlier.Quantum, earlier.Action, earlier.Status);
             default:
                 Activity.Current?.SetTag("alavida.job_id", acceptance.JobId);
-                // One way: the job runs while the caller gets its 202 (the reconciler runs it should this message be lost).
-                await grains.GrainOf<IJobGrain>(acceptance.JobId).RunAsync(
-                    acceptance.CreatedAt is { } createdAt ? new AcceptedJob(submission, createdAt) : null);
+                try
+                {
+                    // One way: the job runs while the caller gets its 202.
+                    await grains.GrainOf<IJobGrain>(acceptance.JobId).RunAsync(
+                        acceptance.CreatedAt is { } createdAt ? new AcceptedJob(submission, createdAt) : null);
+                }
+                catch (Exception ex) when (ex is SiloUnavailableException or OrleansMessageRejectionException or TimeoutException)
+                {
+                    // The job is accepted and stored: the caller gets its 202, and the reconciler (or the recovery
+                    // from a silo's death) runs it.
+                    Log.DispatchFailed(loggers.CreateLogger(typeof(QuantumEndpoints)), ex, acceptance.JobId);
+                }
+
                 return Accepted(submission.JobId, quantum, action, JobStatus.Queued);
         }
     }
@@ -194,4 +205,9 @@ public static class QuantumEndpoints
     private static string RequestHash(string quantum, string action, JsonElement input, long? maxCredits) =>
         Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes($"{quantum}\n{action}\n{maxCredits}\n{JsonSerializer.Serialize(input)}")));
 
+    private static partial class Log
+    {
+        [LoggerMessage(1, LogLevel.Warning, "Job {JobId} was accepted but could not be handed to its grain; it runs when it is dispatched again")]
+        public static partial void DispatchFailed(ILogger logger, Exception exception, Guid jobId);
+    }
 }
