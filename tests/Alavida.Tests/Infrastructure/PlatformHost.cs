@@ -95,6 +95,20 @@ public sealed class PlatformHost : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// Stops the host as a crash would: the silo neither leaves the cluster nor hands its grains over, so the other silos
+    /// learn of its death only from their membership probes.
+    /// </summary>
+    public async Task KillAsync()
+    {
+        if (Interlocked.Exchange(ref _stopped, 1) == 0)
+        {
+            Http.Dispose();
+            await _app.StopAsync(new CancellationToken(canceled: true));
+            await _app.DisposeAsync();
+        }
+    }
+
     public async ValueTask DisposeAsync() => await StopAsync();
 
     private static int FreePort()
