@@ -33,8 +33,10 @@ public sealed partial class FlowGateGrain(MeshFunctionRegistry registry, MeshRou
 
             if (!_known.Add(ticket.RunId))
             {
-                // A resumed run this gate still counts as running (its release was lost) keeps its slot.
-                if (ticket.Reacquire && _running.Contains(ticket.RunId))
+                // A run this gate still counts as running keeps its slot and is started again when reconciliation
+                // brings it back: its release was lost, or its start died with its silo before the run was written as
+                // running (a live run ignores the start).
+                if ((ticket.Reacquire || ticket.Resume) && _running.Contains(ticket.RunId))
                 {
                     Forward(ticket);
                 }

@@ -4,7 +4,8 @@ namespace Alavida.Grains.Mesh;
 
 /// <summary>
 /// Picks up runs nobody is executing: once this silo is active, whenever a silo of the cluster is declared dead, and
-/// every few minutes for runs older than a minute (a safety net for a dispatch lost to a transient fault). Queued runs go back through their gates (gates ignore runs they already hold); started runs re-take their
+/// every few minutes for runs older than a minute (a safety net for a dispatch lost to a transient fault). Queued runs go back through their gates (a gate
+/// ignores a run it holds queued, and starts again one it counts as running); started runs re-take their
 /// concurrency slots (sleeping and waiting runs hold none) and resume from their last memoized step (a live run grain ignores the poke). Also arms the
 /// cron grains. Safe to run on every silo at once: every step is idempotent.
 /// </summary>

@@ -81,6 +81,39 @@ public sealed class MeshDurabilityTests
         Assert.Equal($"trace-{runId:N}", run.Run.TraceId);
     }
 
+    [Fact]
+    public async Task Reconciliation_StartsAQueuedRunItsGateCountsAsRunning_WhoseStartDiedWithItsSilo()
+    {
+        // A gate handed the run its slot and its grain started it, but the silo died before the run's 'running' write
+        // (which waits to ride with the run's next write): the database says queued, the surviving gate says running.
+        var db = await MeshHost.NewDatabaseAsync();
+        var runId = Guid.NewGuid();
+        var eventId = $"e-{runId:N}";
+        var gated = new MeshFunctionDefinition
+        {
+            Id = "gated",
+            Triggers = [MeshTrigger.OnEvent("gated/start")],
+            Concurrency = [new MeshConcurrency(1)],
+            Handler = async ctx => await ctx.Run("only", () => Task.FromResult(42)),
+        };
+        var time = new Microsoft.Extensions.Time.Testing.FakeTimeProvider(DateTimeOffset.UtcNow);
+        await using var host = await MeshHost.StartAsync(db, [gated], time);
+        await ExecuteAsync(db, $"""
+            INSERT INTO mesh.events (id, name, data, ts, trace_id, received_at) VALUES ('{eventId}', 'gated/start', '{"{}"}', 1, 'trace-{runId:N}', now());
+            INSERT INTO mesh.runs (run_id, function_id, event_id, status, trace_id, attempts, created_at)
+                VALUES ('{runId}', 'gated', '{eventId}', 'queued', 'trace-{runId:N}', 0, now());
+            """);
+        var router = host.Host.Services.GetRequiredService<MeshRouter>();
+        var e = (await host.Mesh.GetEventAsync(eventId, null))!.Event.Event;
+        var ticket = router.TicketFor(runId, "gated", e, DateTimeOffset.UtcNow, resume: true)!;
+        await host.Host.Grains.GetGrain<IFlowGateGrain>(ticket.GateKeys[0]).SubmitAsync([ticket with { AlreadyRunning = true }]);
+
+        await host.Host.Services.GetRequiredService<MeshReconciler>().ReconcileAsync();
+        var run = await WaitForStatusAsync(host, runId, RunStatus.Completed);
+
+        Assert.Equal("42", run.OutputJson);
+    }
+
     private static MeshFunctionDefinition Durable(string silo) => new()
     {
         Id = "durable",
