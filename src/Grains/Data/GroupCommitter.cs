@@ -85,6 +85,13 @@ public sealed partial class GroupCommitter : IAsyncDisposable
             }
 
             var outcome = await TryCommitAsync(batch);
+            if (outcome.Error is { } fault && !outcome.Committing && TransientFaults.IsTransient(fault))
+            {
+                // Nothing of it was committed: once more on a fresh connection (the failed one went with the pool's
+                // clearing), which is all a connection killed by a database restart needs once the server is back.
+                outcome = await TryCommitAsync(batch);
+            }
+
             if (outcome.Error is { } error)
             {
                 if (outcome.Committing || batch.Count == 1 || TransientFaults.IsTransient(error))
