@@ -26,6 +26,12 @@ internal sealed class UnavailableExceptionHandler(IProblemDetailsService problem
         }
 
         httpContext.Response.StatusCode = status;
+        if (status == StatusCodes.Status503ServiceUnavailable)
+        {
+            // Outages here last seconds (a database restart, a silo's death being detected): worth a retry soon.
+            httpContext.Response.Headers.RetryAfter = "1";
+        }
+
         return await problems.TryWriteAsync(new ProblemDetailsContext
         {
             HttpContext = httpContext,

@@ -1,3 +1,5 @@
+using System.Net;
+using System.Net.Http.Json;
 using Alavida.Grains.Identity;
 using Alavida.Grains.Platform;
 using Alavida.Tests.Gateway;
@@ -58,6 +60,30 @@ public sealed class JobFaultTests(ReliabilityFixture platform)
         Assert.Equal("succeeded", job.GetProperty("status").GetString());
         Assert.True(hold.Runs >= 2, $"the action ran {hold.Runs} time(s)");
         await AssertChargedOnceAsync(team, jobId, 1);
+    }
+
+    [Fact]
+    public async Task DuringAnOutage_RunAnswersA503ProblemWithRetryAfter_AndAcceptsNothing()
+    {
+        var team = await platform.CreateTeamAsync(20);
+        await team.Http.GetAsync("/credits");
+
+        HttpResponseMessage response;
+        await platform.SetReachableAsync(false);
+        try
+        {
+            response = await team.Http.PostAsJsonAsync("/identity/run/resolve-company", new { companies = new[] { new { domain = "outage.example.com" } } });
+        }
+        finally
+        {
+            await platform.SetReachableAsync(true);
+        }
+
+        var problem = await response.AssertProblemAsync(HttpStatusCode.ServiceUnavailable);
+        Assert.Contains("retry", problem.GetProperty("detail").GetString(), StringComparison.OrdinalIgnoreCase);
+        Assert.Equal(TimeSpan.FromSeconds(1), response.Headers.RetryAfter?.Delta);
+        Assert.Equal(0L, await platform.ScalarAsync<long>("SELECT count(*) FROM jobs WHERE team_id = @t", ("t", team.TeamId)));
+        Assert.Equal(20, (await (await team.Http.GetAsync("/credits")).ReadJsonAsync()).GetProperty("balance").GetInt32());
     }
 
     [Fact]
