@@ -5,7 +5,10 @@ internal sealed record Options(
 {
     public string AdminKey { get; } = $"faults-admin-{Guid.NewGuid():N}";
 
-    public string ClusterId { get; } = $"faults-{Guid.NewGuid():N}"[..20];
+    /// <summary>A cluster of its own per scenario: silos killed in one are not in the next one's membership.</summary>
+    public string ClusterId { get; set; } = NewClusterId();
+
+    public static string NewClusterId() => $"faults-{Guid.NewGuid():N}"[..20];
 
     public static Options Parse(string[] args)
     {

@@ -120,12 +120,22 @@ internal sealed class PlatformProcess : IAsyncDisposable
         _process.WaitForExit();
     }
 
+    /// <summary>A graceful stop (SIGTERM: the silo leaves the cluster), or a kill after 30 s.</summary>
     public async ValueTask DisposeAsync()
     {
         if (!_process.HasExited)
         {
-            _process.Kill(entireProcessTree: true);
-            await _process.WaitForExitAsync();
+            await Shell.RunAsync("kill", $"-TERM {_process.Id}");
+            using var patience = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+            try
+            {
+                await _process.WaitForExitAsync(patience.Token);
+            }
+            catch (OperationCanceledException)
+            {
+                _process.Kill(entireProcessTree: true);
+                await _process.WaitForExitAsync();
+            }
         }
 
         _process.Dispose();

@@ -18,6 +18,7 @@ var scenarios = new Scenarios(options, postgres, new Ledger(postgres.ConnectionS
 var clean = true;
 foreach (var scenario in options.Scenarios)
 {
+    options.ClusterId = Options.NewClusterId();
     var (markdown, ok) = scenario switch
     {
         "db-restart" => await scenarios.DatabaseRestartsAsync(),

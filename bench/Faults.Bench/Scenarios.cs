@@ -118,7 +118,7 @@ internal sealed class Scenarios(Options options, Postgres postgres, Ledger ledge
 
             var ok = status == "succeeded" && jobFinal is not null && cascadeDone is not null && duplicateRuns == 0;
             clean &= ok && (midCascade || jobFinal <= TimeSpan.FromSeconds(30));
-            rows.AppendLine($"| {trial} | {(midCascade ? "" : $"{(killAfter * (options.Trials - trial + 1) / options.Trials).TotalSeconds:0.00} s after the 202, ")}job {running} | {status} | {Seconds(jobFinal)} | {qualified} | {leads} / {scores} | {Seconds(cascadeDone)} | {duplicateRuns} |");
+            rows.AppendLine($"| {trial} | {(midCascade ? "" : $"{(killAfter * (options.Trials - trial + 1) / options.Trials).TotalSeconds:0.00} s after the 202, ")}job row {running} | {status} | {Seconds(jobFinal)} | {qualified} | {leads} / {scores} | {Seconds(cascadeDone)} | {duplicateRuns} |");
             second = await StartAsync("silo2", "Silo");
         }
 
