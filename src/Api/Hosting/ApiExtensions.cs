@@ -94,6 +94,7 @@ public static class ApiExtensions
         app.MapCreditEndpoints();
         app.MapRegistryEndpoints();
         app.MapAdminEndpoints();
+        app.MapAdminIdentityEndpoints();
         app.MapIdentityDataEndpoints();
         app.MapMeshEndpoints();
         app.MapProspectEndpoints();

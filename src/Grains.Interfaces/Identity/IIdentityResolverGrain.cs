@@ -22,11 +22,32 @@ public interface IIdentityResolverGrain : IGrainWithIntegerKey
     [Alias("ResolvePersons")]
     Task<IReadOnlyList<PersonResolution>> ResolvePersonsAsync(IReadOnlyList<PersonInput> inputs, string? source = null);
 
-    /// <summary>Merges one company into another; emits <c>identity/company.merged</c>.</summary>
+    /// <summary>
+    /// Resolves companies as a team sees them: its own merges applied to the ids (a company it merged away resolves to
+    /// its survivor), and a company created here announced for it with <c>identity/company.resolved</c>. Quantums
+    /// working for a team call this one.
+    /// </summary>
+    /// <param name="teamId">The team the resolution is for.</param>
+    /// <param name="inputs">At most <see cref="IdentityLimits.MaxBatchSize"/> inputs.</param>
+    /// <param name="source">A label recorded on created or enriched companies.</param>
+    [Alias("ResolveCompaniesForTeam")]
+    Task<IReadOnlyList<CompanyResolution>> ResolveCompaniesForTeamAsync(Guid teamId, IReadOnlyList<CompanyInput> inputs, string? source = null);
+
+    /// <summary>Resolves persons as a team sees them (its merges of persons and of companies applied).</summary>
+    /// <param name="teamId">The team the resolution is for.</param>
+    /// <param name="inputs">At most <see cref="IdentityLimits.MaxBatchSize"/> inputs.</param>
+    /// <param name="source">A label recorded on created or enriched persons.</param>
+    [Alias("ResolvePersonsForTeam")]
+    Task<IReadOnlyList<PersonResolution>> ResolvePersonsForTeamAsync(Guid teamId, IReadOnlyList<PersonInput> inputs, string? source = null);
+
+    /// <summary>
+    /// Merges one company into another for everyone (a tombstone on the loser); emits <c>identity/company.merged</c>.
+    /// A platform-admin act: a team's merge changes only what that team sees (<c>/identity/run/merge</c>).
+    /// </summary>
     [Alias("MergeCompanies")]
     Task<MergeResult> MergeCompaniesAsync(MergeRequest request);
 
-    /// <summary>Merges one person into another.</summary>
+    /// <summary>Merges one person into another for everyone (a platform-admin act, as companies).</summary>
     [Alias("MergePersons")]
     Task<MergeResult> MergePersonsAsync(MergeRequest request);
 

@@ -48,7 +48,7 @@ public abstract class EntityGrain<TFacts, TAttributes>(EntityStore<TFacts, TAttr
 
     protected abstract IReadOnlyList<IdentityKey> KeysOf(TFacts facts);
 
-    public async Task<KeyOutcome> ResolveAsync(TFacts facts, IdentityKey key, string? source)
+    public async Task<KeyOutcome> ResolveAsync(TFacts facts, IdentityKey key, string? source, Guid? teamId)
     {
         if (_record is { MergedInto: { } survivor })
         {
@@ -76,7 +76,7 @@ public abstract class EntityGrain<TFacts, TAttributes>(EntityStore<TFacts, TAttr
             return new KeyOutcome(ResolutionStatus.Matched, EvidenceOf(found.Key, facts), found.Owner);
         }
 
-        var (owner, inserted) = await store.TryCreateAsync(id, key, facts, source);
+        var (owner, inserted) = await store.TryCreateAsync(id, key, facts, source, teamId);
         if (owner != id)
         {
             _alias = owner;

@@ -24,7 +24,7 @@ public interface IEntityKeyGrain<TFacts> : IGrainWithGuidKey
 {
     /// <summary>Matches, creates (claiming <paramref name="key"/>) or redirects; enriches an existing entity.</summary>
     [Alias("Resolve")]
-    Task<KeyOutcome> ResolveAsync(TFacts facts, IdentityKey key, string? source);
+    Task<KeyOutcome> ResolveAsync(TFacts facts, IdentityKey key, string? source, Guid? teamId);
 
     /// <summary>Merges <paramref name="loserId"/> into this entity.</summary>
     [Alias("Absorb")]

@@ -20,7 +20,7 @@ public sealed class ResolveCompanyAction(IGrainFactory grains, IdentityResolver 
         {
             cancellationToken.ThrowIfCancellationRequested();
             var offset = results.Count;
-            var resolved = await Resolver.ResolveCompaniesAsync(chunk, Source(context));
+            var resolved = await Resolver.ResolveCompaniesAsync(chunk, Source(context), context.Job.TeamId);
             results.AddRange(resolved.Select(r => r with { Index = r.Index + offset }));
             if (inputs.Count > ChunkSize)
             {
@@ -49,7 +49,7 @@ public sealed class ResolvePersonAction(IGrainFactory grains, IdentityResolver r
         {
             cancellationToken.ThrowIfCancellationRequested();
             var offset = results.Count;
-            var resolved = await Resolver.ResolvePersonsAsync(chunk, Source(context));
+            var resolved = await Resolver.ResolvePersonsAsync(chunk, Source(context), context.Job.TeamId);
             results.AddRange(resolved.Select(r => r with { Index = r.Index + offset }));
             if (inputs.Count > ChunkSize)
             {
@@ -65,7 +65,10 @@ public sealed class ResolvePersonAction(IGrainFactory grains, IdentityResolver r
     }
 }
 
-/// <summary><c>/identity/run/merge</c>: joins entities the team can see; the loser keeps a tombstone.</summary>
+/// <summary>
+/// <c>/identity/run/merge</c>: joins entities the team can see, for that team only (its overlay on the shared identities,
+/// ADR 0006); the loser keeps resolving, to the survivor, for the team. A global merge is a platform-admin act.
+/// </summary>
 public sealed class MergeAction(IGrainFactory grains, IdentityResolver resolver) : IdentityAction(grains, resolver)
 {
     public override string Action => "merge";
@@ -80,16 +83,10 @@ public sealed class MergeAction(IGrainFactory grains, IdentityResolver resolver)
             var kind = IdentityKinds.Parse(merge.GetProperty("kind").GetString());
             var survivor = merge.GetProperty("survivor_id").GetGuid();
             var loser = merge.GetProperty("loser_id").GetGuid();
-            MergeResult outcome;
-            if (!await Data.AreVisibleAsync(context.Job.TeamId, kind, [survivor, loser]))
-            {
-                outcome = new MergeResult(MergeStatus.Rejected, survivor, loser, "both ids must be entities your team has resolved");
-            }
-            else
-            {
-                var request = new MergeRequest(survivor, loser, $"team:{context.Job.TeamId}");
-                outcome = kind == IdentityKind.Company ? await Resolver.MergeCompaniesAsync(request) : await Resolver.MergePersonsAsync(request);
-            }
+            // The team's own merge: what it sees changes, nobody else's (ADR 0006).
+            var outcome = await Data.AreVisibleAsync(context.Job.TeamId, kind, [survivor, loser])
+                ? await Resolver.MergeForTeamAsync(context.Job.TeamId, kind, survivor, loser)
+                : new MergeResult(MergeStatus.Rejected, survivor, loser, "both ids must be entities your team has resolved");
 
             results.Add(new JsonObject
             {
@@ -163,5 +160,5 @@ public abstract class IdentityAction(IGrainFactory grains, IdentityResolver reso
         return new JobResult(new JsonObject { ["results"] = new JsonArray([.. items]) }.ToJsonString(), billable, metrics.ToJsonString());
     }
 
-    protected static string Snake(string pascal) => pascal.ToLowerInvariant();
+    protected static string Snake(string pascal) => System.Text.Json.JsonNamingPolicy.SnakeCaseLower.ConvertName(pascal);
 }

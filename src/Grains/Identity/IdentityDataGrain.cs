@@ -7,10 +7,12 @@ namespace Alavida.Grains.Identity;
 
 /// <summary>
 /// Per-team visibility over the global identities, and the reads behind <c>/identity/data</c> (the links themselves
-/// are written by <see cref="IdentityLinker"/>). Stateless and reentrant: every call only waits on the database.
+/// are written by <see cref="IdentityLinker"/>), as the team sees them: an entity the team merged away reads as its
+/// survivor with <c>merged_into</c>, exactly as a global tombstone does (ADR 0006). Stateless and reentrant: every call
+/// only waits on the database.
 /// </summary>
 [StatelessWorker, Reentrant]
-public sealed class IdentityDataGrain(NpgsqlDataSource db, IdentityResolver resolver) : Grain, IIdentityDataGrain
+public sealed class IdentityDataGrain(NpgsqlDataSource db, IdentityResolver resolver, TeamMerges merges) : Grain, IIdentityDataGrain
 {
     public async Task<bool> AreVisibleAsync(Guid teamId, IdentityKind kind, IReadOnlyList<Guid> entityIds)
     {
@@ -31,13 +33,34 @@ public sealed class IdentityDataGrain(NpgsqlDataSource db, IdentityResolver reso
     public async Task<CompanyView?> GetCompanyAsync(Guid teamId, Guid companyId)
     {
         var view = await GrainFactory.GetGrain<ICompanyGrain>(companyId).GetAsync();
-        return view is not null && await IsLinkedAsync(teamId, IdentityKind.Company, companyId, view.Id) ? view : null;
+        return view is not null && await IsLinkedAsync(teamId, IdentityKind.Company, companyId, view.Id) ? await SeenByAsync(teamId, view) : null;
     }
 
     public async Task<PersonView?> GetPersonAsync(Guid teamId, Guid personId)
     {
         var view = await GrainFactory.GetGrain<IPersonGrain>(personId).GetAsync();
-        return view is not null && await IsLinkedAsync(teamId, IdentityKind.Person, personId, view.Id) ? view : null;
+        return view is not null && await IsLinkedAsync(teamId, IdentityKind.Person, personId, view.Id) ? await SeenByAsync(teamId, view) : null;
+    }
+
+    /// <summary>The company as the team sees it: its survivor's view, marked merged, when the team merged it away.</summary>
+    private async Task<CompanyView> SeenByAsync(Guid teamId, CompanyView view)
+    {
+        var survivor = await merges.SurvivorAsync(teamId, IdentityKind.Company, view.Id);
+        return survivor != view.Id && await GrainFactory.GetGrain<ICompanyGrain>(survivor).GetAsync() is { } merged
+            ? merged with { RequestedId = view.RequestedId, MergedInto = merged.Id }
+            : view;
+    }
+
+    /// <summary>The person as the team sees them (its merges of persons, and of their company, applied).</summary>
+    private async Task<PersonView> SeenByAsync(Guid teamId, PersonView view)
+    {
+        var survivor = await merges.SurvivorAsync(teamId, IdentityKind.Person, view.Id);
+        if (survivor != view.Id && await GrainFactory.GetGrain<IPersonGrain>(survivor).GetAsync() is { } merged)
+        {
+            view = merged with { RequestedId = view.RequestedId, MergedInto = merged.Id };
+        }
+
+        return view.CurrentCompanyId is { } company ? view with { CurrentCompanyId = await merges.SurvivorAsync(teamId, IdentityKind.Company, company) } : view;
     }
 
     public async Task<Page<CompanyView>> FindCompaniesAsync(IdentityQuery query)
@@ -47,11 +70,11 @@ public sealed class IdentityDataGrain(NpgsqlDataSource db, IdentityResolver reso
             var byDomain = query.Domain is null ? null : await resolver.FindCompanyByDomainAsync(query.Domain);
             var byLinkedIn = query.LinkedIn is null ? null : await resolver.FindCompanyByLinkedInAsync(query.LinkedIn);
             var found = query.Domain is not null && query.LinkedIn is not null && byDomain?.Id != byLinkedIn?.Id ? null : byDomain ?? byLinkedIn;
-            return Single(found is not null && await IsLinkedAsync(query.TeamId, IdentityKind.Company, found.RequestedId, found.Id) ? found : null);
+            return Single(found is not null && await IsLinkedAsync(query.TeamId, IdentityKind.Company, found.RequestedId, found.Id) ? await SeenByAsync(query.TeamId, found) : null);
         }
 
         var (ids, next) = await ListAsync(query, IdentityKind.Company, companyFilter: false);
-        var views = await Task.WhenAll(ids.Select(id => GrainFactory.GetGrain<ICompanyGrain>(id).GetAsync()));
+        var views = await Task.WhenAll(ids.Select(async id => await GrainFactory.GetGrain<ICompanyGrain>(id).GetAsync() is { } view ? await SeenByAsync(query.TeamId, view) : null));
         return new Page<CompanyView>(views.OfType<CompanyView>().ToList(), next);
     }
 
@@ -62,12 +85,12 @@ public sealed class IdentityDataGrain(NpgsqlDataSource db, IdentityResolver reso
             var byEmail = query.Email is null ? null : await resolver.FindPersonByEmailAsync(query.Email);
             var byLinkedIn = query.LinkedIn is null ? null : await resolver.FindPersonByLinkedInAsync(query.LinkedIn);
             var found = query.Email is not null && query.LinkedIn is not null && byEmail?.Id != byLinkedIn?.Id ? null : byEmail ?? byLinkedIn;
-            return Single(found is not null && await IsLinkedAsync(query.TeamId, IdentityKind.Person, found.RequestedId, found.Id)
-                && (query.CompanyId is null || found.CurrentCompanyId == query.CompanyId) ? found : null);
+            var seen = found is not null && await IsLinkedAsync(query.TeamId, IdentityKind.Person, found.RequestedId, found.Id) ? await SeenByAsync(query.TeamId, found) : null;
+            return Single(seen is not null && (query.CompanyId is null || seen.CurrentCompanyId == query.CompanyId) ? seen : null);
         }
 
         var (ids, next) = await ListAsync(query, IdentityKind.Person, companyFilter: query.CompanyId is not null);
-        var views = await Task.WhenAll(ids.Select(id => GrainFactory.GetGrain<IPersonGrain>(id).GetAsync()));
+        var views = await Task.WhenAll(ids.Select(async id => await GrainFactory.GetGrain<IPersonGrain>(id).GetAsync() is { } view ? await SeenByAsync(query.TeamId, view) : null));
         return new Page<PersonView>(views.OfType<PersonView>().ToList(), next);
     }
 

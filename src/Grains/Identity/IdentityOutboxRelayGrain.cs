@@ -7,8 +7,9 @@ using Npgsql;
 namespace Alavida.Grains.Identity;
 
 /// <summary>
-/// Publishes identity's outbox (<c>identity/company.merged</c>, <c>identity/person.merged</c>) to the mesh: rows are
-/// written in the merge's own transaction, then sent here and marked. The outbox row id is the event id, so a resend
+/// Publishes identity's outbox (<c>identity/company.resolved</c>, <c>identity/company.merged</c>,
+/// <c>identity/person.merged</c>) to the mesh: rows are written in the transaction of the change they announce, then
+/// sent here (nudged right after, <see cref="IdentityOutboxNudge"/>, and every minute) and marked. The outbox row id is the event id, so a resend
 /// after a crash is deduplicated by the mesh (at least once, never twice).
 /// </summary>
 [Alias("Alavida.Identity.IIdentityOutboxRelayGrain")]
@@ -25,7 +26,7 @@ public interface IIdentityOutboxRelayGrain : IGrainWithIntegerKey
 
 public sealed partial class IdentityOutboxRelayGrain(NpgsqlDataSource db, ILogger<IdentityOutboxRelayGrain> logger) : Grain, IIdentityOutboxRelayGrain, IRemindable
 {
-    private const int BatchSize = 100;
+    private const int BatchSize = 500;
 
     public async Task StartAsync()
     {
@@ -63,11 +64,18 @@ public sealed partial class IdentityOutboxRelayGrain(NpgsqlDataSource db, ILogge
 
     private static MeshEvent ToEvent(OutboxRow row)
     {
+        // The event belongs to the team it was for (a team's merge, the company a team's request created); a global
+        // merge belongs to no team.
         using var data = JsonDocument.Parse(row.Data);
         var requestedBy = data.RootElement.TryGetProperty("requested_by", out var by) ? by.GetString() : null;
-        var team = requestedBy is not null && requestedBy.StartsWith("team:", StringComparison.Ordinal) ? requestedBy["team:".Length..] : null;
+        var team = data.RootElement.TryGetProperty("team_id", out var teamId) && teamId.ValueKind == JsonValueKind.String ? teamId.GetString()
+            : requestedBy is not null && requestedBy.StartsWith("team:", StringComparison.Ordinal) ? requestedBy["team:".Length..] : null;
+        // In the trace of the job that caused it (its id is the trace id); otherwise a trace of its own.
+        var source = data.RootElement.TryGetProperty("source", out var s) && s.ValueKind == JsonValueKind.String ? s.GetString() : null;
+        var trace = source is not null && source.StartsWith("job:", StringComparison.Ordinal) && Guid.TryParse(source["job:".Length..], out var job)
+            ? job.ToString("N") : row.Id.ToString("N");
         return new MeshEvent(row.Id.ToString(), row.Name, row.Data, null, new DateTimeOffset(DateTime.SpecifyKind(row.CreatedAt, DateTimeKind.Utc)).ToUnixTimeMilliseconds(),
-            "1", row.Id.ToString("N"), team);
+            "1", trace, team);
     }
 
     private sealed record OutboxRow(Guid Id, string Name, string Data, DateTime CreatedAt);

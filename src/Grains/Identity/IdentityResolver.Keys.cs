@@ -27,7 +27,8 @@ public sealed partial class IdentityResolver
         Func<IdentityKey, Guid> idOf,
         Func<Guid, TFacts, IdentityKey, Task<KeyOutcome>> ask,
         Func<IdentityKey, TFacts, string> evidenceOf,
-        string? source)
+        string? source,
+        Guid? teamId)
         where TFacts : class
     {
         var results = new List<(int, (ResolutionStatus, Guid, string))>(items.Count);
@@ -40,7 +41,7 @@ public sealed partial class IdentityResolver
             var firsts = fresh.GroupBy(i => i.Key).Select(g => g.First()).ToList();
             // Known owners, and later inputs of a key this batch creates, are matched (and enriched) by the grains.
             viaGrains.AddRange(unknown.Except(firsts));
-            var created = await store.BulkCreateAsync([.. firsts.Select(i => new NewEntity<TFacts>(idOf(i.Key), i.Key, i.Facts))], source);
+            var created = await store.BulkCreateAsync([.. firsts.Select(i => new NewEntity<TFacts>(idOf(i.Key), i.Key, i.Facts))], source, teamId);
             foreach (var item in firsts)
             {
                 var outcome = created[idOf(item.Key)];

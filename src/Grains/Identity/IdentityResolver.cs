@@ -10,11 +10,70 @@ namespace Alavida.Grains.Identity;
 /// quantum's own actions call it directly; other quantums and the gateway go through
 /// <see cref="IdentityResolverGrain"/>, the quantum's contract.
 /// </summary>
-public sealed partial class IdentityResolver(IGrainFactory grains, CompanyStore companies, PersonStore persons, KnownKeys knownKeys, ILogger<IdentityResolver> logger)
+public sealed partial class IdentityResolver(
+    IGrainFactory grains, CompanyStore companies, PersonStore persons, KnownKeys knownKeys, TeamMerges teamMerges, IdentityOutboxNudge outbox,
+    ILogger<IdentityResolver> logger)
 {
     private static readonly IReadOnlyList<Guid> NoCandidates = [];
 
-    public async Task<IReadOnlyList<CompanyResolution>> ResolveCompaniesAsync(IReadOnlyList<CompanyInput> inputs, string? source = null)
+    /// <summary>
+    /// Resolves companies. With <paramref name="teamId"/>, the ids are as that team sees them (its merges applied,
+    /// ADR 0006) and a company created here is announced for it (<c>identity/company.resolved</c>).
+    /// </summary>
+    public async Task<IReadOnlyList<CompanyResolution>> ResolveCompaniesAsync(IReadOnlyList<CompanyInput> inputs, string? source = null, Guid? teamId = null)
+    {
+        var results = await ResolveGlobalCompaniesAsync(inputs, source, teamId);
+        return teamId is { } team ? await AsSeenByAsync(team, results) : results;
+    }
+
+    /// <summary>Resolves persons (and the companies of their work emails); with a team, as <see cref="ResolveCompaniesAsync"/>.</summary>
+    public async Task<IReadOnlyList<PersonResolution>> ResolvePersonsAsync(IReadOnlyList<PersonInput> inputs, string? source = null, Guid? teamId = null)
+    {
+        var results = await ResolveGlobalPersonsAsync(inputs, source, teamId);
+        return teamId is { } team ? await AsSeenByAsync(team, results) : results;
+    }
+
+    /// <summary>Company results with the team's merges applied: a loser becomes its survivor; candidates the team merged collapse.</summary>
+    private async Task<IReadOnlyList<CompanyResolution>> AsSeenByAsync(Guid teamId, IReadOnlyList<CompanyResolution> results)
+    {
+        var overlay = await teamMerges.OverlayAsync(teamId, IdentityKind.Company);
+        if (overlay.Count == 0)
+        {
+            return results;
+        }
+
+        return [.. results.Select(r =>
+        {
+            if (r.CompanyId is { } id)
+            {
+                return r with { CompanyId = TeamMerges.Map(overlay, id) };
+            }
+
+            var candidates = r.Candidates.Select(c => TeamMerges.Map(overlay, c)).Distinct().ToList();
+            return r.Status == ResolutionStatus.Ambiguous && candidates.Count == 1
+                ? CompanyResolved(r.Index, ResolutionStatus.Matched, candidates[0], r.Evidence) // the team said the namesakes are one
+                : r with { Candidates = candidates };
+        })];
+    }
+
+    private async Task<IReadOnlyList<PersonResolution>> AsSeenByAsync(Guid teamId, IReadOnlyList<PersonResolution> results)
+    {
+        var people = await teamMerges.OverlayAsync(teamId, IdentityKind.Person);
+        var companyOverlay = await teamMerges.OverlayAsync(teamId, IdentityKind.Company);
+        if (people.Count == 0 && companyOverlay.Count == 0)
+        {
+            return results;
+        }
+
+        return [.. results.Select(r => r with
+        {
+            PersonId = r.PersonId is { } id ? TeamMerges.Map(people, id) : null,
+            CompanyId = r.CompanyId is { } company ? TeamMerges.Map(companyOverlay, company) : null,
+            Candidates = [.. r.Candidates.Select(c => TeamMerges.Map(people, c)).Distinct()],
+        })];
+    }
+
+    private async Task<IReadOnlyList<CompanyResolution>> ResolveGlobalCompaniesAsync(IReadOnlyList<CompanyInput> inputs, string? source, Guid? teamId)
     {
         CheckBatch(inputs.Count);
         var facts = inputs.Select(CompanyInputRules.Normalize).ToArray();
@@ -46,24 +105,30 @@ public sealed partial class IdentityResolver(IGrainFactory grains, CompanyStore 
         }
 
         var resolved = await ResolveByKeysAsync(CompanyEntity, companies, items, f => f.StrongKeys, DeterministicIds.Company,
-            (id, f, key) => grains.GrainOf<IEntityKeyGrain<CompanyFacts>>(id).ResolveAsync(f, key, source),
-            (key, f) => IdentityRules.CompanyEvidence(key, f.Country), source);
+            (id, f, key) => grains.GrainOf<IEntityKeyGrain<CompanyFacts>>(id).ResolveAsync(f, key, source, teamId),
+            (key, f) => IdentityRules.CompanyEvidence(key, f.Country), source, teamId);
         foreach (var (index, outcome) in resolved)
         {
             results[index] = CompanyResolved(index, outcome.Status, outcome.Id, outcome.Evidence);
         }
 
+        if (resolved.Any(r => r.Outcome.Status == ResolutionStatus.Created))
+        {
+            outbox.Nudge(); // their identity/company.resolved events were written with them
+        }
+
         return results!;
     }
 
-    public async Task<IReadOnlyList<PersonResolution>> ResolvePersonsAsync(IReadOnlyList<PersonInput> inputs, string? source = null)
+    private async Task<IReadOnlyList<PersonResolution>> ResolveGlobalPersonsAsync(IReadOnlyList<PersonInput> inputs, string? source, Guid? teamId)
     {
         CheckBatch(inputs.Count);
         var normalized = inputs.Select(PersonInputRules.Normalize).ToArray();
 
-        // A work email or company domain links the person to a company: resolve those companies first, once each.
+        // A work email or company domain links the person to a company: resolve those companies first, once each. Their
+        // global ids scope the persons' name keys (a team's merges apply to the results, never to the keys).
         var domains = normalized.Where(f => f.Value?.CompanyDomain is not null).Select(f => f.Value!.CompanyDomain!).Distinct().ToList();
-        var companyResults = await ResolveCompaniesAsync([.. domains.Select(d => new CompanyInput(Domain: d))], source);
+        var companyResults = await ResolveGlobalCompaniesAsync([.. domains.Select(d => new CompanyInput(Domain: d))], source, teamId);
         var companyOf = domains.Zip(companyResults).ToDictionary(p => p.First, p => p.Second.CompanyId);
         var facts = normalized.Select(f => f.Value is { CompanyDomain: { } d } v ? Normalized<PersonFacts>.Ok(v with { CompanyId = companyOf[d] }) : f).ToArray();
 
@@ -101,8 +166,8 @@ public sealed partial class IdentityResolver(IGrainFactory grains, CompanyStore 
         }
 
         var resolved = await ResolveByKeysAsync(PersonEntity, persons, items, f => f.StrongKeys, DeterministicIds.Person,
-            (id, f, key) => grains.GrainOf<IEntityKeyGrain<PersonFacts>>(id).ResolveAsync(f, key, source),
-            (key, f) => IdentityRules.PersonEvidence(key, f.IsWorkEmail), source);
+            (id, f, key) => grains.GrainOf<IEntityKeyGrain<PersonFacts>>(id).ResolveAsync(f, key, source, teamId),
+            (key, f) => IdentityRules.PersonEvidence(key, f.IsWorkEmail), source, teamId);
         foreach (var (index, outcome) in resolved)
         {
             results[index] = PersonResolved(index, outcome.Status, outcome.Id, facts[index].Value!.CompanyId, outcome.Evidence);
@@ -111,11 +176,39 @@ public sealed partial class IdentityResolver(IGrainFactory grains, CompanyStore 
         return results!;
     }
 
+    /// <summary>
+    /// A team's merge (ADR 0006): only what that team sees changes. The ids are taken as the shared identities stand (a
+    /// globally merged id means its survivor); the result names the ids the team asked for.
+    /// </summary>
+    public async Task<MergeResult> MergeForTeamAsync(Guid teamId, IdentityKind kind, Guid survivorId, Guid loserId)
+    {
+        async Task<Guid?> GlobalAsync(Guid id) => kind == IdentityKind.Company
+            ? (await grains.GetGrain<ICompanyGrain>(id).GetAsync())?.Id
+            : (await grains.GetGrain<IPersonGrain>(id).GetAsync())?.Id;
+
+        if (await GlobalAsync(survivorId) is not { } survivor || await GlobalAsync(loserId) is not { } loser)
+        {
+            return new MergeResult(MergeStatus.Rejected, survivorId, loserId, "unknown id");
+        }
+
+        var result = survivor == loser
+            ? new MergeResult(MergeStatus.AlreadyMerged, survivor, loser, null)
+            : await teamMerges.MergeAsync(teamId, kind, survivor, loser, $"team:{teamId}");
+        Log.TeamMerged(logger, IdentityKinds.Text(kind), loserId, survivorId, teamId, result.Status);
+        if (result.Status == MergeStatus.Merged)
+        {
+            outbox.Nudge();
+        }
+
+        return result with { SurvivorId = survivorId, LoserId = loserId };
+    }
+
     public async Task<MergeResult> MergeCompaniesAsync(MergeRequest request)
     {
         var result = await MergeAsync(request, grains.GetGrain<IEntityKeyGrain<CompanyFacts>>(request.SurvivorId).AbsorbAsync,
             () => grains.GetGrain<IEntityKeyGrain<CompanyFacts>>(request.LoserId).ReloadAsync());
         Log.Merged(logger, "company", request.LoserId, request.SurvivorId, result.Status);
+        NudgeIfMerged(result);
         return result;
     }
 
@@ -124,6 +217,7 @@ public sealed partial class IdentityResolver(IGrainFactory grains, CompanyStore 
         var result = await MergeAsync(request, grains.GetGrain<IEntityKeyGrain<PersonFacts>>(request.SurvivorId).AbsorbAsync,
             () => grains.GetGrain<IEntityKeyGrain<PersonFacts>>(request.LoserId).ReloadAsync());
         Log.Merged(logger, "person", request.LoserId, request.SurvivorId, result.Status);
+        NudgeIfMerged(result);
         return result;
     }
 
@@ -169,7 +263,16 @@ public sealed partial class IdentityResolver(IGrainFactory grains, CompanyStore 
             await reloadLoser();
         }
 
+
         return result;
+    }
+
+    private void NudgeIfMerged(MergeResult result)
+    {
+        if (result.Status == MergeStatus.Merged)
+        {
+            outbox.Nudge(); // the merge's event is in the outbox
+        }
     }
 
     private static void CheckBatch(int count)
@@ -196,5 +299,8 @@ public sealed partial class IdentityResolver(IGrainFactory grains, CompanyStore 
     {
         [LoggerMessage(1, LogLevel.Information, "identity: merge of {Kind} {LoserId} into {SurvivorId}: {Status}")]
         public static partial void Merged(ILogger logger, string kind, Guid loserId, Guid survivorId, MergeStatus status);
+
+        [LoggerMessage(2, LogLevel.Information, "identity: team {TeamId}'s merge of {Kind} {LoserId} into {SurvivorId}: {Status}")]
+        public static partial void TeamMerged(ILogger logger, string kind, Guid loserId, Guid survivorId, Guid teamId, MergeStatus status);
     }
 }

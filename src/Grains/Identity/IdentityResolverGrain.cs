@@ -16,6 +16,12 @@ public sealed class IdentityResolverGrain(IdentityResolver resolver) : Grain, II
     public Task<IReadOnlyList<PersonResolution>> ResolvePersonsAsync(IReadOnlyList<PersonInput> inputs, string? source = null) =>
         resolver.ResolvePersonsAsync(inputs, source);
 
+    public Task<IReadOnlyList<CompanyResolution>> ResolveCompaniesForTeamAsync(Guid teamId, IReadOnlyList<CompanyInput> inputs, string? source = null) =>
+        resolver.ResolveCompaniesAsync(inputs, source, teamId);
+
+    public Task<IReadOnlyList<PersonResolution>> ResolvePersonsForTeamAsync(Guid teamId, IReadOnlyList<PersonInput> inputs, string? source = null) =>
+        resolver.ResolvePersonsAsync(inputs, source, teamId);
+
     public Task<MergeResult> MergeCompaniesAsync(MergeRequest request) => resolver.MergeCompaniesAsync(request);
 
     public Task<MergeResult> MergePersonsAsync(MergeRequest request) => resolver.MergePersonsAsync(request);

@@ -22,6 +22,8 @@ public static class IdentityServiceCollectionExtensions
         services.TryAddSingleton<KnownKeys>();
         services.TryAddSingleton<TeamLinks>();
         services.TryAddSingleton<IdentityLinker>();
+        services.TryAddSingleton<TeamMerges>();
+        services.TryAddSingleton<IdentityOutboxNudge>();
         services.TryAddSingleton<IdentityResolver>();
         if (!services.Any(s => s.ImplementationType == typeof(ResolveCompanyAction)))
         {

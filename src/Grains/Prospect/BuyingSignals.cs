@@ -14,20 +14,25 @@ namespace Alavida.Grains.Prospect;
 /// function: companies named by id or domain, their stored signals scored (weights, family caps, recency decay,
 /// negatives), each score stored with its evidence and announced as <c>signal/company.scored</c>.
 /// </summary>
-public sealed class SignalScorer(IGrainFactory grains, ProspectStore store, IProspectReasoner reasoner, IOptions<ReasonerOptions> reasoning, TimeProvider time)
+public sealed class SignalScorer(
+    IGrainFactory grains, TeamMerges merges, ProspectStore store, IProspectReasoner reasoner, IOptions<ReasonerOptions> reasoning, TimeProvider time)
 {
     public const string Quantum = "buying-signals";
 
     /// <summary>A company named by a request: resolved to its id, or rejected with a reason.</summary>
     public sealed record CompanyRef(int Index, Guid? CompanyId, string? Reason);
 
-    /// <summary>Resolves <c>{company_id | domain}</c> references in order (ids are checked, domains resolved in one batch).</summary>
-    public async Task<IReadOnlyList<CompanyRef>> ResolveAsync(IReadOnlyList<JsonElement> companies, string source)
+    /// <summary>
+    /// Resolves <c>{company_id | domain}</c> references in order, as the team sees them (ids are checked, domains resolved
+    /// in one batch).
+    /// </summary>
+    public async Task<IReadOnlyList<CompanyRef>> ResolveAsync(Guid teamId, IReadOnlyList<JsonElement> companies, string source)
     {
         var refs = new CompanyRef[companies.Count];
         var byId = companies.Select((c, i) => (Index: i, Id: Json.Id(c, "company_id"))).Where(x => x.Id is not null).ToList();
         var views = await Task.WhenAll(byId.Select(x => x.Id!.Value).Distinct().Select(async id => (Id: id, View: await grains.GetGrain<ICompanyGrain>(id).GetAsync())));
-        var known = views.ToDictionary(v => v.Id, v => v.View?.Id);
+        var overlay = byId.Count == 0 ? null : await merges.OverlayAsync(teamId, IdentityKind.Company);
+        var known = views.ToDictionary(v => v.Id, v => v.View is { } view ? TeamMerges.Map(overlay!, view.Id) : (Guid?)null);
         foreach (var (index, id) in byId)
         {
             refs[index] = known[id!.Value] is { } survivor ? new CompanyRef(index, survivor, null) : new CompanyRef(index, null, $"no company has the id {id}");
@@ -37,7 +42,7 @@ public sealed class SignalScorer(IGrainFactory grains, ProspectStore store, IPro
         var resolver = grains.GetGrain<IIdentityResolverGrain>(0);
         foreach (var chunk in byDomain.Chunk(IdentityLimits.MaxBatchSize))
         {
-            var resolved = await resolver.ResolveCompaniesAsync([.. chunk.Select(x => new CompanyInput(x.Domain))], source);
+            var resolved = await resolver.ResolveCompaniesForTeamAsync(teamId, [.. chunk.Select(x => new CompanyInput(x.Domain))], source);
             foreach (var r in resolved)
             {
                 var index = chunk[r.Index].Index;
@@ -110,7 +115,7 @@ public sealed class ScoreAction(IGrainFactory grains, SignalScorer scorer, Ident
     {
         var job = context.Job;
         var companies = context.Input.GetProperty("companies").EnumerateArray().ToList();
-        var refs = await scorer.ResolveAsync(companies, $"job:{job.JobId}");
+        var refs = await scorer.ResolveAsync(job.TeamId, companies, $"job:{job.JobId}");
         var ids = refs.Where(r => r.CompanyId is not null).Select(r => r.CompanyId!.Value).Distinct().ToList();
         var ledger = new ReasoningLedger();
         var now = scorer.Now;
@@ -159,7 +164,7 @@ public sealed class IngestSignalsAction(SignalScorer scorer, ProspectStore store
     {
         var job = context.Job;
         var signals = context.Input.GetProperty("signals").EnumerateArray().ToList();
-        var resolved = await scorer.ResolveAsync([.. signals.Select(s => s.GetProperty("company"))], $"job:{job.JobId}");
+        var resolved = await scorer.ResolveAsync(job.TeamId, [.. signals.Select(s => s.GetProperty("company"))], $"job:{job.JobId}");
         var latest = scorer.Now + FutureSkew;
         var refs = resolved.Select(r => r.CompanyId is null ? r
             : !signals[r.Index].GetProperty("observed_at").TryGetDateTimeOffset(out var observed) ? r with { CompanyId = null, Reason = "observed_at is not a valid date and time" }

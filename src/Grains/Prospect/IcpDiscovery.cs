@@ -14,7 +14,8 @@ namespace Alavida.Grains.Prospect;
 /// each candidate through identity, drop duplicates, score the fit, then (once paid for) store the evaluations and
 /// hand each qualifying company to the cascade as one <c>icp/company.qualified</c> event.
 /// </summary>
-public sealed class Qualifier(IGrainFactory grains, IdentityLinker linker, ProspectStore store, IProspectReasoner reasoner, IOptions<ProspectScoringOptions> scoring, IOptions<ReasonerOptions> reasoning)
+public sealed class Qualifier(
+    IGrainFactory grains, IdentityLinker linker, ProspectStore store, IProspectReasoner reasoner, IOptions<ProspectScoringOptions> scoring, IOptions<ReasonerOptions> reasoning)
 {
     public const string Quantum = "icp-discovery";
     private const int Chunk = 100;
@@ -31,9 +32,10 @@ public sealed class Qualifier(IGrainFactory grains, IdentityLinker linker, Prosp
         public int Evaluated => Distinct.Count;
     }
 
-    /// <summary>Resolves and scores every candidate; <paramref name="progress"/> hears after each chunk of 100.</summary>
+    /// <summary>Resolves (as the team sees them) and scores every candidate; <paramref name="progress"/> hears after each chunk of 100.</summary>
     public async Task<Evaluation> EvaluateAsync(
-        IcpProfile icp, IReadOnlyList<CompanyCandidate> companies, string source, ReasoningLedger ledger, Func<int, Task>? progress, CancellationToken cancellationToken)
+        Guid teamId, IcpProfile icp, IReadOnlyList<CompanyCandidate> companies, string source, ReasoningLedger ledger, Func<int, Task>? progress,
+        CancellationToken cancellationToken)
     {
         var minScore = icp.MinScore ?? scoring.Value.DefaultMinScore;
         var items = new JsonObject[companies.Count];
@@ -44,7 +46,7 @@ public sealed class Qualifier(IGrainFactory grains, IdentityLinker linker, Prosp
         {
             cancellationToken.ThrowIfCancellationRequested();
             var chunk = companies.Skip(offset).Take(Chunk).ToList();
-            var resolved = await resolver.ResolveCompaniesAsync([.. chunk.Select(c => new CompanyInput(c.Domain, c.Name, c.LinkedInUrl, c.Country))], source);
+            var resolved = await resolver.ResolveCompaniesForTeamAsync(teamId, [.. chunk.Select(c => new CompanyInput(c.Domain, c.Name, c.LinkedInUrl, c.Country))], source);
             foreach (var r in resolved)
             {
                 var index = offset + r.Index;
@@ -163,7 +165,7 @@ public sealed class QualifyAction(IGrainFactory grains, Qualifier qualifier, Pro
         await store.SaveTeamProfileAsync(job.TeamId, job.JobId, icpElement.GetRawText(), persona?.ToJson().ToJsonString());
 
         var ledger = new ReasoningLedger();
-        var evaluation = await qualifier.EvaluateAsync(icp, companies, $"job:{job.JobId}", ledger,
+        var evaluation = await qualifier.EvaluateAsync(job.TeamId, icp, companies, $"job:{job.JobId}", ledger,
             done => context.ReportProgressAsync(done, companies.Count, $"{done} of {companies.Count} companies resolved"), cancellationToken);
         cancellationToken.ThrowIfCancellationRequested();
 
@@ -200,12 +202,13 @@ public static class QualifyMentionFunction
 
             var data = run.Context.Data;
             var mentioned = new CompanyCandidate(Json.Str(data, "name"), Json.Str(data, "domain"), null, null, null, null, null, []);
-            var companyId = Json.Id(data, "company_id")
+            var globalId = Json.Id(data, "company_id")
                 ?? (mentioned.Domain is { } domain ? (await run.Services.GetRequiredService<IGrainFactory>().GetGrain<IIdentityResolverGrain>(0).FindCompanyByDomainAsync(domain))?.Id : null);
+            Guid? companyId = globalId is { } g ? await run.Services.GetRequiredService<TeamMerges>().SurvivorAsync(run.Scope.TeamId, IdentityKind.Company, g) : null;
             var known = companyId is { } id ? await store.FindKnownCompanyAsync(run.Scope.TeamId, id) : null;
             var candidate = known is null ? mentioned : mentioned.FillFrom(known);
             var evaluation = await qualifier.EvaluateAsync(
-                IcpProfile.Parse(JsonDocument.Parse(icpJson).RootElement), [candidate], $"run:{run.Scope.RunId}", run.Ledger, null, run.Context.CancellationToken);
+                run.Scope.TeamId, IcpProfile.Parse(JsonDocument.Parse(icpJson).RootElement), [candidate], $"run:{run.Scope.RunId}", run.Ledger, null, run.Context.CancellationToken);
             if (evaluation.Distinct.FirstOrDefault() is { } evaluated && await run.ChargeAsync(Qualifier.Quantum, "qualify", 1, evaluated.CompanyId) is { } skip)
             {
                 return CascadeRun.Skip(skip);

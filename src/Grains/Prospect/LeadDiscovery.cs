@@ -14,7 +14,8 @@ namespace Alavida.Grains.Prospect;
 /// function: people from every connector (the request, people ingested earlier) are resolved through identity,
 /// matched against the persona with reasons, and the best matches become the company's leads.
 /// </summary>
-public sealed class LeadFinder(IGrainFactory grains, IdentityLinker linker, ProspectStore store, IProspectReasoner reasoner, IOptions<ProspectScoringOptions> scoring)
+public sealed class LeadFinder(
+    IGrainFactory grains, IdentityLinker linker, TeamMerges merges, ProspectStore store, IProspectReasoner reasoner, IOptions<ProspectScoringOptions> scoring)
 {
     public const string Quantum = "lead-discovery";
 
@@ -39,26 +40,27 @@ public sealed class LeadFinder(IGrainFactory grains, IdentityLinker linker, Pros
     public async Task<PeopleRequest> ResolveRequestAsync(QuantumActionContext context, string label)
     {
         var source = $"job:{context.Job.JobId}";
-        var (companyId, domain, error) = await ResolveCompanyAsync(context.Input.GetProperty("company"), source);
+        var teamId = context.Job.TeamId;
+        var (companyId, domain, error) = await ResolveCompanyAsync(teamId, context.Input.GetProperty("company"), source);
         if (companyId is null)
         {
             throw new QuantumActionException("company_unresolved", $"company: {error}.");
         }
 
-        return new PeopleRequest(companyId.Value, await ResolvePeopleAsync([.. context.Input.GetProperty("people").EnumerateArray()], domain, source, label));
+        return new PeopleRequest(companyId.Value, await ResolvePeopleAsync(teamId, [.. context.Input.GetProperty("people").EnumerateArray()], domain, source, label));
     }
 
-    /// <summary>The company a request names (<c>company_id</c>, <c>domain</c> or <c>name</c>), or why it cannot be used.</summary>
-    public async Task<(Guid? CompanyId, string? Domain, string? Error)> ResolveCompanyAsync(JsonElement company, string source)
+    /// <summary>The company a request names (<c>company_id</c>, <c>domain</c> or <c>name</c>) as the team sees it, or why it cannot be used.</summary>
+    public async Task<(Guid? CompanyId, string? Domain, string? Error)> ResolveCompanyAsync(Guid teamId, JsonElement company, string source)
     {
         if (Json.Id(company, "company_id") is { } id)
         {
             var view = await grains.GetGrain<ICompanyGrain>(id).GetAsync();
-            return view is null ? (null, null, $"no company has the id {id}") : (view.Id, view.Domains.FirstOrDefault(), null);
+            return view is null ? (null, null, $"no company has the id {id}") : (await merges.SurvivorAsync(teamId, IdentityKind.Company, view.Id), view.Domains.FirstOrDefault(), null);
         }
 
-        var resolved = (await grains.GetGrain<IIdentityResolverGrain>(0).ResolveCompaniesAsync(
-            [new CompanyInput(Json.Str(company, "domain"), Json.Str(company, "name"))], source))[0];
+        var resolved = (await grains.GetGrain<IIdentityResolverGrain>(0).ResolveCompaniesForTeamAsync(
+            teamId, [new CompanyInput(Json.Str(company, "domain"), Json.Str(company, "name"))], source))[0];
         if (resolved.CompanyId is { } companyId)
         {
             return (companyId, Json.Str(company, "domain"), null);
@@ -69,16 +71,16 @@ public sealed class LeadFinder(IGrainFactory grains, IdentityLinker linker, Pros
             : resolved.Reason ?? "identity could not resolve the company");
     }
 
-    /// <summary>Resolves the people of a request through identity, in order.</summary>
-    public async Task<IReadOnlyList<RequestPerson>> ResolvePeopleAsync(IReadOnlyList<JsonElement> people, string? companyDomain, string source, string label)
+    /// <summary>Resolves the people of a request through identity, in order, as the team sees them.</summary>
+    public async Task<IReadOnlyList<RequestPerson>> ResolvePeopleAsync(Guid teamId, IReadOnlyList<JsonElement> people, string? companyDomain, string source, string label)
     {
         var results = new List<RequestPerson>(people.Count);
         var resolver = grains.GetGrain<IIdentityResolverGrain>(0);
         foreach (var chunk in people.Chunk(IdentityLimits.MaxBatchSize))
         {
             var offset = results.Count;
-            var resolved = await resolver.ResolvePersonsAsync(
-                [.. chunk.Select(p => new PersonInput(Json.Str(p, "email"), Json.Str(p, "name"), Json.Str(p, "linkedin_url"), companyDomain))], source);
+            var resolved = await resolver.ResolvePersonsForTeamAsync(
+                teamId, [.. chunk.Select(p => new PersonInput(Json.Str(p, "email"), Json.Str(p, "name"), Json.Str(p, "linkedin_url"), companyDomain))], source);
             results.AddRange(resolved.Select(r =>
             {
                 var p = chunk[r.Index];

@@ -27,4 +27,9 @@ public sealed class CompanyStore(IdentityDatabase db, IIdentityEvents events) : 
 
     protected override (string Name, string Scope)? NameOf(CompanyFacts facts) =>
         facts.NameKey is null ? null : (facts.NameKey, facts.NameScope);
+
+    /// <summary><c>identity/company.resolved</c>, so other quantums (and the team's webhooks) can follow new companies.</summary>
+    protected override (string Name, object Data)? CreatedEvent(NewEntity<CompanyFacts> entity, string? source, Guid? teamId) =>
+        ("identity/company.resolved", new CompanyResolved(entity.Id, entity.Canonical.ToString(), entity.Facts.Domain, entity.Facts.LinkedInSlug,
+            entity.Facts.DisplayName, entity.Facts.Country, source, teamId, IdentityRules.Version));
 }

@@ -8,7 +8,7 @@ namespace Alavida.Grains.Identity.Data;
 public sealed record NewEntity<TFacts>(Guid Id, IdentityKey Canonical, TFacts Facts);
 
 /// <summary>One caller's bulk creation: its new entities and the provenance they record.</summary>
-public sealed record BulkCreateCall<TFacts>(IReadOnlyList<NewEntity<TFacts>> Entities, string? Source);
+public sealed record BulkCreateCall<TFacts>(IReadOnlyList<NewEntity<TFacts>> Entities, string? Source, Guid? TeamId);
 
 /// <summary>What bulk creation did for one new entity.</summary>
 /// <param name="Owner">The owner of its canonical key: itself, or another entity that claimed the key first.</param>
@@ -28,24 +28,24 @@ public abstract partial class EntityStore<TFacts, TAttributes>
     /// once, by the first of them; the other finds it made (<see cref="BulkCreated.Inserted"/> false).
     /// </summary>
     public Task<IReadOnlyDictionary<Guid, BulkCreated>> BulkCreateAsync(
-        IReadOnlyList<NewEntity<TFacts>> entities, string? source, CancellationToken cancellationToken = default) =>
+        IReadOnlyList<NewEntity<TFacts>> entities, string? source, Guid? teamId, CancellationToken cancellationToken = default) =>
         entities.Count == 0
             ? Task.FromResult<IReadOnlyDictionary<Guid, BulkCreated>>(new Dictionary<Guid, BulkCreated>())
             : LazyInitializer.EnsureInitialized(ref _creates, () => new((_, calls) => BulkCreateTogetherAsync(calls), MaxBatchedCalls))
-                .SendAsync(0, new BulkCreateCall<TFacts>(entities, source));
+                .SendAsync(0, new BulkCreateCall<TFacts>(entities, source, teamId));
 
     private async Task<IReadOnlyList<IReadOnlyDictionary<Guid, BulkCreated>>> BulkCreateTogetherAsync(IReadOnlyList<BulkCreateCall<TFacts>> calls)
     {
         // The first caller of an id creates it, with its source.
         var firstCaller = new Dictionary<Guid, int>();
-        var entities = new List<(NewEntity<TFacts> Entity, string? Source)>();
+        var entities = new List<(NewEntity<TFacts> Entity, string? Source, Guid? TeamId)>();
         for (var c = 0; c < calls.Count; c++)
         {
             foreach (var entity in calls[c].Entities)
             {
                 if (firstCaller.TryAdd(entity.Id, c))
                 {
-                    entities.Add((entity, calls[c].Source));
+                    entities.Add((entity, calls[c].Source, calls[c].TeamId));
                 }
             }
         }
@@ -70,7 +70,7 @@ public abstract partial class EntityStore<TFacts, TAttributes>
     }
 
     private async Task<IReadOnlyDictionary<Guid, BulkCreated>> BulkCreateOnceAsync(
-        List<(NewEntity<TFacts> Entity, string? Source)> batch, CancellationToken cancellationToken)
+        List<(NewEntity<TFacts> Entity, string? Source, Guid? TeamId)> batch, CancellationToken cancellationToken)
     {
         var entities = batch.Select(b => b.Entity).ToList();
         var t = Tables;
@@ -136,6 +136,9 @@ public abstract partial class EntityStore<TFacts, TAttributes>
         }
 
         await FinishBulkAsync(transaction, created, lost, cancellationToken);
+        var createdIds = created.Select(e => e.Id).ToHashSet();
+        await events.EmitManyAsync(transaction,
+            [.. batch.Where(b => createdIds.Contains(b.Entity.Id)).Select(b => CreatedEvent(b.Entity, b.Source, b.TeamId)).OfType<(string, object)>()], cancellationToken);
         await transaction.CommitAsync(cancellationToken);
         return results;
     }

@@ -41,6 +41,9 @@ public abstract partial class EntityStore<TFacts, TAttributes>(IdentityDatabase 
 
     protected abstract IReadOnlyList<IdentityKey> KeysOf(TFacts facts);
 
+    /// <summary>The event announcing a new entity (written with it), or null when this kind announces none.</summary>
+    protected virtual (string Name, object Data)? CreatedEvent(NewEntity<TFacts> entity, string? source, Guid? teamId) => null;
+
     /// <summary>The name index entry (<c>normalized name</c>, <c>scope</c>) the facts assert, if any.</summary>
     protected abstract (string Name, string Scope)? NameOf(TFacts facts);
 
@@ -138,7 +141,8 @@ public abstract partial class EntityStore<TFacts, TAttributes>(IdentityDatabase 
     /// keys. Returns the canonical key's owner — another entity means nothing was written — and whether this call
     /// inserted the row (false when a racing silo of another cluster created the same id first).
     /// </summary>
-    public async Task<(Guid Owner, bool Inserted)> TryCreateAsync(Guid id, IdentityKey canonical, TFacts facts, string? source, CancellationToken cancellationToken = default)
+    public async Task<(Guid Owner, bool Inserted)> TryCreateAsync(
+        Guid id, IdentityKey canonical, TFacts facts, string? source, Guid? teamId, CancellationToken cancellationToken = default)
     {
         var t = Tables;
         var columns = FactColumns;
@@ -167,6 +171,11 @@ public abstract partial class EntityStore<TFacts, TAttributes>(IdentityDatabase 
         }
 
         await ClaimFactsAsync(transaction, id, facts, cancellationToken);
+        if (inserted && CreatedEvent(new NewEntity<TFacts>(id, canonical, facts), source, teamId) is { } created)
+        {
+            await events.EmitAsync(transaction, created.Name, created.Data, cancellationToken);
+        }
+
         await transaction.CommitAsync(cancellationToken);
         return (id, inserted);
     }
