@@ -32,9 +32,14 @@ public static partial class DatabaseMigrator
         new("buying_signals", "buying_signals"),
     ];
 
-    /// <summary>Migrates every component; returns the scripts applied per component (empty lists on a re-run).</summary>
+    /// <summary>
+    /// Migrates every component; returns the scripts applied per component (empty lists on a re-run). Contract scripts
+    /// (<c>NNNN_contract_*.sql</c>: the last step of an expand → migrate → contract change, which removes what the previous
+    /// release still uses) are held back when <paramref name="contract"/> is false — during a rolling upgrade, until no
+    /// process of the previous release runs — and applied by a later run with it true (ADR 0007).
+    /// </summary>
     public static async Task<IReadOnlyDictionary<string, IReadOnlyList<string>>> MigrateAsync(
-        string connectionString, ILogger logger, CancellationToken cancellationToken = default)
+        string connectionString, ILogger logger, CancellationToken cancellationToken = default, bool contract = true)
     {
         await using var lockConnection = new NpgsqlConnection(new NpgsqlConnectionStringBuilder(connectionString) { Pooling = false }.ConnectionString);
         await lockConnection.OpenAsync(cancellationToken);
@@ -44,7 +49,7 @@ public static partial class DatabaseMigrator
             var applied = new Dictionary<string, IReadOnlyList<string>>();
             foreach (var component in Components)
             {
-                applied[component.Name] = await MigrateComponentAsync(lockConnection, connectionString, component, logger, cancellationToken);
+                applied[component.Name] = await MigrateComponentAsync(lockConnection, connectionString, component, contract, logger, cancellationToken);
             }
 
             // Registry rows are data shipped with the build: published after the schema is in place, under the same lock.
@@ -57,8 +62,11 @@ public static partial class DatabaseMigrator
         }
     }
 
+    /// <summary>Whether a script (its name under its component's folder) is a contract step.</summary>
+    public static bool IsContract(string script) => script.Length > 5 && script[4] == '_' && script[5..].StartsWith("contract_", StringComparison.Ordinal);
+
     private static async Task<IReadOnlyList<string>> MigrateComponentAsync(
-        NpgsqlConnection connection, string connectionString, MigrationComponent component, ILogger logger, CancellationToken cancellationToken)
+        NpgsqlConnection connection, string connectionString, MigrationComponent component, bool contract, ILogger logger, CancellationToken cancellationToken)
     {
         // The schema must exist before DbUp creates its journal there; scripts run with it first on the search path.
         await ExecuteAsync(connection, $"CREATE SCHEMA IF NOT EXISTS {component.Schema}", cancellationToken);
@@ -67,7 +75,8 @@ public static partial class DatabaseMigrator
 
         var upgrader = DeployChanges.To
             .PostgresqlDatabase(componentConnection)
-            .WithScriptsEmbeddedInAssembly(Assembly.GetExecutingAssembly(), name => name.StartsWith(prefix, StringComparison.Ordinal))
+            .WithScriptsEmbeddedInAssembly(Assembly.GetExecutingAssembly(), name => name.StartsWith(prefix, StringComparison.Ordinal)
+                && (contract || !IsContract(name[prefix.Length..])))
             .JournalToPostgresqlTable(component.Schema, JournalTable)
             .WithTransactionPerScript()
             .LogTo(new DbUpLog(logger))
@@ -82,6 +91,17 @@ public static partial class DatabaseMigrator
 
         var scripts = result.Scripts.Select(s => s.Name[prefix.Length..]).ToList();
         Log.ComponentMigrated(logger, component.Name, scripts.Count);
+        if (!contract)
+        {
+            var applied = upgrader.GetExecutedScripts().ToHashSet();
+            var heldBack = Assembly.GetExecutingAssembly().GetManifestResourceNames()
+                .Where(n => n.StartsWith(prefix, StringComparison.Ordinal) && IsContract(n[prefix.Length..]) && !applied.Contains(n)).ToList();
+            if (heldBack.Count > 0)
+            {
+                Log.ContractHeldBack(logger, component.Name, string.Join(", ", heldBack.Select(n => n[prefix.Length..])));
+            }
+        }
+
         return scripts;
     }
 
@@ -110,6 +130,9 @@ public static partial class DatabaseMigrator
     {
         [LoggerMessage(1, LogLevel.Information, "Migrations for component {Component}: {Count} script(s) applied")]
         public static partial void ComponentMigrated(ILogger logger, string component, int count);
+
+        [LoggerMessage(6, LogLevel.Warning, "Migrations for component {Component}: contract script(s) held back (Alavida:ContractMigrations is false): {Scripts}")]
+        public static partial void ContractHeldBack(ILogger logger, string component, string scripts);
 
         [LoggerMessage(5, LogLevel.Information, "Registry: {Count} component version(s) published or updated")]
         public static partial void RegistryPublished(ILogger logger, int count);

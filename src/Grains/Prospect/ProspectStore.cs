@@ -30,17 +30,17 @@ public sealed class ProspectStore(NpgsqlDataSource db, TimeProvider time)
         await using var connection = await db.OpenConnectionAsync();
         var rows = await connection.QueryAsync<(Guid Id, Guid CompanyId)>(
             """
-            INSERT INTO icp_discovery.qualifications (id, team_id, trace_id, job_id, run_id, company_id, company, qualified, score, min_score,
+            INSERT INTO icp_discovery.qualifications (id, team_id, trace_id, job_id, run_id, polyseme_company_id, company, qualified, score, min_score,
                                                       passed_criteria, failed_criteria, reasons, reasoner)
             SELECT u.id, @TeamId, @TraceId, @JobId, @RunId, u.company_id, u.company::jsonb, u.qualified, u.score, u.min_score,
                    u.passed::jsonb, u.failed::jsonb, u.reasons::jsonb, u.reasoner
               FROM unnest(@ids, @companyIds, @companies, @qualified, @scores, @minScores, @passed, @failed, @reasons, @reasoners)
                    AS u(id, company_id, company, qualified, score, min_score, passed, failed, reasons, reasoner)
-            ON CONFLICT (team_id, trace_id, company_id) DO UPDATE
+            ON CONFLICT (team_id, trace_id, polyseme_company_id) DO UPDATE
                SET company = excluded.company, qualified = excluded.qualified, score = excluded.score, min_score = excluded.min_score,
                    passed_criteria = excluded.passed_criteria, failed_criteria = excluded.failed_criteria, reasons = excluded.reasons,
                    reasoner = excluded.reasoner
-            RETURNING id, company_id
+            RETURNING id, polyseme_company_id AS company_id
             """,
             new
             {
@@ -86,7 +86,7 @@ public sealed class ProspectStore(NpgsqlDataSource db, TimeProvider time)
     {
         await using var connection = await db.OpenConnectionAsync();
         var json = await connection.ExecuteScalarAsync<string?>(
-            "SELECT company::text FROM icp_discovery.qualifications WHERE team_id = @teamId AND company_id = @companyId ORDER BY created_at DESC LIMIT 1",
+            "SELECT company::text FROM icp_discovery.qualifications WHERE team_id = @teamId AND polyseme_company_id = @companyId ORDER BY created_at DESC LIMIT 1",
             new { teamId, companyId });
         return json is null ? null : CompanyCandidate.Parse(JsonDocument.Parse(json).RootElement);
     }
@@ -103,11 +103,11 @@ public sealed class ProspectStore(NpgsqlDataSource db, TimeProvider time)
         await using var connection = await db.OpenConnectionAsync();
         await connection.ExecuteAsync(
             """
-            INSERT INTO lead_discovery.people (team_id, company_id, person_id, name, title, email, linkedin_url, seniority, department, source, job_id)
+            INSERT INTO lead_discovery.people (team_id, polyseme_company_id, polyseme_person_id, name, title, email, linkedin_url, seniority, department, source, job_id)
             SELECT @teamId, @companyId, u.person_id, u.name, u.title, u.email, u.linkedin_url, u.seniority, u.department, u.source, @jobId
               FROM unnest(@personIds, @names, @titles, @emails, @linkedins, @seniorities, @departments, @sources)
                    AS u(person_id, name, title, email, linkedin_url, seniority, department, source)
-            ON CONFLICT (team_id, company_id, person_id) DO UPDATE
+            ON CONFLICT (team_id, polyseme_company_id, polyseme_person_id) DO UPDATE
                SET name = excluded.name, title = coalesce(excluded.title, lead_discovery.people.title),
                    email = coalesce(excluded.email, lead_discovery.people.email),
                    linkedin_url = coalesce(excluded.linkedin_url, lead_discovery.people.linkedin_url),
@@ -136,8 +136,8 @@ public sealed class ProspectStore(NpgsqlDataSource db, TimeProvider time)
         await using var connection = await db.OpenConnectionAsync();
         var rows = await connection.QueryAsync<PersonRow>(
             """
-            SELECT person_id, source, name, title, email, linkedin_url, seniority, department
-              FROM lead_discovery.people WHERE team_id = @teamId AND company_id = @companyId ORDER BY created_at, person_id
+            SELECT polyseme_person_id AS person_id, source, name, title, email, linkedin_url, seniority, department
+              FROM lead_discovery.people WHERE team_id = @teamId AND polyseme_company_id = @companyId ORDER BY created_at, polyseme_person_id
             """,
             new { teamId, companyId });
         return [.. rows.Select(r => new PersonCandidate(r.PersonId, r.Source, null, r.Name, r.Title, r.Email, r.LinkedinUrl, r.Seniority, r.Department))];
@@ -154,13 +154,13 @@ public sealed class ProspectStore(NpgsqlDataSource db, TimeProvider time)
         await using var connection = await db.OpenConnectionAsync();
         await connection.ExecuteAsync(
             """
-            INSERT INTO lead_discovery.leads (id, team_id, trace_id, job_id, run_id, company_id, person_id, name, title, seniority, department, source,
+            INSERT INTO lead_discovery.leads (id, team_id, trace_id, job_id, run_id, polyseme_company_id, polyseme_person_id, name, title, seniority, department, source,
                                               match_score, match_reasons)
             SELECT u.id, @TeamId, @TraceId, @JobId, @RunId, @companyId, u.person_id, u.name, u.title, u.seniority, u.department, u.source,
                    u.score, u.reasons::jsonb
               FROM unnest(@ids, @personIds, @names, @titles, @seniorities, @departments, @sources, @scores, @reasons)
                    AS u(id, person_id, name, title, seniority, department, source, score, reasons)
-            ON CONFLICT (team_id, trace_id, company_id, person_id) DO UPDATE
+            ON CONFLICT (team_id, trace_id, polyseme_company_id, polyseme_person_id) DO UPDATE
                SET match_score = excluded.match_score, match_reasons = excluded.match_reasons, title = excluded.title
             """,
             new
@@ -200,7 +200,7 @@ public sealed class ProspectStore(NpgsqlDataSource db, TimeProvider time)
             -- DO UPDATE (a no-op) rather than DO NOTHING: the row comes back even when a concurrent ingest committed it
             -- after this statement's snapshot; xmax = 0 tells a new row from an existing one. A row this same job stored
             -- counts as stored (the job is being run again after a fault), so its result and its bill do not change.
-            INSERT INTO buying_signals.signals (id, team_id, company_id, type, observed_at, strength, source_url, evidence, fingerprint, job_id, trace_id)
+            INSERT INTO buying_signals.signals (id, team_id, polyseme_company_id, type, observed_at, strength, source_url, evidence, fingerprint, job_id, trace_id)
             SELECT id, @TeamId, company_id, type, observed_at, strength, source_url, evidence, fingerprint, @JobId, @TraceId FROM input
             ON CONFLICT (team_id, fingerprint) DO UPDATE SET fingerprint = excluded.fingerprint
             RETURNING id, fingerprint, (xmax = 0 OR job_id IS NOT DISTINCT FROM @JobId AND @JobId IS NOT NULL) AS stored
@@ -234,8 +234,8 @@ public sealed class ProspectStore(NpgsqlDataSource db, TimeProvider time)
         await using var connection = await db.OpenConnectionAsync();
         var rows = await connection.QueryAsync<SignalRow>(
             """
-            SELECT id, company_id, type, observed_at, strength::float8 AS strength, source_url, evidence
-              FROM buying_signals.signals WHERE team_id = @teamId AND company_id = ANY(@ids)
+            SELECT id, polyseme_company_id AS company_id, type, observed_at, strength::float8 AS strength, source_url, evidence
+              FROM buying_signals.signals WHERE team_id = @teamId AND polyseme_company_id = ANY(@ids)
             """,
             new { teamId, ids = companyIds.ToArray() });
         return rows.GroupBy(r => r.CompanyId).ToDictionary(
@@ -254,14 +254,14 @@ public sealed class ProspectStore(NpgsqlDataSource db, TimeProvider time)
         await using var connection = await db.OpenConnectionAsync();
         var rows = await connection.QueryAsync<(Guid Id, Guid CompanyId)>(
             """
-            INSERT INTO buying_signals.scores (id, team_id, trace_id, job_id, run_id, company_id, score, tier, signal_count, evidence, reasons, reasoner, scored_at)
+            INSERT INTO buying_signals.scores (id, team_id, trace_id, job_id, run_id, polyseme_company_id, score, tier, signal_count, evidence, reasons, reasoner, scored_at)
             SELECT u.id, @TeamId, @TraceId, @JobId, @RunId, u.company_id, u.score, u.tier, u.signal_count, u.evidence::jsonb, u.reasons::jsonb, u.reasoner, @scoredAt
               FROM unnest(@ids, @companyIds, @values, @tiers, @counts, @evidence, @reasons, @reasoners)
                    AS u(id, company_id, score, tier, signal_count, evidence, reasons, reasoner)
-            ON CONFLICT (team_id, trace_id, company_id) DO UPDATE
+            ON CONFLICT (team_id, trace_id, polyseme_company_id) DO UPDATE
                SET score = excluded.score, tier = excluded.tier, signal_count = excluded.signal_count, evidence = excluded.evidence,
                    reasons = excluded.reasons, reasoner = excluded.reasoner, scored_at = excluded.scored_at
-            RETURNING id, company_id
+            RETURNING id, polyseme_company_id AS company_id
             """,
             new
             {

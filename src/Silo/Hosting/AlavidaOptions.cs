@@ -33,6 +33,12 @@ public sealed class AlavidaOptions
 
     /// <summary>Apply the database migrations at start-up (silo roles only).</summary>
     public bool MigrateOnStart { get; set; } = true;
+
+    /// <summary>
+    /// Apply contract migrations too (the step that removes what the previous release still uses). Set it to false for
+    /// a rolling upgrade, while processes of the previous release run, then back to true (ADR 0007).
+    /// </summary>
+    public bool ContractMigrations { get; set; } = true;
 }
 
 /// <summary>Orleans cluster settings, section <c>Orleans</c>.</summary>

@@ -1,4 +1,5 @@
 using Alavida.Grains.Data;
+using Microsoft.Extensions.Options;
 using Npgsql;
 using Serilog.Extensions.Logging;
 
@@ -59,10 +60,10 @@ public static partial class DatabaseHostingExtensions
     }
 
     /// <summary>Applies migrations before the silo starts (hosted services start in registration order).</summary>
-    private sealed class MigrationHostedService(IConfiguration configuration, ILogger<MigrationHostedService> logger) : IHostedService
+    private sealed class MigrationHostedService(IConfiguration configuration, IOptions<AlavidaOptions> options, ILogger<MigrationHostedService> logger) : IHostedService
     {
         public Task StartAsync(CancellationToken cancellationToken) =>
-            DatabaseMigrator.MigrateAsync(configuration.GetConnectionString(ConnectionStringName)!, logger, cancellationToken);
+            DatabaseMigrator.MigrateAsync(configuration.GetConnectionString(ConnectionStringName)!, logger, cancellationToken, options.Value.ContractMigrations);
 
         public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
     }
