@@ -18,6 +18,7 @@ public static class PlatformExtensions
         await builder.AddAlavidaDatabaseAsync();
         builder.AddAlavidaOrleans(configureSilo);
         builder.AddAlavidaApi();
+        builder.AddAlavidaManagement();
         builder.WebHost.ConfigureKestrel(o => o.Limits.MaxRequestBodySize =
             builder.Configuration.GetSection(PlatformOptions.SectionName).Get<PlatformOptions>()?.MaxRequestBodyBytes ?? new PlatformOptions().MaxRequestBodyBytes);
         builder.Services.AddSingleton(new PlatformBootstrap.GeneratedAdminKey(generatedAdminKey));
@@ -26,9 +27,13 @@ public static class PlatformExtensions
         return builder;
     }
 
-    /// <summary>Maps request logging, the gateway API, <c>/metrics</c> and the Orleans dashboard at <c>/dashboard</c>.</summary>
+    /// <summary>
+    /// Maps request logging, the gateway API, and on the management listener <c>/metrics</c> and the Orleans dashboard
+    /// at <c>/dashboard</c> (<see cref="ManagementExtensions"/>).
+    /// </summary>
     public static WebApplication MapAlavidaPlatform(this WebApplication app)
     {
+        app.UseManagementBoundary();
         app.UseSerilogRequestLogging(o =>
         {
             // The host's logger, not the static bootstrap one, so request lines honour configured levels and sinks.
@@ -36,8 +41,11 @@ public static class PlatformExtensions
             o.GetLevel = RequestLogLevel;
         });
         app.MapAlavidaApi();
-        app.MapPrometheusScrapingEndpoint("/metrics");
-        app.MapOrleansDashboard(routePrefix: "/dashboard");
+        if (app.Services.GetRequiredService<ManagementPorts>().Any)
+        {
+            app.MapPrometheusScrapingEndpoint("/metrics").ForManagement();
+            app.MapOrleansDashboard(routePrefix: "/dashboard").ForManagement();
+        }
         return app;
     }
 

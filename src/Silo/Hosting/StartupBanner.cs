@@ -5,15 +5,18 @@ using Microsoft.Extensions.Options;
 namespace Alavida.Silo.Hosting;
 
 /// <summary>Tells a newcomer where everything is, once the host is listening.</summary>
-internal sealed partial class StartupBanner(IServer server, IHostApplicationLifetime lifetime, IOptions<AlavidaOptions> options, ILogger<StartupBanner> logger)
+internal sealed partial class StartupBanner(
+    IServer server, IHostApplicationLifetime lifetime, IOptions<AlavidaOptions> options, ManagementPorts management, ILogger<StartupBanner> logger)
     : IHostedService
 {
     public Task StartAsync(CancellationToken cancellationToken)
     {
         lifetime.ApplicationStarted.Register(() =>
         {
-            var address = server.Features.Get<IServerAddressesFeature>()?.Addresses.FirstOrDefault() ?? "(no HTTP address)";
-            Log.Ready(logger, options.Value.Role, address);
+            var addresses = server.Features.Get<IServerAddressesFeature>()?.Addresses.Select(a => new Uri(a)).ToList() ?? [];
+            var address = addresses.FirstOrDefault(a => !management.Contains(a.Port))?.ToString().TrimEnd('/') ?? "(no HTTP address)";
+            var operations = addresses.FirstOrDefault(a => management.Contains(a.Port))?.ToString().TrimEnd('/') ?? "(no management listener)";
+            Log.Ready(logger, options.Value.Role, address, operations);
         });
         return Task.CompletedTask;
     }
@@ -23,7 +26,7 @@ internal sealed partial class StartupBanner(IServer server, IHostApplicationLife
     private static partial class Log
     {
         [LoggerMessage(1, LogLevel.Information,
-            "Alavida ({Role}) is ready at {Address} — health {Address}/health, metrics {Address}/metrics, Orleans dashboard {Address}/dashboard")]
-        public static partial void Ready(ILogger logger, HostRole role, string address);
+            "Alavida ({Role}) is ready at {Address} — health {Address}/health; metrics {Management}/metrics and the Orleans dashboard {Management}/dashboard on the management listener")]
+        public static partial void Ready(ILogger logger, HostRole role, string address, string management);
     }
 }

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Text.Json;
 using Alavida.Tests.Infrastructure;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Alavida.Tests.Foundation;
 
@@ -24,19 +25,53 @@ public sealed class HealthTests(DatabaseFixture database)
     }
 
     [Fact]
-    public async Task OperationalEndpoints_ServeMetricsAndTheDashboard()
+    public async Task OperationalEndpoints_AreServedOnTheManagementListener_AndNowhereElse()
     {
         await using var host = await PlatformHost.StartAsync(database.ConnectionString, ClusterIdentity.New());
+        using var management = new HttpClient { BaseAddress = host.ManagementAddress };
         await host.Http.GetAsync("/health");
 
-        var metrics = await host.Http.GetStringAsync("/metrics");
-        var dashboard = await host.Http.GetAsync("/dashboard");
-
+        var metrics = await management.GetStringAsync("/metrics");
+        var dashboard = await management.GetAsync("/dashboard");
         Assert.Contains("orleans_catalog_activations", metrics);      // the Orleans meter
         Assert.Contains("db_client_operation_duration_seconds", metrics); // Npgsql
         Assert.Contains("dotnet_gc_collections_total", metrics);      // runtime
         Assert.Equal(HttpStatusCode.OK, dashboard.StatusCode);
         Assert.Equal("/dashboard/", dashboard.RequestMessage?.RequestUri?.AbsolutePath);
+        Assert.Equal(HttpStatusCode.OK, (await management.GetAsync("/health")).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await management.GetAsync("/alive")).StatusCode);
+
+        // Not on the public address, not in its API description; and the management listener serves nothing else.
+        foreach (var path in new[] { "/metrics", "/dashboard", "/dashboard/", "/dashboard/SiloStats/127.0.0.1:11111@1" })
+        {
+            var response = await host.Http.GetAsync(path);
+            Assert.True(response.StatusCode == HttpStatusCode.NotFound, $"{path}: {(int)response.StatusCode}");
+            Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        }
+
+        var openApi = await host.Http.GetStringAsync("/openapi/v1.json");
+        Assert.DoesNotContain("/dashboard", openApi);
+        Assert.DoesNotContain("/metrics", openApi);
+        Assert.Equal(HttpStatusCode.NotFound, (await management.GetAsync("/registry")).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await management.GetAsync("/openapi/v1.json")).StatusCode);
+    }
+
+    [Theory]
+    [InlineData("/dashboard/SiloStats/not-a-silo")]
+    [InlineData("/dashboard/SiloProperties/%20")]
+    [InlineData("/dashboard/SiloCounters/127.0.0.1")]
+    [InlineData("/dashboard/SiloMetadata/x:y@z")]
+    public async Task TheDashboard_AnswersAMalformedSiloAddressWithA400Problem(string path)
+    {
+        await using var host = await PlatformHost.StartAsync(database.ConnectionString, ClusterIdentity.New());
+        using var management = new HttpClient { BaseAddress = host.ManagementAddress };
+
+        var response = await management.GetAsync(path);
+
+        Assert.True(response.StatusCode == HttpStatusCode.BadRequest, $"{path}: {(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}");
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        var silo = host.Services.GetRequiredService<ILocalSiloDetails>().SiloAddress.ToParsableString();
+        Assert.Equal(HttpStatusCode.OK, (await management.GetAsync($"/dashboard/SiloProperties/{Uri.EscapeDataString(silo)}")).StatusCode);
     }
 
     [Fact]

@@ -20,10 +20,11 @@ public sealed class PlatformHost : IAsyncDisposable
     private readonly WebApplication _app;
     private int _stopped;
 
-    private PlatformHost(WebApplication app, Uri address)
+    private PlatformHost(WebApplication app, Uri address, Uri managementAddress)
     {
         _app = app;
         Address = address;
+        ManagementAddress = managementAddress;
         Http = new HttpClient { BaseAddress = address };
     }
 
@@ -32,6 +33,9 @@ public sealed class PlatformHost : IAsyncDisposable
 
     /// <summary>The HTTP base address.</summary>
     public Uri Address { get; }
+
+    /// <summary>The management listener's address (<c>/metrics</c>, <c>/dashboard</c>).</summary>
+    public Uri ManagementAddress { get; }
 
     /// <summary>A client for this host's HTTP surface.</summary>
     public HttpClient Http { get; }
@@ -64,6 +68,7 @@ public sealed class PlatformHost : IAsyncDisposable
             ["Orleans:SiloPort"] = FreePort().ToString(),
             ["Orleans:GatewayPort"] = FreePort().ToString(),
             ["Urls"] = "http://127.0.0.1:0",
+            ["Management:Urls"] = $"http://127.0.0.1:{FreePort()}",
             ["Serilog:MinimumLevel:Default"] = "Warning",
             ["Platform:AdminKey"] = AdminKey,
             ["Platform:CreateDevTeam"] = "false",
@@ -80,8 +85,10 @@ public sealed class PlatformHost : IAsyncDisposable
         var app = builder.Build();
         app.MapAlavidaPlatform();
         await app.StartAsync();
-        var address = app.Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>().Addresses.First();
-        return new PlatformHost(app, new Uri(address));
+        var management = new Uri(config["Management:Urls"]!);
+        var address = app.Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>().Addresses
+            .Select(a => new Uri(a)).First(a => a.Port != management.Port);
+        return new PlatformHost(app, address, management);
     }
 
     /// <summary>Stops the host gracefully (the silo leaves the cluster and hands its grains over).</summary>
