@@ -62,7 +62,8 @@ internal sealed class PlatformProcess : IAsyncDisposable
             options.SiloDll, $"--Alavida:Role={role}", $"--ConnectionStrings:Postgres={connectionString}",
             $"--Urls=http://127.0.0.1:{httpPort}", $"--Orleans:SiloPort={FreePort()}", $"--Orleans:GatewayPort={FreePort()}",
             $"--Orleans:ClusterId={options.ClusterId}", $"--Platform:AdminKey={options.AdminKey}", "--Platform:CreateDevTeam=false",
-            "--Serilog:MinimumLevel:Default=Warning",
+            "--Serilog:MinimumLevel:Default=Warning", "--RateLimits:PerKey:Burst=0", // load, not limits, is measured
+            $"--Management:Urls=http://127.0.0.1:{FreePort()}",
         };
         arguments.AddRange(options.SiloArguments);
         var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };

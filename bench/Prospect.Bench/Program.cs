@@ -32,6 +32,8 @@ builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
     ["Serilog:MinimumLevel:Default"] = "Warning",
     ["Platform:AdminKey"] = adminKey,
     ["Platform:CreateDevTeam"] = "false",
+    ["RateLimits:PerKey:Burst"] = "0", // the chain's speed, not the limits, is measured
+    ["Management:Urls"] = "http://127.0.0.1:19090",
 });
 await builder.AddAlavidaPlatformAsync();
 var app = builder.Build();

@@ -73,6 +73,7 @@ public static class ApiExtensions
             ctx.ProblemDetails.Detail ??= DefaultDetail(ctx.HttpContext);
         });
         builder.Services.AddExceptionHandler<UnavailableExceptionHandler>();
+        builder.Services.AddAlavidaRateLimits();
 
         builder.Services.AddHealthChecks()
             .AddCheck<PostgresHealthCheck>("postgres", HealthStatus.Unhealthy, [ReadyTag], HealthCheckTimeout)
@@ -86,6 +87,7 @@ public static class ApiExtensions
         app.UseExceptionHandler();
         app.UseStatusCodePages();
         app.UseAuthentication();
+        app.UseRateLimiter(); // after authentication: the bucket is the caller's key
         app.UseAuthorization();
         app.MapOpenApi("/openapi/{documentName}.json");
         app.MapScalarApiReference("/reference", o => o.WithTitle("Alavida API"));

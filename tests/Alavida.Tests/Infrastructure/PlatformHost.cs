@@ -72,6 +72,9 @@ public sealed class PlatformHost : IAsyncDisposable
             ["Serilog:MinimumLevel:Default"] = "Warning",
             ["Platform:AdminKey"] = AdminKey,
             ["Platform:CreateDevTeam"] = "false",
+            // Tests send bursts from one key and one address; the limits have tests of their own (RateLimitTests).
+            ["RateLimits:PerKey:Burst"] = "0",
+            ["RateLimits:Anonymous:Burst"] = "0",
         };
         foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
         {

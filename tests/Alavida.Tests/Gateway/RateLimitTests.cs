@@ -1,0 +1,56 @@
+using System.Net;
+using System.Net.Http.Json;
+using Alavida.Tests.Infrastructure;
+
+namespace Alavida.Tests.Gateway;
+
+/// <summary>Rate limits: a bucket per API key, refusals as 429 problems with Retry-After, one team's burst never another's.</summary>
+[Collection(Foundation.ClusterCollection.Name)]
+public sealed class RateLimitTests(DatabaseFixture database)
+{
+    [Fact]
+    public async Task AKeyPastItsBurst_Gets429ProblemsWithRetryAfter_WhileAnotherTeamsKeyIsServed()
+    {
+        // Five requests at once, then one an hour: the sixth within the hour is refused.
+        await using var host = await PlatformHost.StartAsync(database.ConnectionString, ClusterIdentity.New(), settings: new Dictionary<string, string?>
+        {
+            ["RateLimits:PerKey:Burst"] = "5",
+            ["RateLimits:PerKey:PerPeriod"] = "1",
+            ["RateLimits:PerKey:Period"] = "01:00:00",
+            ["RateLimits:Anonymous:Burst"] = "3",
+            ["RateLimits:Anonymous:PerPeriod"] = "1",
+            ["RateLimits:Anonymous:Period"] = "01:00:00",
+        });
+        var (busy, calm) = (await CreateTeamAsync(host), await CreateTeamAsync(host));
+
+        var burst = await Task.WhenAll(Enumerable.Range(0, 12).Select(_ => busy.GetAsync("/credits")));
+        var served = await Task.WhenAll(Enumerable.Range(0, 5).Select(_ => calm.GetAsync("/credits")));
+
+        Assert.Equal(5, burst.Count(r => r.StatusCode == HttpStatusCode.OK));
+        var refused = burst.Where(r => r.StatusCode == HttpStatusCode.TooManyRequests).ToList();
+        Assert.Equal(7, refused.Count);
+        var problem = await refused[0].AssertProblemAsync(HttpStatusCode.TooManyRequests);
+        Assert.Contains("API key", problem.GetProperty("detail").GetString());
+        Assert.True(refused[0].Headers.RetryAfter?.Delta > TimeSpan.Zero, "Retry-After names a wait");
+        Assert.All(served, r => Assert.Equal(HttpStatusCode.OK, r.StatusCode));
+
+        // Without a valid key, the client's address has its bucket; probes are never limited.
+        using var anonymous = new HttpClient { BaseAddress = host.Address };
+        var statuses = new List<HttpStatusCode>();
+        for (var i = 0; i < 5; i++)
+        {
+            statuses.Add((await anonymous.GetAsync("/credits")).StatusCode);
+        }
+
+        Assert.Equal([HttpStatusCode.Unauthorized, HttpStatusCode.Unauthorized, HttpStatusCode.Unauthorized, HttpStatusCode.TooManyRequests, HttpStatusCode.TooManyRequests], statuses);
+        var probes = await Task.WhenAll(Enumerable.Range(0, 10).Select(_ => anonymous.GetAsync("/alive")));
+        Assert.All(probes, r => Assert.Equal(HttpStatusCode.OK, r.StatusCode));
+    }
+
+    private static async Task<HttpClient> CreateTeamAsync(PlatformHost host)
+    {
+        using var admin = new HttpClient { BaseAddress = host.Address, DefaultRequestHeaders = { { "Authorization", $"Bearer {PlatformHost.AdminKey}" } } };
+        var created = await (await admin.PostAsJsonAsync("/admin/teams", new { name = $"limited-{Guid.NewGuid():N}", owner_email = "ops@example.com", credits = 10 })).ReadJsonAsync();
+        return new HttpClient { BaseAddress = host.Address, DefaultRequestHeaders = { { "Authorization", $"Bearer {created.GetProperty("api_key").GetString()}" } } };
+    }
+}
