@@ -87,6 +87,7 @@ public static class ApiExtensions
         app.UseStatusCodePages();
         app.UseAuthentication();
         app.UseAuthorization();
+        app.Use(RequestTextGuard.InvokeAsync);
         app.MapOpenApi("/openapi/{documentName}.json");
         app.MapScalarApiReference("/reference", o => o.WithTitle("Alavida API"));
         app.MapQuantumEndpoints();

@@ -134,6 +134,26 @@ public sealed class BadInputTests(GatewayFixture gateway)
     }
 
     [Theory]
+    [InlineData("/events?name=%00", "name")]
+    [InlineData("/events?name=a%00b&since=2026-01-01", "name")]
+    [InlineData("/runs?function=x%00", "function")]
+    [InlineData("/runs?trace_id=%00", "trace_id")]
+    [InlineData("/identity/data/companies?domain=acme%00.com", "domain")]
+    [InlineData("/lead-discovery/data/leads?tier=%00", "tier")]
+    [InlineData("/jobs?status=queued&quantum=%00", "quantum")]
+    [InlineData("/jobs?cursor=%00", "cursor")]
+    [InlineData("/registry?q=%00", "q")]
+    public async Task QueryParameters_WithNul_Are422NamingThem(string url, string field)
+    {
+        var team = await gateway.CreateTeamAsync(10);
+
+        var problem = await (await team.Http.GetAsync(url)).AssertProblemAsync(HttpStatusCode.UnprocessableEntity);
+
+        var error = Assert.Single(problem.GetProperty("errors").EnumerateArray());
+        Assert.Equal((field, NulMessage), (error.GetProperty("field").GetString(), error.GetProperty("message").GetString()));
+    }
+
+    [Theory]
     [InlineData("application/json; charset=bogus")]
     [InlineData("application/json; charset=utf-16")]
     [InlineData("application/json; charset=\"ISO-8859-1\"")]
