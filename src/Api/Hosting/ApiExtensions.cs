@@ -35,7 +35,7 @@ public static class ApiExtensions
     /// </summary>
     public static IHostApplicationBuilder AddAlavidaApi(this IHostApplicationBuilder builder)
     {
-        if (builder.Services.Any(s => s.ImplementationType == typeof(UnavailableExceptionHandler)))
+        if (builder.Services.Any(s => s.ImplementationType == typeof(ExceptionProblemHandler)))
         {
             return builder;
         }
@@ -72,7 +72,7 @@ public static class ApiExtensions
             ctx.ProblemDetails.Extensions["trace_id"] = Activity.Current?.TraceId.ToHexString() ?? ctx.HttpContext.TraceIdentifier;
             ctx.ProblemDetails.Detail ??= DefaultDetail(ctx.HttpContext);
         });
-        builder.Services.AddExceptionHandler<UnavailableExceptionHandler>();
+        builder.Services.AddExceptionHandler<ExceptionProblemHandler>();
 
         builder.Services.AddHealthChecks()
             .AddCheck<PostgresHealthCheck>("postgres", HealthStatus.Unhealthy, [ReadyTag], HealthCheckTimeout)
