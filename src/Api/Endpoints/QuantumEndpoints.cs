@@ -87,7 +87,7 @@ public static partial class QuantumEndpoints
             return Problems.Invalid("The request is invalid.", [new FieldError($"/{MaxCreditsField}", "must be a whole number of credits, 0 or more")]);
         }
 
-        var errors = validator.Validate(component, descriptor, input);
+        var errors = validator.Validate(component, descriptor, input, alsoAllowed: [MaxCreditsField]);
         if (errors.Count > 0)
         {
             return Problems.Invalid($"The input does not match the schema of {quantum}/{action}.", errors);
