@@ -228,6 +228,23 @@ public sealed class BadInputTests(GatewayFixture gateway)
         Assert.Equal("/note", Assert.Single(problem.GetProperty("errors").EnumerateArray()).GetProperty("field").GetString());
     }
 
+    /// <summary>What the README says of the requests Kestrel refuses before the application sees them (no problem body).</summary>
+    [Fact]
+    public async Task RequestsKestrelRefuses_BeforeThePipeline_GetItsBareAnswer_AsTheReadmeSays()
+    {
+        var team = await gateway.CreateTeamAsync(1);
+
+        var nulInPath = await team.Http.GetAsync("/jobs/a%00b");
+        var longLine = await team.Http.GetAsync($"/jobs?cursor={new string('c', 9 * 1024)}");
+        using var request = new HttpRequestMessage(HttpMethod.Get, "/credits");
+        request.Headers.TryAddWithoutValidation("X-Large", new string('h', 40 * 1024));
+        var largeHeaders = await team.Http.SendAsync(request);
+
+        Assert.Equal((HttpStatusCode.BadRequest, HttpStatusCode.RequestUriTooLong, HttpStatusCode.RequestHeaderFieldsTooLarge),
+            (nulInPath.StatusCode, longLine.StatusCode, largeHeaders.StatusCode));
+        Assert.All([nulInPath, longLine, largeHeaders], r => Assert.Equal(0, r.Content.Headers.ContentLength ?? 0));
+    }
+
     private static ByteArrayContent Json(string json) => Json(Encoding.UTF8.GetBytes(json));
 
     private static ByteArrayContent Json(byte[] json)
