@@ -47,30 +47,29 @@ public static class JsonInput
     /// than by JsonDocument's AllowDuplicateProperties = false, which throws InvalidOperationException (not a
     /// JsonException) when it compares a field name that is not Unicode text.
     /// </summary>
-    public static string? FirstDuplicate(JsonElement root, string at = "")
+    public static string? FirstDuplicate(JsonElement root)
     {
         switch (root.ValueKind)
         {
             case JsonValueKind.Object:
-                HashSet<string>? names = null;
+                // Request objects have a few fields: each is compared with those before it, by their bytes. A large
+                // object (event data can be anything) gets a set of decoded names, so the work stays linear.
+                var names = root.GetPropertyCount() > 16 ? new HashSet<string>(StringComparer.Ordinal) : null;
+                var position = 0;
                 foreach (var property in root.EnumerateObject())
                 {
                     // A name that is not Unicode text is reported by Check; it cannot be compared.
-                    if (Scan.NameProblem(property) is not null)
+                    if (Scan.NameProblem(property) is null && (names?.Add(property.Name) == false || (names is null && SeenBefore(root, property, position))))
                     {
-                        continue;
+                        return "/" + Escape(property.Name);
                     }
 
-                    var name = property.Name;
-                    if (!(names ??= new HashSet<string>(StringComparer.Ordinal)).Add(name))
+                    if (property.Value.ValueKind is JsonValueKind.Object or JsonValueKind.Array && FirstDuplicate(property.Value) is { } inner)
                     {
-                        return $"{at}/{Escape(name)}";
+                        return "/" + Escape(property.Name) + inner;
                     }
 
-                    if (property.Value.ValueKind is JsonValueKind.Object or JsonValueKind.Array && FirstDuplicate(property.Value, $"{at}/{Escape(name)}") is { } inner)
-                    {
-                        return inner;
-                    }
+                    position++;
                 }
 
                 return null;
@@ -78,9 +77,9 @@ public static class JsonInput
                 var index = 0;
                 foreach (var item in root.EnumerateArray())
                 {
-                    if (item.ValueKind is JsonValueKind.Object or JsonValueKind.Array && FirstDuplicate(item, $"{at}/{index}") is { } inner)
+                    if (item.ValueKind is JsonValueKind.Object or JsonValueKind.Array && FirstDuplicate(item) is { } inner)
                     {
-                        return inner;
+                        return $"/{index}{inner}";
                     }
 
                     index++;
@@ -90,6 +89,28 @@ public static class JsonInput
             default:
                 return null;
         }
+    }
+
+    // Names without escapes are equal when their bytes are (no decoding needed); others are compared decoded.
+    private static bool SeenBefore(JsonElement parent, JsonProperty property, int position)
+    {
+        var raw = JsonMarshal.GetRawUtf8PropertyName(property);
+        var plain = !raw.Contains((byte)'\\');
+        foreach (var other in parent.EnumerateObject())
+        {
+            if (position-- == 0)
+            {
+                return false;
+            }
+
+            var otherRaw = JsonMarshal.GetRawUtf8PropertyName(other);
+            if (plain && !otherRaw.Contains((byte)'\\') ? raw.SequenceEqual(otherRaw) : Scan.NameProblem(other) is null && other.NameEquals(property.Name))
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     /// <summary>A field name as a JSON pointer segment (RFC 6901).</summary>

@@ -74,6 +74,21 @@ public sealed class BadInputTests(GatewayFixture gateway)
     }
 
     [Theory]
+    [InlineData("/identity/run/resolve-company", """{"companies":[{"domain":"a.com","domain":"b.com"}]}""", "/companies/0/domain")]
+    [InlineData("/identity/run/resolve-company", """{"companies":[{"domain":"a.com","dom\u0061in":"b.com"}]}""", "/companies/0/domain")]
+    [InlineData("/events", """{"name":"dup/x","data":{"k0":0,"k1":1,"k2":2,"k3":3,"k4":4,"k5":5,"k6":6,"k7":7,"k8":8,"k9":9,"k10":10,"k11":11,"k12":12,"k13":13,"k14":14,"k15":15,"k16":16,"k3":3}}""", "/data/k3")]
+    public async Task Bodies_WithAFieldTwice_Are400NamingIt_AndStoreNothing(string path, string body, string field)
+    {
+        var team = await gateway.CreateTeamAsync(10);
+
+        var problem = await (await team.Http.PostAsync(path, Json(body))).AssertProblemAsync(HttpStatusCode.BadRequest);
+
+        Assert.Contains($"field {field} twice", problem.GetProperty("detail").GetString());
+        await AssertNothingAcceptedAsync(team, 10);
+        Assert.Equal(0L, await EventCountAsync(team));
+    }
+
+    [Theory]
     [InlineData("\"soon\"")]
     [InlineData("true")]
     [InlineData("[]")]
