@@ -37,6 +37,20 @@ public static class Problems
     public static ProblemHttpResult Forbidden(string detail) =>
         Problem(StatusCodes.Status403Forbidden, "forbidden", "Forbidden", detail);
 
+    /// <summary>A request the server could not read (malformed, too large…), with the status it was refused with.</summary>
+    public static ProblemHttpResult Request(int status, string detail) => status == StatusCodes.Status413PayloadTooLarge
+        ? Problem(status, "payload-too-large", "Payload too large", detail)
+        : Problem(status, "bad-request", "Bad request", detail);
+
+    /// <summary>A dependency (the database, the cluster) is down for a moment: nothing was accepted, retry.</summary>
+    public static ProblemHttpResult Unavailable(string detail) =>
+        Problem(StatusCodes.Status503ServiceUnavailable, "unavailable", "Dependency unavailable", detail);
+
+    /// <summary>A failure of ours: logged, and answered without internals.</summary>
+    public static ProblemHttpResult Internal() =>
+        Problem(StatusCodes.Status500InternalServerError, "internal", "Internal error",
+            "The request failed on our side and was logged. Quote the trace_id if you report it.");
+
     /// <summary>Echo user text in a problem's detail, but never a 10 KB wall of it.</summary>
     public static string Echo(string text) => text.Length <= 64 ? text : text[..64] + "…";
 

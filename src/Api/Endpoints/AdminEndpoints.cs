@@ -15,16 +15,25 @@ public static class AdminEndpoints
     public static IEndpointRouteBuilder MapAdminEndpoints(this IEndpointRouteBuilder app)
     {
         var group = app.MapGroup("/admin/teams").WithTags("Admin").RequireAuthorization(AuthPolicies.Admin);
-        group.MapPost("/", CreateTeamAsync).WithName("CreateTeam").WithSummary("Create a team with its owner, opening credits and first API key (shown once)");
-        group.MapPost("/{teamId}/credits", GrantAsync).WithName("GrantCredits").WithSummary("Grant credits (Idempotency-Key makes retries safe)");
+        group.MapPost("/", CreateTeamAsync).WithName("CreateTeam").WithSummary("Create a team with its owner, opening credits and first API key (shown once)")
+            .Accepts<CreateTeamRequest>("application/json");
+        group.MapPost("/{teamId}/credits", GrantAsync).WithName("GrantCredits").WithSummary("Grant credits (Idempotency-Key makes retries safe)")
+            .Accepts<GrantCreditsRequest>("application/json");
         group.MapGet("/{teamId}/api-keys", ListKeysAsync).WithName("ListApiKeys").WithSummary("A team's API keys (never their secrets)");
-        group.MapPost("/{teamId}/api-keys", CreateKeyAsync).WithName("CreateApiKey").WithSummary("Create an API key (its secret is shown once)");
+        group.MapPost("/{teamId}/api-keys", CreateKeyAsync).WithName("CreateApiKey").WithSummary("Create an API key (its secret is shown once)")
+            .Accepts<CreateApiKeyRequest>("application/json");
         group.MapPost("/{teamId}/api-keys/{keyId}/revoke", RevokeKeyAsync).WithName("RevokeApiKey").WithSummary("Revoke an API key at once");
         return app;
     }
 
-    public static async Task<Results<Created<TeamCreatedResponse>, ProblemHttpResult>> CreateTeamAsync(CreateTeamRequest body, IGrainFactory grains)
+    public static async Task<Results<Created<TeamCreatedResponse>, ProblemHttpResult>> CreateTeamAsync(HttpRequest request, IGrainFactory grains)
     {
+        var (body, problem) = await JsonBody.ReadAsync<CreateTeamRequest>(request);
+        if (body is null)
+        {
+            return problem!;
+        }
+
         var errors = new List<FieldError>();
         var name = body.Name?.Trim();
         if (string.IsNullOrEmpty(name) || name.Length > 200)
@@ -52,12 +61,12 @@ public static class AdminEndpoints
         return TypedResults.Created($"/admin/teams/{team.TeamId}", TeamCreatedResponse.From(team));
     }
 
-    public static async Task<Results<Ok<CreditsResponse>, ProblemHttpResult>> GrantAsync(
-        string teamId, GrantCreditsRequest body, HttpRequest request, IGrainFactory grains)
+    public static async Task<Results<Ok<CreditsResponse>, ProblemHttpResult>> GrantAsync(string teamId, HttpRequest request, IGrainFactory grains)
     {
-        if (await FindTeamAsync(teamId, grains) is not { } team)
+        var (body, problem) = await JsonBody.ReadAsync<GrantCreditsRequest>(request);
+        if (body is null)
         {
-            return TeamNotFound(teamId);
+            return problem!;
         }
 
         if (body.Credits is not (> 0 and <= MaxCredits))
@@ -69,6 +78,11 @@ public static class AdminEndpoints
         if (keyProblem is not null)
         {
             return keyProblem;
+        }
+
+        if (await FindTeamAsync(teamId, grains) is not { } team)
+        {
+            return TeamNotFound(teamId);
         }
 
         var grantKey = $"grant:{team}:{key ?? Guid.NewGuid().ToString("N")}";
@@ -86,8 +100,14 @@ public static class AdminEndpoints
         return TypedResults.Ok(new ListResponse<ApiKeyView>(await grains.GetGrain<IPlatformAdminGrain>(0).ListApiKeysAsync(team), null));
     }
 
-    public static async Task<Results<Created<NewApiKey>, ProblemHttpResult>> CreateKeyAsync(string teamId, CreateApiKeyRequest body, IGrainFactory grains)
+    public static async Task<Results<Created<NewApiKey>, ProblemHttpResult>> CreateKeyAsync(string teamId, HttpRequest request, IGrainFactory grains)
     {
+        var (body, problem) = await JsonBody.ReadAsync<CreateApiKeyRequest>(request);
+        if (body is null)
+        {
+            return problem!;
+        }
+
         var name = body.Name?.Trim();
         if (string.IsNullOrEmpty(name) || name.Length > 100)
         {

@@ -17,12 +17,19 @@ public static class AdminIdentityEndpoints
     {
         app.MapPost("/admin/identity/merges", MergeAsync).WithTags("Admin").RequireAuthorization(AuthPolicies.Admin)
             .WithName("MergeGlobally")
+            .Accepts<GlobalMergeRequest>("application/json")
             .WithSummary("Merge two companies or persons for every team (the loser keeps resolving, to the survivor); emits identity/{kind}.merged");
         return app;
     }
 
-    public static async Task<Results<Ok<GlobalMergeResponse>, ProblemHttpResult>> MergeAsync(GlobalMergeRequest body, IGrainFactory grains)
+    public static async Task<Results<Ok<GlobalMergeResponse>, ProblemHttpResult>> MergeAsync(HttpRequest request, IGrainFactory grains)
     {
+        var (body, problem) = await JsonBody.ReadAsync<GlobalMergeRequest>(request);
+        if (body is null)
+        {
+            return problem!;
+        }
+
         var errors = new List<FieldError>();
         if (body.Kind is not ("company" or "person"))
         {
@@ -44,9 +51,9 @@ public static class AdminIdentityEndpoints
             return Problems.Invalid("The merge is invalid.", errors);
         }
 
-        var request = new MergeRequest(body.SurvivorId!.Value, body.LoserId!.Value, "admin");
+        var merge = new MergeRequest(body.SurvivorId!.Value, body.LoserId!.Value, "admin");
         var resolver = grains.GetGrain<IIdentityResolverGrain>(0);
-        var result = body.Kind == "company" ? await resolver.MergeCompaniesAsync(request) : await resolver.MergePersonsAsync(request);
+        var result = body.Kind == "company" ? await resolver.MergeCompaniesAsync(merge) : await resolver.MergePersonsAsync(merge);
         return result.Status == MergeStatus.Rejected
             ? Problems.Conflict($"The merge was refused: {result.Reason}.")
             : TypedResults.Ok(new GlobalMergeResponse(body.Kind!, result.Status == MergeStatus.Merged ? "merged" : "already_merged", result.SurvivorId, result.LoserId));

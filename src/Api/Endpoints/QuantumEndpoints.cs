@@ -20,7 +20,6 @@ namespace Alavida.Api.Endpoints;
 public static partial class QuantumEndpoints
 {
     private const string MaxCreditsField = "max_credits";
-    private static readonly JsonDocumentOptions BodyOptions = new() { AllowDuplicateProperties = false, MaxDepth = 64 };
 
     public static IEndpointRouteBuilder MapQuantumEndpoints(this IEndpointRouteBuilder app)
     {
@@ -64,20 +63,23 @@ public static partial class QuantumEndpoints
             return keyProblem;
         }
 
-        JsonDocument? parsed;
-        try
+        var (parsed, bodyProblem) = await JsonBody.ParseAsync(request);
+        if (parsed is null)
         {
-            parsed = await JsonDocument.ParseAsync(request.Body, BodyOptions);
-        }
-        catch (JsonException ex)
-        {
-            return Problems.BadRequest($"The body is not a valid JSON object: {ex.Message}");
+            return bodyProblem!;
         }
 
         using var document = parsed;
         if (document.RootElement.ValueKind != JsonValueKind.Object)
         {
-            return Problems.BadRequest($"The body must be a JSON object, not {document.RootElement.ValueKind.ToString().ToLowerInvariant()}.");
+            return Problems.BadRequest($"The body must be a JSON object, not {JsonBody.Kind(document.RootElement)}.");
+        }
+
+        // Values the platform cannot keep first: the schema validator itself throws on some of them.
+        var unkeepable = JsonInput.Check(document.RootElement, NumberRange.Decimal);
+        if (unkeepable.Count > 0)
+        {
+            return Problems.Invalid("The body has values that cannot be kept; nothing was accepted.", unkeepable);
         }
 
         if (!TryTakeMaxCredits(document.RootElement, out var input, out var maxCredits))
@@ -85,7 +87,7 @@ public static partial class QuantumEndpoints
             return Problems.Invalid("The request is invalid.", [new FieldError($"/{MaxCreditsField}", "must be a whole number of credits, 0 or more")]);
         }
 
-        var errors = validator.Validate(component, descriptor, input);
+        var errors = validator.Validate(component, descriptor, input, alsoAllowed: [MaxCreditsField]);
         if (errors.Count > 0)
         {
             return Problems.Invalid($"The input does not match the schema of {quantum}/{action}.", errors);

@@ -35,7 +35,7 @@ public static class ApiExtensions
     /// </summary>
     public static IHostApplicationBuilder AddAlavidaApi(this IHostApplicationBuilder builder)
     {
-        if (builder.Services.Any(s => s.ImplementationType == typeof(UnavailableExceptionHandler)))
+        if (builder.Services.Any(s => s.ImplementationType == typeof(ExceptionProblemHandler)))
         {
             return builder;
         }
@@ -72,7 +72,7 @@ public static class ApiExtensions
             ctx.ProblemDetails.Extensions["trace_id"] = Activity.Current?.TraceId.ToHexString() ?? ctx.HttpContext.TraceIdentifier;
             ctx.ProblemDetails.Detail ??= DefaultDetail(ctx.HttpContext);
         });
-        builder.Services.AddExceptionHandler<UnavailableExceptionHandler>();
+        builder.Services.AddExceptionHandler<ExceptionProblemHandler>();
         builder.Services.AddAlavidaRateLimits();
 
         builder.Services.AddHealthChecks()
@@ -89,6 +89,7 @@ public static class ApiExtensions
         app.UseAuthentication();
         app.UseRateLimiter(); // after authentication: the bucket is the caller's key
         app.UseAuthorization();
+        app.Use(RequestTextGuard.InvokeAsync);
         app.MapOpenApi("/openapi/{documentName}.json");
         app.MapScalarApiReference("/reference", o => o.WithTitle("Alavida API"));
         app.MapQuantumEndpoints();

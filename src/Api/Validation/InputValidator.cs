@@ -10,29 +10,32 @@ public sealed class InputValidator
 {
     private const int MaxErrors = 50;
     private static readonly EvaluationOptions FlagOnly = new() { OutputFormat = OutputFormat.Flag };
-    private readonly ConcurrentDictionary<(string Slug, string Version, string Action), Lazy<JsonSchema>> _schemas = new();
+    private static readonly EvaluationOptions Detailed = new() { OutputFormat = OutputFormat.Hierarchical };
+    private readonly ConcurrentDictionary<(string Slug, string Version, string Action), Lazy<CompiledSchema>> _schemas = new();
 
-    /// <summary>The violations, each naming the field by JSON pointer; empty when the input is valid.</summary>
-    public IReadOnlyList<FieldError> Validate(ComponentDescriptor component, ActionDescriptor action, JsonElement input)
+    /// <summary>
+    /// The violations, each naming the field by JSON pointer and saying why in words a user can act on; empty when the
+    /// input is valid. <paramref name="alsoAllowed"/> are top-level fields the platform takes out before validating
+    /// (<c>max_credits</c>), listed where an unknown top-level field is reported. The input must hold only values
+    /// <see cref="JsonInput"/> accepts (decimal numbers): the library throws on others.
+    /// </summary>
+    public IReadOnlyList<FieldError> Validate(ComponentDescriptor component, ActionDescriptor action, JsonElement input, IReadOnlyCollection<string>? alsoAllowed = null)
     {
         // Built once per action version, each in its own registry: the library's global one refuses a second schema
         // under the same URI, which two validators (or two racing first requests) would otherwise cause.
-        var schema = _schemas.GetOrAdd((component.Slug, component.Version, action.Name), key => new Lazy<JsonSchema>(() =>
+        var compiled = _schemas.GetOrAdd((component.Slug, component.Version, action.Name), key => new Lazy<CompiledSchema>(() => new CompiledSchema(
             JsonSchema.FromText(
                 action.InputSchemaJson,
                 new BuildOptions { SchemaRegistry = new SchemaRegistry() },
-                new Uri($"https://schemas.alavida.dev/{key.Slug}/{key.Version}/{key.Action}/input.json")))).Value;
-        // The flag answer is cheap; the detailed list (with every location) is built only for invalid input.
-        if (schema.Evaluate(input, FlagOnly).IsValid)
+                new Uri($"https://schemas.alavida.dev/{key.Slug}/{key.Version}/{key.Action}/input.json")),
+            JsonDocument.Parse(action.InputSchemaJson).RootElement.Clone()))).Value;
+        // The flag answer is cheap; the detailed results (with every location) are built only for invalid input.
+        if (compiled.Schema.Evaluate(input, FlagOnly).IsValid)
         {
             return CrossFieldRules(component.Slug, action.Name, input);
         }
 
-        var result = schema.Evaluate(input, new EvaluationOptions { OutputFormat = OutputFormat.List });
-
-        return (result.Details ?? [result])
-            .Where(d => d.Errors is { Count: > 0 })
-            .SelectMany(d => d.Errors!.Select(e => new FieldError(Pointer(d.InstanceLocation.ToString()), e.Value)))
+        return SchemaErrors.Describe(compiled.Schema.Evaluate(input, Detailed), compiled.Document, input, alsoAllowed ?? [])
             .Distinct()
             .Take(MaxErrors)
             .ToList();
@@ -52,5 +55,6 @@ public sealed class InputValidator
         return errors;
     }
 
-    private static string Pointer(string location) => string.IsNullOrEmpty(location) ? "/" : location;
+    /// <summary>A compiled schema and its text (the messages quote its allowed fields, enums and bounds).</summary>
+    private sealed record CompiledSchema(JsonSchema Schema, JsonElement Document);
 }

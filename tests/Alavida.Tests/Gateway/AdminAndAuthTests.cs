@@ -106,7 +106,7 @@ public sealed class AdminAndAuthTests(GatewayFixture gateway)
 
     [Theory]
     [InlineData("{not json")]
-    [InlineData("""{"name":"T","owner_email":"a@example.com","credits":"lots"}""")]
+    [InlineData("""[{"name":"T","owner_email":"a@example.com","credits":1}]""")]
     public async Task CreateTeam_RejectsMalformedJson_With400Problem(string json)
     {
         using var admin = gateway.Admin();

@@ -47,7 +47,7 @@ public sealed class RegistryContractTests
         Assert.All(errors, Assert.Empty);
     }
 
-    private static string RepositoryRoot()
+    internal static string RepositoryRoot()
     {
         for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
         {
