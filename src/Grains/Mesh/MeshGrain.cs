@@ -25,20 +25,23 @@ public sealed class MeshGrain(MeshRouter router, MeshQueries queries, MeshFuncti
     public async Task<MeshControlResult> ReplayRunAsync(Guid runId, string? teamId)
     {
         var run = await queries.GetRunSummaryAsync(runId, teamId);
-        var stored = run is null ? null : await queries.GetEventAsync(run.EventId, null);
+        var stored = run is null ? null : await queries.GetEventAsync(new EventKey(run.EventId, run.TeamId));
         if (run is null || stored is null)
         {
             return new(MeshControlResult.NotFound, $"no run {runId}");
         }
 
-        return await router.ReplayAsync(run.FunctionId, stored.Event.Event) is { } replay
+        return await router.ReplayAsync(run.FunctionId, stored) is { } replay
             ? new(MeshControlResult.Ok, $"replay of run {runId}", replay)
             : new(MeshControlResult.Conflict, $"function '{run.FunctionId}' is not registered");
     }
 
     public Task<EventPage> QueryEventsAsync(EventQuery query) => queries.QueryEventsAsync(query);
 
-    public Task<EventDetail?> GetEventAsync(string eventId, string? teamId) => queries.GetEventAsync(eventId, teamId);
+    public async Task<EventDetail?> GetEventAsync(string eventId, string? teamId) =>
+        await queries.FindEventsAsync(eventId, teamId) is [var only] ? only : null;
+
+    public Task<IReadOnlyList<EventDetail>> FindEventsAsync(string eventId, string? teamId) => queries.FindEventsAsync(eventId, teamId);
 
     public async Task<MeshControlResult> PauseFunctionAsync(string functionId)
     {

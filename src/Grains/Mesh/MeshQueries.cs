@@ -76,7 +76,7 @@ public sealed class MeshQueries(NpgsqlDataSource dataSource)
     {
         await using var cmd = dataSource.CreateCommand($"""
             SELECT r.function_id, r.status, r.attempts, r.created_at, r.started_at, r.parent_run_id, r.parent_step_id, {EventColumns}
-            FROM mesh.runs r JOIN mesh.events e ON e.id = r.event_id WHERE r.run_id = @id
+            FROM mesh.runs r JOIN mesh.events e ON e.id = r.event_id AND e.team_id IS NOT DISTINCT FROM r.team_id WHERE r.run_id = @id
             """);
         cmd.Parameters.AddWithValue("id", runId);
         LoadedRun? run = null;
@@ -100,7 +100,7 @@ public sealed class MeshQueries(NpgsqlDataSource dataSource)
     {
         await using var cmd = dataSource.CreateCommand($"""
             SELECT r.run_id, r.function_id, r.status, r.created_at, {EventColumns}
-            FROM mesh.runs r JOIN mesh.events e ON e.id = r.event_id
+            FROM mesh.runs r JOIN mesh.events e ON e.id = r.event_id AND e.team_id IS NOT DISTINCT FROM r.team_id
             WHERE r.status IN ('queued', 'running', 'sleeping', 'waiting') AND r.created_at <= now() - @age ORDER BY r.created_at
             """);
         cmd.Parameters.AddWithValue("age", minimumAge);
@@ -151,14 +151,18 @@ public sealed class MeshQueries(NpgsqlDataSource dataSource)
             cmd.Parameters.AddWithValue("since", since);
         }
 
+        // Two teams may send the same id in one batch (same received_at): the team breaks the tie. Team ids hold no
+        // '|', so the key is "team|id" and the id keeps any '|' of its own.
         if (Cursor.TryParse(q.Cursor, out var at, out var key))
         {
-            sql.Append(" AND (e.received_at, e.id) < (@cursor_at, @cursor_id)");
+            var (team, id) = key.Split('|', 2) is [var t, var i] ? (t, i) : throw new ArgumentException($"cursor: '{q.Cursor}' is not a cursor this API returned", "cursor");
+            sql.Append(" AND (e.received_at, e.id, coalesce(e.team_id, '')) < (@cursor_at, @cursor_id, @cursor_team)");
             cmd.Parameters.AddWithValue("cursor_at", at);
-            cmd.Parameters.AddWithValue("cursor_id", key);
+            cmd.Parameters.AddWithValue("cursor_id", id);
+            cmd.Parameters.AddWithValue("cursor_team", team);
         }
 
-        sql.Append(" ORDER BY e.received_at DESC, e.id DESC LIMIT @limit");
+        sql.Append(" ORDER BY e.received_at DESC, e.id DESC, coalesce(e.team_id, '') DESC LIMIT @limit");
         cmd.Parameters.AddWithValue("limit", limit + 1);
         cmd.CommandText = sql.ToString();
         var items = new List<StoredEvent>();
@@ -170,32 +174,55 @@ public sealed class MeshQueries(NpgsqlDataSource dataSource)
             }
         }
 
-        var next = items.Count > limit ? Cursor.Format(items[limit - 1].ReceivedAt, items[limit - 1].Event.Id) : null;
+        var next = items.Count > limit ? Cursor.Format(items[limit - 1].ReceivedAt, $"{items[limit - 1].Event.TeamId}|{items[limit - 1].Event.Id}") : null;
         return new EventPage(items.Take(limit).ToList(), next);
     }
 
-    public async Task<EventDetail?> GetEventAsync(string eventId, string? teamId)
+    /// <summary>
+    /// The events stored under <paramref name="eventId"/>, each with the runs it started: in <paramref name="teamId"/>'s
+    /// namespace only (at most one), or with null (the platform admin) in every namespace that used the id.
+    /// </summary>
+    public async Task<IReadOnlyList<EventDetail>> FindEventsAsync(string eventId, string? teamId)
     {
-        await using var cmd = dataSource.CreateCommand($"SELECT {EventColumns} FROM mesh.events e WHERE e.id = @id AND (@team::text IS NULL OR e.team_id = @team)");
+        await using var cmd = dataSource.CreateCommand(
+            $"SELECT {EventColumns} FROM mesh.events e WHERE e.id = @id AND (@team::text IS NULL OR e.team_id = @team) ORDER BY e.received_at DESC");
         cmd.Parameters.AddWithValue("id", eventId);
         cmd.Parameters.Add(new NpgsqlParameter("team", NpgsqlTypes.NpgsqlDbType.Text) { Value = (object?)teamId ?? DBNull.Value });
-        StoredEvent? stored = null;
+        var found = new List<StoredEvent>();
         await using (var reader = await cmd.ExecuteReaderAsync())
         {
-            if (await reader.ReadAsync())
+            while (await reader.ReadAsync())
             {
-                stored = ReadEvent(reader, 0);
+                found.Add(ReadEvent(reader, 0));
             }
         }
 
-        if (stored is null)
+        var details = new List<EventDetail>(found.Count);
+        foreach (var stored in found)
         {
-            return null;
+            details.Add(new EventDetail(stored, await RunsOfAsync(EventKey.Of(stored.Event))));
         }
 
-        await using var runs = dataSource.CreateCommand($"SELECT {SummaryColumns} FROM mesh.runs r WHERE r.event_id = @id ORDER BY r.created_at");
-        runs.Parameters.AddWithValue("id", eventId);
-        return new EventDetail(stored, await ReadRunsAsync(runs));
+        return details;
+    }
+
+    /// <summary>The event <paramref name="key"/> names exactly (its team's namespace, or that of events without a team).</summary>
+    public async Task<MeshEvent?> GetEventAsync(EventKey key)
+    {
+        await using var cmd = dataSource.CreateCommand($"SELECT {EventColumns} FROM mesh.events e WHERE e.id = @id AND e.team_id IS NOT DISTINCT FROM @team");
+        cmd.Parameters.AddWithValue("id", key.Id);
+        cmd.Parameters.Add(new NpgsqlParameter("team", NpgsqlTypes.NpgsqlDbType.Text) { Value = (object?)key.TeamId ?? DBNull.Value });
+        await using var reader = await cmd.ExecuteReaderAsync();
+        return await reader.ReadAsync() ? ReadEvent(reader, 0).Event : null;
+    }
+
+    private async Task<List<RunSummary>> RunsOfAsync(EventKey key)
+    {
+        await using var runs = dataSource.CreateCommand(
+            $"SELECT {SummaryColumns} FROM mesh.runs r WHERE r.event_id = @id AND r.team_id IS NOT DISTINCT FROM @team ORDER BY r.created_at");
+        runs.Parameters.AddWithValue("id", key.Id);
+        runs.Parameters.Add(new NpgsqlParameter("team", NpgsqlTypes.NpgsqlDbType.Text) { Value = (object?)key.TeamId ?? DBNull.Value });
+        return await ReadRunsAsync(runs);
     }
 
     /// <summary>Inserts runs of stored events (replays) with their cancelOn waits; returns them with their status.</summary>
@@ -224,8 +251,9 @@ public sealed class MeshQueries(NpgsqlDataSource dataSource)
     public async Task<IReadOnlyList<(Guid RunId, DateTimeOffset CreatedAt, MeshEvent Event)>> UnpauseRunsAsync(string functionId)
     {
         await using var cmd = dataSource.CreateCommand($"""
-            WITH u AS (UPDATE mesh.runs SET status = 'queued' WHERE function_id = @fn AND status = 'paused' RETURNING run_id, created_at, event_id)
-            SELECT u.run_id, u.created_at, {EventColumns} FROM u JOIN mesh.events e ON e.id = u.event_id ORDER BY u.created_at
+            WITH u AS (UPDATE mesh.runs SET status = 'queued' WHERE function_id = @fn AND status = 'paused' RETURNING run_id, created_at, event_id, team_id)
+            SELECT u.run_id, u.created_at, {EventColumns} FROM u JOIN mesh.events e ON e.id = u.event_id AND e.team_id IS NOT DISTINCT FROM u.team_id
+            ORDER BY u.created_at
             """);
         cmd.Parameters.AddWithValue("fn", functionId);
         var runs = new List<(Guid, DateTimeOffset, MeshEvent)>();

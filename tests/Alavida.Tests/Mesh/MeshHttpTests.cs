@@ -147,6 +147,46 @@ public sealed class MeshHttpTests(MeshHttpFixture mesh) : IClassFixture<MeshHttp
         Assert.Equal(id, Assert.Single(second.GetProperty("duplicates").EnumerateArray()).GetString());
     }
 
+    [Fact]
+    public async Task EventIds_ArePerTeam_AnotherTeamsIdIsNeitherADuplicateNorDropped_AndReadsStayScoped()
+    {
+        var (a, teamA) = await CreateTeamAsync();
+        var (b, teamB) = await CreateTeamAsync();
+        using var admin = Client(PlatformHost.AdminKey);
+        var id = $"shared-{Guid.NewGuid():N}";
+
+        // B uses the id first; A's later event with it must still run A's function, and A must learn nothing of B.
+        var bDone = mesh.Host.When("http-echo");
+        var fromB = await (await b.PostAsJsonAsync("/events", new { id, name = "http/echo", data = new { n = 1 } })).ReadJsonAsync();
+        await bDone.Within(TimeSpan.FromSeconds(30), "B's run");
+        var aDone = mesh.Host.When("http-echo");
+        var fromA = await (await a.PostAsJsonAsync("/events", new { id, name = "http/echo", data = new { n = 21 } })).ReadJsonAsync();
+        await aDone.Within(TimeSpan.FromSeconds(30), "A's run");
+        var again = await (await a.PostAsJsonAsync("/events", new { id, name = "http/echo", data = new { n = 99 } })).ReadJsonAsync();
+
+        Assert.Empty(fromB.GetProperty("duplicates").EnumerateArray());
+        Assert.Empty(fromA.GetProperty("duplicates").EnumerateArray());
+        Assert.Equal(id, Assert.Single(again.GetProperty("duplicates").EnumerateArray()).GetString());
+        var seenByA = await (await a.GetAsync($"/events/{id}")).ReadJsonAsync();
+        var seenByB = await (await b.GetAsync($"/events/{id}")).ReadJsonAsync();
+        Assert.Equal((teamA.ToString(), 21), (seenByA.GetProperty("event").GetProperty("team_id").GetString(), seenByA.GetProperty("event").GetProperty("data").GetProperty("n").GetInt32()));
+        Assert.Equal((teamB.ToString(), 1), (seenByB.GetProperty("event").GetProperty("team_id").GetString(), seenByB.GetProperty("event").GetProperty("data").GetProperty("n").GetInt32()));
+        var runOfA = Assert.Single(seenByA.GetProperty("runs").EnumerateArray());
+        var runOfB = Assert.Single(seenByB.GetProperty("runs").EnumerateArray());
+        Assert.NotEqual(runOfA.GetProperty("run_id").GetString(), runOfB.GetProperty("run_id").GetString());
+        var detailOfA = await (await a.GetAsync($"/runs/{runOfA.GetProperty("run_id").GetString()}")).ReadJsonAsync();
+        Assert.Equal(("completed", 42), (detailOfA.GetProperty("run").GetProperty("status").GetString(), detailOfA.GetProperty("output").GetInt32()));
+
+        // The run's event reference resolves in the caller's team; the admin names the team when several used the id.
+        Assert.Equal(id, runOfA.GetProperty("event_id").GetString());
+        var ambiguous = await (await admin.GetAsync($"/events/{id}")).AssertProblemAsync(HttpStatusCode.Conflict);
+        Assert.Equal([teamA.ToString(), teamB.ToString()], ambiguous.GetProperty("teams").EnumerateArray().Select(t => t.GetString()).Order());
+        var adminSeesA = await (await admin.GetAsync($"/events/{id}?team={teamA}")).ReadJsonAsync();
+        Assert.Equal(runOfA.GetProperty("run_id").GetString(), Assert.Single(adminSeesA.GetProperty("runs").EnumerateArray()).GetProperty("run_id").GetString());
+        await (await admin.GetAsync($"/events/{id}?team=none")).AssertProblemAsync(HttpStatusCode.NotFound);
+        await (await a.GetAsync($"/events/{id}?team={teamB}")).AssertProblemAsync(HttpStatusCode.UnprocessableEntity);
+    }
+
     [Theory]
     [InlineData("{not json", HttpStatusCode.BadRequest, null)]
     [InlineData("[1,2]", HttpStatusCode.BadRequest, null)]
