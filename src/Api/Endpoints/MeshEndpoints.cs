@@ -12,7 +12,7 @@ namespace Alavida.Api.Endpoints;
 
 /// <summary>
 /// The mesh over HTTP: send events (team keys), see events and runs, cancel and replay runs (team-scoped; the admin
-/// key sees all), pause and resume functions (admin).
+/// key sees all); functions are in <see cref="FunctionEndpoints"/>.
 /// </summary>
 public static class MeshEndpoints
 {
@@ -29,16 +29,13 @@ public static class MeshEndpoints
             .WithSummary("An event with the runs it started (ids are per team; the admin adds ?team=<team id>|none when several teams used one)");
 
         var runs = app.MapGroup("/runs").WithTags("Mesh").RequireAuthorization(AuthPolicies.TeamOrAdmin);
-        runs.MapGet("/", ListRunsAsync).WithName("ListRuns").WithSummary("Function runs, newest first (filters: function, status, team (admin), trace_id, since)");
+        runs.MapGet("/", ListRunsAsync).WithName("ListRuns")
+            .WithSummary("Function runs, newest first (filters: function — an id, or a prefix ending before a '/' such as lead-discovery —, status, team (admin), trace_id, since)");
         runs.MapGet("/{id}", GetRunAsync).WithName("GetRun").WithSummary("A run with its steps");
         runs.MapPost("/{id}/cancel", CancelRunAsync).WithName("CancelRun").WithSummary("Cancel an unfinished run");
         runs.MapPost("/{id}/replay", ReplayRunAsync).WithName("ReplayRun").WithSummary("Start a new run of the same function from the same event");
 
-        var functions = app.MapGroup("/functions").WithTags("Mesh").RequireAuthorization(AuthPolicies.Admin);
-        functions.MapPost("/{id}/pause", (string id, IGrainFactory grains) => ControlAsync(grains.GetGrain<IMeshGrain>(0).PauseFunctionAsync(id)))
-            .WithName("PauseFunction").WithSummary("Pause a function: its events are kept and run on resume");
-        functions.MapPost("/{id}/resume", (string id, IGrainFactory grains) => ControlAsync(grains.GetGrain<IMeshGrain>(0).ResumeFunctionAsync(id)))
-            .WithName("ResumeFunction").WithSummary("Resume a paused function and start the runs that waited");
+        app.MapFunctionEndpoints();
         return app;
     }
 
@@ -145,6 +142,19 @@ public static class MeshEndpoints
         if (team is not null && scope is not null)
         {
             list.AddError("team", "only the platform admin key may filter by team; a team key always sees its own team");
+        }
+
+        function = function?.TrimEnd('/');
+        if (function is not null && list.Errors.Count == 0)
+        {
+            // A function's id, or a prefix of ids ending before a '/'; anything else would match nothing, silently.
+            var ids = (await grains.GetGrain<IMeshGrain>(0).ListFunctionsAsync()).Select(f => f.Id).ToList();
+            if (!ids.Any(id => id == function || id.StartsWith(function + "/", StringComparison.Ordinal)))
+            {
+                var close = FunctionIds.Closest(function, ids);
+                list.AddError("function", $"no function has the id '{Problems.Echo(function)}' or ids under '{Problems.Echo(function)}/'; " +
+                    (close.Count > 0 ? $"did you mean {string.Join(", ", close)}?" : $"the functions are: {string.Join(", ", ids)}"));
+            }
         }
 
         if (list.Errors.Count > 0)

@@ -48,6 +48,10 @@ public interface IMeshGrain : IGrainWithIntegerKey
     [Alias("FindEventsAsync")]
     Task<IReadOnlyList<EventDetail>> FindEventsAsync(string eventId, string? teamId);
 
+    /// <summary>Every registered function with its triggers, flow control and paused state, ordered by id. Functions are platform-wide.</summary>
+    [Alias("ListFunctionsAsync")]
+    Task<IReadOnlyList<MeshFunctionView>> ListFunctionsAsync();
+
     /// <summary>Pauses a function: events keep arriving and their runs wait (status paused) until it is resumed. Admin operation.</summary>
     [Alias("PauseFunctionAsync")]
     Task<MeshControlResult> PauseFunctionAsync(string functionId);

@@ -8,7 +8,10 @@ public sealed class MeshGrain(MeshRouter router, MeshQueries queries, MeshFuncti
 {
     public Task<SendEventsResult> SendAsync(IReadOnlyList<MeshEvent> events) => router.SendAsync(events);
 
-    public Task<RunPage> QueryRunsAsync(RunQuery query) => queries.QueryRunsAsync(query);
+    /// <summary>A function filter names that function and every function whose id continues it after a '/'.</summary>
+    public Task<RunPage> QueryRunsAsync(RunQuery query) =>
+        queries.QueryRunsAsync(query, query.FunctionId is not { } prefix ? null
+            : registry.All.Select(f => f.Id).Where(id => id.StartsWith(prefix + "/", StringComparison.Ordinal)).Prepend(prefix).ToList());
 
     public Task<RunDetail?> GetRunAsync(Guid runId, string? teamId) => queries.GetRunAsync(runId, teamId);
 
@@ -42,6 +45,12 @@ public sealed class MeshGrain(MeshRouter router, MeshQueries queries, MeshFuncti
         await queries.FindEventsAsync(eventId, teamId) is [var only] ? only : null;
 
     public Task<IReadOnlyList<EventDetail>> FindEventsAsync(string eventId, string? teamId) => queries.FindEventsAsync(eventId, teamId);
+
+    public async Task<IReadOnlyList<MeshFunctionView>> ListFunctionsAsync()
+    {
+        var paused = await queries.PausedFunctionsAsync();
+        return registry.All.OrderBy(f => f.Id, StringComparer.Ordinal).Select(f => MeshFunctionRegistry.View(f, paused.Contains(f.Id))).ToList();
+    }
 
     public async Task<MeshControlResult> PauseFunctionAsync(string functionId)
     {

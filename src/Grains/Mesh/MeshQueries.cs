@@ -9,13 +9,24 @@ public sealed class MeshQueries(NpgsqlDataSource dataSource)
     private const string SummaryColumns = "r.run_id, r.function_id, r.status, r.event_id, r.trace_id, r.team_id, r.attempts, r.created_at, r.started_at, r.ended_at, r.error";
     private const string EventColumns = """e.id, e.name, e.data::text, e."user"::text, e.ts, e.v, e.trace_id, e.team_id, e.received_at""";
 
-    public async Task<RunPage> QueryRunsAsync(RunQuery q)
+    /// <summary>Runs, newest first; <paramref name="functionIds"/> (when given) replaces <see cref="RunQuery.FunctionId"/> with the ids it stands for.</summary>
+    public async Task<RunPage> QueryRunsAsync(RunQuery q, IReadOnlyList<string>? functionIds = null)
     {
         var limit = Math.Clamp(q.Limit, 1, 500);
         var sql = new StringBuilder($"SELECT {SummaryColumns} FROM mesh.runs r WHERE true");
         await using var cmd = dataSource.CreateCommand();
         Filter(cmd, sql, "r.team_id", "team", q.TeamId);
-        Filter(cmd, sql, "r.function_id", "fn", q.FunctionId);
+        if (functionIds is { Count: > 1 })
+        {
+            sql.Append(" AND r.function_id = ANY(@fns)");
+            cmd.Parameters.AddWithValue("fns", functionIds.ToArray());
+        }
+        else
+        {
+            // One id stays an equality: its index then yields the rows already in page order.
+            Filter(cmd, sql, "r.function_id", "fn", functionIds is [var only] ? only : q.FunctionId);
+        }
+
         Filter(cmd, sql, "r.status", "status", q.Status);
         Filter(cmd, sql, "r.trace_id", "trace", q.TraceId);
         if (q.Since is { } since)
@@ -233,6 +244,19 @@ public sealed class MeshQueries(NpgsqlDataSource dataSource)
         var inserted = await MeshSql.InsertRunsAsync(connection, tx, runs, cancelWaits);
         await tx.CommitAsync();
         return inserted;
+    }
+
+    public async Task<HashSet<string>> PausedFunctionsAsync()
+    {
+        await using var cmd = dataSource.CreateCommand("SELECT function_id FROM mesh.functions WHERE paused");
+        var paused = new HashSet<string>(StringComparer.Ordinal);
+        await using var reader = await cmd.ExecuteReaderAsync();
+        while (await reader.ReadAsync())
+        {
+            paused.Add(reader.GetString(0));
+        }
+
+        return paused;
     }
 
     public async Task SetPausedAsync(string functionId, bool paused, DateTimeOffset now)
