@@ -55,7 +55,7 @@ public static class StartupBanner
         }
 
         return text.AppendLine()
-            .AppendLine($"  API reference {url}/reference · health {url}/health · metrics {url}/metrics · Orleans dashboard {url}/dashboard")
+            .AppendLine($"  API reference: {url}/reference · health: {url}/health")
             .AppendLine()
             .ToString();
     }
