@@ -62,7 +62,7 @@ public static class FunctionEndpoints
     }
 
     /// <summary>A 404 naming the functions the caller probably meant, or every function when none is close.</summary>
-    internal static ProblemHttpResult Unknown(string id, IReadOnlyList<MeshFunctionView> all)
+    private static ProblemHttpResult Unknown(string id, IReadOnlyList<MeshFunctionView> all)
     {
         var ids = all.Select(f => f.Id).ToList();
         var close = FunctionIds.Closest(id, ids);
