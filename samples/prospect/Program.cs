@@ -7,7 +7,7 @@ var url = Option("--url") ?? Environment.GetEnvironmentVariable("ALAVIDA_URL") ?
 var key = Option("--key") ?? Environment.GetEnvironmentVariable("ALAVIDA_API_KEY");
 if (string.IsNullOrWhiteSpace(key))
 {
-    Console.Error.WriteLine("Give a team API key: --key alv_... or ALAVIDA_API_KEY (the platform logs a dev team's key on its first start).");
+    Console.Error.WriteLine("Give a team API key: --key alv_... or ALAVIDA_API_KEY (the platform prints a dev team's key in its first start's banner).");
     return 2;
 }
 

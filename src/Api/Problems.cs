@@ -17,8 +17,8 @@ public static class Problems
     public static ProblemHttpResult Invalid(string detail, IReadOnlyList<FieldError> errors) =>
         Problem(StatusCodes.Status422UnprocessableEntity, "invalid-input", "Invalid input", detail, new Dictionary<string, object?> { ["errors"] = errors });
 
-    public static ProblemHttpResult NotFound(string detail) =>
-        Problem(StatusCodes.Status404NotFound, "not-found", "Not found", detail);
+    public static ProblemHttpResult NotFound(string detail, IDictionary<string, object?>? extensions = null) =>
+        Problem(StatusCodes.Status404NotFound, "not-found", "Not found", detail, extensions);
 
     public static ProblemHttpResult InsufficientCredits(long balance, long required) =>
         Problem(StatusCodes.Status402PaymentRequired, "insufficient-credits", "Not enough credits",

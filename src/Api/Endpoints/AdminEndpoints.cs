@@ -15,6 +15,7 @@ public static class AdminEndpoints
     public static IEndpointRouteBuilder MapAdminEndpoints(this IEndpointRouteBuilder app)
     {
         var group = app.MapGroup("/admin/teams").WithTags("Admin").RequireAuthorization(AuthPolicies.Admin);
+        group.MapGet("/", ListTeamsAsync).WithName("ListTeams").WithSummary("Teams, newest first: id, name, owner, balance, created_at, active API keys (paging: limit, cursor)");
         group.MapPost("/", CreateTeamAsync).WithName("CreateTeam").WithSummary("Create a team with its owner, opening credits and first API key (shown once)")
             .Accepts<CreateTeamRequest>("application/json");
         group.MapPost("/{teamId}/credits", GrantAsync).WithName("GrantCredits").WithSummary("Grant credits (Idempotency-Key makes retries safe)")
@@ -24,6 +25,23 @@ public static class AdminEndpoints
             .Accepts<CreateApiKeyRequest>("application/json");
         group.MapPost("/{teamId}/api-keys/{keyId}/revoke", RevokeKeyAsync).WithName("RevokeApiKey").WithSummary("Revoke an API key at once");
         return app;
+    }
+
+    public static async Task<Results<Ok<ListResponse<TeamResponse>>, ProblemHttpResult>> ListTeamsAsync(HttpRequest request, IGrainFactory grains)
+    {
+        var list = ListQuery.Parse(request);
+        if (list.Since is not null)
+        {
+            list.AddError("since", "is not a filter of the teams list (limit and cursor are)");
+        }
+
+        if (list.Errors.Count > 0)
+        {
+            return Problems.Invalid("The query is invalid.", list.Errors);
+        }
+
+        var page = await grains.GetGrain<IPlatformAdminGrain>(0).ListTeamsAsync(list.Limit, list.Cursor);
+        return TypedResults.Ok(new ListResponse<TeamResponse>(page.Items.Select(TeamResponse.From).ToList(), page.NextCursor));
     }
 
     public static async Task<Results<Created<TeamCreatedResponse>, ProblemHttpResult>> CreateTeamAsync(HttpRequest request, IGrainFactory grains)
@@ -155,3 +173,10 @@ public sealed record TeamCreatedResponse(Guid TeamId, string Name, TeamOwner Own
 
 /// <summary>A team's owner.</summary>
 public sealed record TeamOwner(Guid UserId, string Email);
+
+/// <summary>A team in <c>GET /admin/teams</c>.</summary>
+public sealed record TeamResponse(Guid TeamId, string Name, TeamOwner? Owner, long Balance, DateTimeOffset CreatedAt, int ActiveKeys)
+{
+    public static TeamResponse From(TeamView t) => new(
+        t.TeamId, t.Name, t.OwnerUserId is { } owner ? new TeamOwner(owner, t.OwnerEmail ?? "") : null, t.Balance, t.CreatedAt, t.ActiveKeys);
+}

@@ -13,7 +13,7 @@ namespace Alavida.Api.Endpoints;
 
 /// <summary>
 /// The mesh over HTTP: send events (team keys), see events and runs, cancel and replay runs (team-scoped; the admin
-/// key sees all), pause and resume functions (admin).
+/// key sees all); functions are in <see cref="FunctionEndpoints"/>.
 /// </summary>
 public static class MeshEndpoints
 {
@@ -21,22 +21,20 @@ public static class MeshEndpoints
     {
         var events = app.MapGroup("/events").WithTags("Mesh");
         events.MapPost("/", SendAsync).RequireAuthorization(AuthPolicies.Team).WithName("SendEvents")
-            .WithSummary("Send one event or an array of events (Inngest shape: id, name, data, user, ts, v); duplicates by id within 24 h are accepted once")
+            .WithSummary("Send one event or an array of events (Inngest shape: id, name, data, user, ts, v); an id your team sent within 24 h is accepted once (ids are per team)")
             .Accepts<JsonElement>("application/json");
         events.MapGet("/", ListEventsAsync).RequireAuthorization(AuthPolicies.TeamOrAdmin).WithName("ListEvents").WithSummary("Events, newest first (filters: name, since)");
-        events.MapGet("/{id}", GetEventAsync).RequireAuthorization(AuthPolicies.TeamOrAdmin).WithName("GetEvent").WithSummary("An event with the runs it started");
+        events.MapGet("/{id}", GetEventAsync).RequireAuthorization(AuthPolicies.TeamOrAdmin).WithName("GetEvent")
+            .WithSummary("An event with the runs it started (ids are per team; the admin adds ?team=<team id>|none when several teams used one)");
 
         var runs = app.MapGroup("/runs").WithTags("Mesh").RequireAuthorization(AuthPolicies.TeamOrAdmin);
-        runs.MapGet("/", ListRunsAsync).WithName("ListRuns").WithSummary("Function runs, newest first (filters: function, status, team (admin), trace_id, since)");
+        runs.MapGet("/", ListRunsAsync).WithName("ListRuns")
+            .WithSummary("Function runs, newest first (filters: function — an id, or a prefix ending before a '/' such as lead-discovery —, status, team (admin), trace_id, since)");
         runs.MapGet("/{id}", GetRunAsync).WithName("GetRun").WithSummary("A run with its steps");
         runs.MapPost("/{id}/cancel", CancelRunAsync).WithName("CancelRun").WithSummary("Cancel an unfinished run");
         runs.MapPost("/{id}/replay", ReplayRunAsync).WithName("ReplayRun").WithSummary("Start a new run of the same function from the same event");
 
-        var functions = app.MapGroup("/functions").WithTags("Mesh").RequireAuthorization(AuthPolicies.Admin);
-        functions.MapPost("/{id}/pause", (string id, IGrainFactory grains) => ControlAsync(grains.GetGrain<IMeshGrain>(0).PauseFunctionAsync(id)))
-            .WithName("PauseFunction").WithSummary("Pause a function: its events are kept and run on resume");
-        functions.MapPost("/{id}/resume", (string id, IGrainFactory grains) => ControlAsync(grains.GetGrain<IMeshGrain>(0).ResumeFunctionAsync(id)))
-            .WithName("ResumeFunction").WithSummary("Resume a paused function and start the runs that waited");
+        app.MapFunctionEndpoints();
         return app;
     }
 
@@ -104,12 +102,31 @@ public static class MeshEndpoints
         }
     }
 
-    public static async Task<Results<Ok<EventDetailResponse>, ProblemHttpResult>> GetEventAsync(string id, ClaimsPrincipal user, IGrainFactory grains)
+    /// <summary>
+    /// Event ids are unique per team: a team key finds its own event. The admin sees every team's, so an id several
+    /// teams used needs <c>team</c> (a team id, or <c>none</c> for events without a team); without it such an id is a 409.
+    /// </summary>
+    public static async Task<Results<Ok<EventDetailResponse>, ProblemHttpResult>> GetEventAsync(string id, ClaimsPrincipal user, IGrainFactory grains, string? team = null)
     {
-        var detail = id.Length <= 256 ? await grains.GetGrain<IMeshGrain>(0).GetEventAsync(id, Scope(user)) : null;
-        return detail is null
-            ? Problems.NotFound($"There is no event '{Problems.Echo(id)}' visible to you.")
-            : TypedResults.Ok(new EventDetailResponse(EventResponse.From(detail.Event), detail.Runs.Select(RunResponse.From).ToList()));
+        var scope = Scope(user);
+        if (team is not null && scope is not null)
+        {
+            return Problems.Invalid("The query is invalid.", [new FieldError("team", "only the platform admin key may choose a team; a team key always sees its own team")]);
+        }
+
+        var found = id.Length <= 256 ? await grains.GetGrain<IMeshGrain>(0).FindEventsAsync(id, scope) : [];
+        var matching = team is null ? found : found.Where(d => (d.Event.Event.TeamId ?? NoTeam) == team).ToList();
+        return matching switch
+        {
+            [] => Problems.NotFound(team is null
+                ? $"There is no event '{Problems.Echo(id)}' visible to you."
+                : $"There is no event '{Problems.Echo(id)}' of team '{Problems.Echo(team)}'."),
+            [var only] => TypedResults.Ok(new EventDetailResponse(EventResponse.From(only.Event), only.Runs.Select(RunResponse.From).ToList())),
+            _ => Problems.Conflict(
+                $"Event ids are unique per team, and {matching.Count} teams used '{Problems.Echo(id)}': add ?team= with one of the teams listed " +
+                $"('{NoTeam}' for the event without a team).",
+                new Dictionary<string, object?> { ["teams"] = matching.Select(d => d.Event.Event.TeamId ?? NoTeam).ToList() }),
+        };
     }
 
     public static async Task<Results<Ok<ListResponse<RunResponse>>, ProblemHttpResult>> ListRunsAsync(
@@ -127,6 +144,19 @@ public static class MeshEndpoints
         if (team is not null && scope is not null)
         {
             list.AddError("team", "only the platform admin key may filter by team; a team key always sees its own team");
+        }
+
+        function = function?.TrimEnd('/');
+        if (function is not null && list.Errors.Count == 0)
+        {
+            // A function's id, or a prefix of ids ending before a '/'; anything else would match nothing, silently.
+            var ids = (await grains.GetGrain<IMeshGrain>(0).ListFunctionsAsync()).Select(f => f.Id).ToList();
+            if (!ids.Any(id => id == function || id.StartsWith(function + "/", StringComparison.Ordinal)))
+            {
+                var close = FunctionIds.Closest(function, ids);
+                list.AddError("function", $"no function has the id '{Problems.Echo(function)}' or ids under '{Problems.Echo(function)}/'; " +
+                    (close.Count > 0 ? $"did you mean {string.Join(", ", close)}?" : $"the functions are: {string.Join(", ", ids)}"));
+            }
         }
 
         if (list.Errors.Count > 0)
@@ -176,6 +206,9 @@ public static class MeshEndpoints
             _ => Problems.Conflict(result.Detail),
         };
     }
+
+    /// <summary>How the admin names the events without a team in <c>?team=</c>.</summary>
+    private const string NoTeam = "none";
 
     /// <summary>A team key sees its own team; the admin key (no team) sees all.</summary>
     private static string? Scope(ClaimsPrincipal user) => user.IsInRole(ApiKeyAuthenticationHandler.AdminRole) ? null : user.TeamId().ToString();

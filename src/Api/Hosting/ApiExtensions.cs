@@ -60,11 +60,11 @@ public static class ApiExtensions
             .AddPolicy(AuthPolicies.Admin, p => p.RequireRole(ApiKeyAuthenticationHandler.AdminRole))
             .AddPolicy(AuthPolicies.TeamOrAdmin, p => p.RequireAssertion(c =>
                 c.User.IsInRole(ApiKeyAuthenticationHandler.AdminRole) || c.User.HasClaim(x => x.Type == ApiKeyAuthenticationHandler.TeamClaim)));
-        builder.Services.AddOpenApi(o => o.AddDocumentTransformer((document, _, _) =>
+        builder.Services.AddOpenApi(o => o.AddBearerSecurityScheme().AddDocumentTransformer((document, _, _) =>
         {
             document.Info.Title = "Alavida API";
             document.Info.Description = "Run go-to-market quantums as async jobs, watch them, read their data, manage credits. " +
-                                        "Authenticate with 'Authorization: Bearer <api key>'. Every error is application/problem+json with a trace_id.";
+                                        "Authenticate with `Authorization: Bearer <api key>`. Every error is application/problem+json with a trace_id.";
             return Task.CompletedTask;
         }));
         builder.Services.AddProblemDetails(o => o.CustomizeProblemDetails = ctx =>
@@ -91,7 +91,7 @@ public static class ApiExtensions
         app.UseAuthorization();
         app.Use(RequestTextGuard.InvokeAsync);
         app.MapOpenApi("/openapi/{documentName}.json");
-        app.MapScalarApiReference("/reference", o => o.WithTitle("Alavida API"));
+        app.MapScalarApiReference("/reference", o => o.WithTitle("Alavida API").AddPreferredSecuritySchemes(BearerSecurityScheme.Name));
         app.MapQuantumEndpoints();
         app.MapJobEndpoints();
         app.MapCreditEndpoints();

@@ -7,11 +7,12 @@ public sealed class PlatformOptions
 
     /// <summary>
     /// The platform admin key for <c>/admin/…</c> (<c>Authorization: Bearer …</c>). When unset, a random one is made
-    /// at start-up and logged once, which suits a laptop; set it in any shared deployment.
+    /// on the first start, shown in the start-up banner and kept in <c>.data/admin-key</c> for later starts, which
+    /// suits a laptop; set it in any shared deployment. A configured key is never shown or logged.
     /// </summary>
     public string? AdminKey { get; set; }
 
-    /// <summary>On an empty database, create a development team and log its API key (so a newcomer can call the API at once).</summary>
+    /// <summary>On an empty database, create a development team and print its API key in the start-up banner (so a newcomer can call the API at once).</summary>
     public bool CreateDevTeam { get; set; } = true;
 
     /// <summary>Opening credits of that development team.</summary>

@@ -32,9 +32,25 @@ public interface IMeshGrain : IGrainWithIntegerKey
     [Alias("QueryEventsAsync")]
     Task<EventPage> QueryEventsAsync(EventQuery query);
 
-    /// <summary>One event with the runs it started; null when absent or another team's.</summary>
+    /// <summary>
+    /// One event with the runs it started; null when absent or another team's. Event ids are unique per team, so for
+    /// the platform admin (<paramref name="teamId"/> null) an id that several teams used names no single event: null
+    /// then too, and <see cref="FindEventsAsync"/> lists them.
+    /// </summary>
     [Alias("GetEventAsync")]
     Task<EventDetail?> GetEventAsync(string eventId, string? teamId);
+
+    /// <summary>
+    /// Every event stored under <paramref name="eventId"/>, each with the runs it started, newest first: the team's own
+    /// (at most one), or for the platform admin (<paramref name="teamId"/> null) one per team that used the id and one
+    /// among the events without a team.
+    /// </summary>
+    [Alias("FindEventsAsync")]
+    Task<IReadOnlyList<EventDetail>> FindEventsAsync(string eventId, string? teamId);
+
+    /// <summary>Every registered function with its triggers, flow control and paused state, ordered by id. Functions are platform-wide.</summary>
+    [Alias("ListFunctionsAsync")]
+    Task<IReadOnlyList<MeshFunctionView>> ListFunctionsAsync();
 
     /// <summary>Pauses a function: events keep arriving and their runs wait (status paused) until it is resumed. Admin operation.</summary>
     [Alias("PauseFunctionAsync")]

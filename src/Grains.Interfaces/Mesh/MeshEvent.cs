@@ -4,7 +4,7 @@ namespace Alavida.Grains.Mesh;
 /// An event in Inngest's shape (<c>id</c>, <c>name</c>, <c>data</c>, <c>user</c>, <c>ts</c>, <c>v</c>) plus the
 /// <c>trace_id</c> that entered with the first event of a cascade and the owning <c>team_id</c>.
 /// </summary>
-/// <param name="Id">Unique id; a duplicate within 24 h is accepted once. Empty: the mesh assigns one.</param>
+/// <param name="Id">Unique per team (and among events without a team); a duplicate from the same team within 24 h is accepted once. Empty: the mesh assigns one.</param>
 /// <param name="Name">Event name, <c>{domain}/{entity}.{action}</c>.</param>
 /// <param name="DataJson">The <c>data</c> payload as a JSON object.</param>
 /// <param name="UserJson">The optional <c>user</c> payload as a JSON object.</param>
@@ -25,7 +25,7 @@ public sealed record MeshEvent(
 
 /// <summary>The outcome of sending events: all of them accepted (or recognised as duplicates), or none on invalid input.</summary>
 /// <param name="Ids">The id of every event, in the order sent (assigned ids included).</param>
-/// <param name="Duplicates">Ids already accepted within the last 24 h: no new runs were started for them.</param>
+/// <param name="Duplicates">Ids the same team (or, for events without a team, the platform) sent within the last 24 h: no new runs were started for them.</param>
 /// <param name="Errors">Why the input was rejected; empty when it was accepted.</param>
 [GenerateSerializer, Immutable, Alias("mesh.send-result")]
 public sealed record SendEventsResult(

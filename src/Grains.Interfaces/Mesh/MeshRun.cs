@@ -28,7 +28,7 @@ public static class RunStatus
 
 /// <summary>Filters for listing runs; <see cref="TeamId"/> null means every team (platform admin).</summary>
 /// <param name="TeamId">Only this team's runs.</param>
-/// <param name="FunctionId">Only runs of this function.</param>
+/// <param name="FunctionId">Only runs of this function, and of every function whose id continues it after a <c>/</c> (<c>lead-discovery</c>: all of <c>lead-discovery/…</c>).</param>
 /// <param name="Status">Only runs in this status (see <see cref="RunStatus"/>).</param>
 /// <param name="TraceId">Only runs of this trace.</param>
 /// <param name="Since">Only runs created at or after this time.</param>

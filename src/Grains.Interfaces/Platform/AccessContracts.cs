@@ -73,6 +73,24 @@ public sealed record TeamCreated(
     [property: Id(4)] NewApiKey ApiKey,
     [property: Id(5)] CreditBalance Credits);
 
+/// <summary>A team as the platform admin lists it.</summary>
+/// <param name="TeamId">The team id.</param>
+/// <param name="Name">The team name.</param>
+/// <param name="OwnerUserId">Its owner's user id (null if it has no owner).</param>
+/// <param name="OwnerEmail">Its owner's email.</param>
+/// <param name="Balance">Spendable credits.</param>
+/// <param name="CreatedAt">When it was created.</param>
+/// <param name="ActiveKeys">Its API keys that are not revoked.</param>
+[GenerateSerializer, Immutable, Alias("Alavida.Platform.TeamView")]
+public sealed record TeamView(
+    [property: Id(0)] Guid TeamId,
+    [property: Id(1)] string Name,
+    [property: Id(2)] Guid? OwnerUserId,
+    [property: Id(3)] string? OwnerEmail,
+    [property: Id(4)] long Balance,
+    [property: Id(5)] DateTimeOffset CreatedAt,
+    [property: Id(6)] int ActiveKeys);
+
 /// <summary>Platform administration: teams and keys.</summary>
 [Alias("Alavida.Platform.IPlatformAdminGrain")]
 public interface IPlatformAdminGrain : IGrainWithIntegerKey
@@ -100,6 +118,14 @@ public interface IPlatformAdminGrain : IGrainWithIntegerKey
     /// <summary>Creates the local development team when the database has no team yet; null otherwise.</summary>
     [Alias("EnsureDevelopmentTeam")]
     Task<TeamCreated?> EnsureDevelopmentTeamAsync(long credits);
+
+    /// <summary>The local development team (the first made by <see cref="EnsureDevelopmentTeamAsync"/>); null when there is none.</summary>
+    [Alias("FindDevelopmentTeam")]
+    Task<TeamView?> FindDevelopmentTeamAsync();
+
+    /// <summary>A page of teams, newest first; throws <see cref="ArgumentException"/> for a cursor no page returned.</summary>
+    [Alias("ListTeams")]
+    Task<Page<TeamView>> ListTeamsAsync(int limit, string? cursor);
 }
 
 /// <summary>

@@ -64,7 +64,14 @@ public enum MeshConcurrencyScope
 public sealed record MeshConcurrency(int Limit, string? Key = null, MeshConcurrencyScope Scope = MeshConcurrencyScope.Function);
 
 /// <summary>Retry policy: <paramref name="Count"/> retries, delay <c>min(Max, Base·2^(attempt-1))</c> with ±25 % jitter.</summary>
-public sealed record MeshRetries(int Count, TimeSpan? BaseDelay = null, TimeSpan? MaxDelay = null);
+public sealed record MeshRetries(int Count, TimeSpan? BaseDelay = null, TimeSpan? MaxDelay = null)
+{
+    /// <summary>The first delay when <see cref="BaseDelay"/> is not given.</summary>
+    public static readonly TimeSpan DefaultBaseDelay = TimeSpan.FromSeconds(1);
+
+    /// <summary>The longest delay when <see cref="MaxDelay"/> is not given.</summary>
+    public static readonly TimeSpan DefaultMaxDelay = TimeSpan.FromMinutes(10);
+}
 
 /// <summary>At most <paramref name="Limit"/> starts per <paramref name="Period"/>, per value of <paramref name="Key"/>.</summary>
 public sealed record MeshThrottle(int Limit, TimeSpan Period, string? Key = null);

@@ -251,9 +251,30 @@ public sealed partial class MeshFunctionRegistry
         }
     }
 
+    /// <summary>The id of the function that runs a definition's <c>OnFailure</c> handler.</summary>
+    public static string FailureHandlerId(string functionId) => $"{functionId}-failure";
+
+    /// <summary>The function as the API shows it (defaults filled in).</summary>
+    public static MeshFunctionView View(RegisteredFunction function, bool paused)
+    {
+        var d = function.Definition;
+        return new MeshFunctionView(
+            d.Id,
+            d.Triggers.Select(t => new MeshTriggerView(t.Event, t.If, t.Cron, t.Cron is null ? null : t.TimeZone ?? "UTC")).ToList(),
+            d.Concurrency.Select(c => new MeshConcurrencyView(c.Limit, c.Key, c.Scope == MeshConcurrencyScope.Account ? "account" : "function")).ToList(),
+            d.Throttle is { } throttle ? new MeshThrottleView(throttle.Limit, throttle.Period, throttle.Key) : null,
+            d.Debounce is { } debounce ? new MeshDebounceView(debounce.Period, debounce.Key) : null,
+            new MeshRetriesView(d.Retries.Count, d.Retries.BaseDelay ?? MeshRetries.DefaultBaseDelay, d.Retries.MaxDelay ?? MeshRetries.DefaultMaxDelay),
+            d.Timeouts is { } timeouts ? new MeshTimeoutsView(timeouts.Start, timeouts.Finish) : null,
+            d.Idempotency,
+            d.CancelOn.Select(c => new MeshCancelOnView(c.Event, c.Match)).ToList(),
+            d.OnFailure is null ? null : FailureHandlerId(d.Id),
+            paused);
+    }
+
     private static MeshFunctionDefinition FailureHandler(string functionId, Func<MeshContext, MeshFailure, Task> onFailure) => new()
     {
-        Id = $"{functionId}-failure",
+        Id = FailureHandlerId(functionId),
         Triggers = [MeshTrigger.OnEvent(FunctionFailedEvent, $"event.data.function_id == '{functionId}'")],
         Handler = async ctx =>
         {

@@ -8,7 +8,10 @@ public sealed class MeshGrain(MeshRouter router, MeshQueries queries, MeshFuncti
 {
     public Task<SendEventsResult> SendAsync(IReadOnlyList<MeshEvent> events) => router.SendAsync(events);
 
-    public Task<RunPage> QueryRunsAsync(RunQuery query) => queries.QueryRunsAsync(query);
+    /// <summary>A function filter names that function and every function whose id continues it after a '/'.</summary>
+    public Task<RunPage> QueryRunsAsync(RunQuery query) =>
+        queries.QueryRunsAsync(query, query.FunctionId is not { } prefix ? null
+            : registry.All.Select(f => f.Id).Where(id => id.StartsWith(prefix + "/", StringComparison.Ordinal)).Prepend(prefix).ToList());
 
     public Task<RunDetail?> GetRunAsync(Guid runId, string? teamId) => queries.GetRunAsync(runId, teamId);
 
@@ -25,20 +28,29 @@ public sealed class MeshGrain(MeshRouter router, MeshQueries queries, MeshFuncti
     public async Task<MeshControlResult> ReplayRunAsync(Guid runId, string? teamId)
     {
         var run = await queries.GetRunSummaryAsync(runId, teamId);
-        var stored = run is null ? null : await queries.GetEventAsync(run.EventId, null);
+        var stored = run is null ? null : await queries.GetEventAsync(new EventKey(run.EventId, run.TeamId));
         if (run is null || stored is null)
         {
             return new(MeshControlResult.NotFound, $"no run {runId}");
         }
 
-        return await router.ReplayAsync(run.FunctionId, stored.Event.Event) is { } replay
+        return await router.ReplayAsync(run.FunctionId, stored) is { } replay
             ? new(MeshControlResult.Ok, $"replay of run {runId}", replay)
             : new(MeshControlResult.Conflict, $"function '{run.FunctionId}' is not registered");
     }
 
     public Task<EventPage> QueryEventsAsync(EventQuery query) => queries.QueryEventsAsync(query);
 
-    public Task<EventDetail?> GetEventAsync(string eventId, string? teamId) => queries.GetEventAsync(eventId, teamId);
+    public async Task<EventDetail?> GetEventAsync(string eventId, string? teamId) =>
+        await queries.FindEventsAsync(eventId, teamId) is [var only] ? only : null;
+
+    public Task<IReadOnlyList<EventDetail>> FindEventsAsync(string eventId, string? teamId) => queries.FindEventsAsync(eventId, teamId);
+
+    public async Task<IReadOnlyList<MeshFunctionView>> ListFunctionsAsync()
+    {
+        var paused = await queries.PausedFunctionsAsync();
+        return registry.All.OrderBy(f => f.Id, StringComparer.Ordinal).Select(f => MeshFunctionRegistry.View(f, paused.Contains(f.Id))).ToList();
+    }
 
     public async Task<MeshControlResult> PauseFunctionAsync(string functionId)
     {

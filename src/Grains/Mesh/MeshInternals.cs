@@ -82,11 +82,20 @@ public sealed record RunUpdate(
     Guid RunId, string Status, int Attempts, DateTimeOffset? StartedAt, DateTimeOffset? EndedAt,
     DateTimeOffset? WakeAt, string? Output, string? Error);
 
-/// <summary>A wait (WaitForEvent or cancelOn) that an accepted event satisfied, already removed from <c>mesh.waits</c>.</summary>
-public sealed record MatchedWait(Guid RunId, string StepId, string Kind, string EventId);
+/// <summary>What identifies a stored event: its id within its team's namespace (null: the events without a team).</summary>
+public readonly record struct EventKey(string Id, string? TeamId)
+{
+    public static EventKey Of(MeshEvent e) => new(e.Id, e.TeamId);
 
-/// <summary>What one accept request got: accepted event ids, runs created (with status) and waits matched.</summary>
-public sealed record AcceptResult(IReadOnlySet<string> Accepted, IReadOnlyList<(Guid RunId, string Status)> Runs, IReadOnlyList<MatchedWait> Matched);
+    /// <summary>The event a run was started by (a run belongs to its event's team).</summary>
+    public static EventKey Of(RunRow run) => new(run.EventId, run.TeamId);
+}
+
+/// <summary>A wait (WaitForEvent or cancelOn) that an accepted event satisfied, already removed from <c>mesh.waits</c>.</summary>
+public sealed record MatchedWait(Guid RunId, string StepId, string Kind, EventKey Event);
+
+/// <summary>What one accept request got: accepted events, runs created (with status) and waits matched.</summary>
+public sealed record AcceptResult(IReadOnlySet<EventKey> Accepted, IReadOnlyList<(Guid RunId, string Status)> Runs, IReadOnlyList<MatchedWait> Matched);
 
 /// <summary>A run as loaded for execution.</summary>
 public sealed record LoadedRun(

@@ -4,18 +4,29 @@ using Npgsql;
 namespace Alavida.Grains.Mesh;
 
 /// <summary>Reads of the mesh tables (visibility, loading runs) and the few writes that must not wait for a batch.</summary>
-public sealed class MeshQueries(NpgsqlDataSource dataSource)
+public sealed partial class MeshQueries(NpgsqlDataSource dataSource)
 {
     private const string SummaryColumns = "r.run_id, r.function_id, r.status, r.event_id, r.trace_id, r.team_id, r.attempts, r.created_at, r.started_at, r.ended_at, r.error";
     private const string EventColumns = """e.id, e.name, e.data::text, e."user"::text, e.ts, e.v, e.trace_id, e.team_id, e.received_at""";
 
-    public async Task<RunPage> QueryRunsAsync(RunQuery q)
+    /// <summary>Runs, newest first; <paramref name="functionIds"/> (when given) replaces <see cref="RunQuery.FunctionId"/> with the ids it stands for.</summary>
+    public async Task<RunPage> QueryRunsAsync(RunQuery q, IReadOnlyList<string>? functionIds = null)
     {
         var limit = Math.Clamp(q.Limit, 1, 500);
         var sql = new StringBuilder($"SELECT {SummaryColumns} FROM mesh.runs r WHERE true");
         await using var cmd = dataSource.CreateCommand();
         Filter(cmd, sql, "r.team_id", "team", q.TeamId);
-        Filter(cmd, sql, "r.function_id", "fn", q.FunctionId);
+        if (functionIds is { Count: > 1 })
+        {
+            sql.Append(" AND r.function_id = ANY(@fns)");
+            cmd.Parameters.AddWithValue("fns", functionIds.ToArray());
+        }
+        else
+        {
+            // One id stays an equality: its index then yields the rows already in page order.
+            Filter(cmd, sql, "r.function_id", "fn", functionIds is [var only] ? only : q.FunctionId);
+        }
+
         Filter(cmd, sql, "r.status", "status", q.Status);
         Filter(cmd, sql, "r.trace_id", "trace", q.TraceId);
         if (q.Since is { } since)
@@ -76,7 +87,7 @@ public sealed class MeshQueries(NpgsqlDataSource dataSource)
     {
         await using var cmd = dataSource.CreateCommand($"""
             SELECT r.function_id, r.status, r.attempts, r.created_at, r.started_at, r.parent_run_id, r.parent_step_id, {EventColumns}
-            FROM mesh.runs r JOIN mesh.events e ON e.id = r.event_id WHERE r.run_id = @id
+            FROM mesh.runs r JOIN mesh.events e ON e.id = r.event_id AND e.team_id IS NOT DISTINCT FROM r.team_id WHERE r.run_id = @id
             """);
         cmd.Parameters.AddWithValue("id", runId);
         LoadedRun? run = null;
@@ -100,7 +111,7 @@ public sealed class MeshQueries(NpgsqlDataSource dataSource)
     {
         await using var cmd = dataSource.CreateCommand($"""
             SELECT r.run_id, r.function_id, r.status, r.created_at, {EventColumns}
-            FROM mesh.runs r JOIN mesh.events e ON e.id = r.event_id
+            FROM mesh.runs r JOIN mesh.events e ON e.id = r.event_id AND e.team_id IS NOT DISTINCT FROM r.team_id
             WHERE r.status IN ('queued', 'running', 'sleeping', 'waiting') AND r.created_at <= now() - @age ORDER BY r.created_at
             """);
         cmd.Parameters.AddWithValue("age", minimumAge);
@@ -138,66 +149,6 @@ public sealed class MeshQueries(NpgsqlDataSource dataSource)
         return (await LoadStepsAsync(runId)).FirstOrDefault(s => s.StepId == stepId);
     }
 
-    public async Task<EventPage> QueryEventsAsync(EventQuery q)
-    {
-        var limit = Math.Clamp(q.Limit, 1, 500);
-        var sql = new StringBuilder($"SELECT {EventColumns} FROM mesh.events e WHERE true");
-        await using var cmd = dataSource.CreateCommand();
-        Filter(cmd, sql, "e.team_id", "team", q.TeamId);
-        Filter(cmd, sql, "e.name", "name", q.Name);
-        if (q.Since is { } since)
-        {
-            sql.Append(" AND e.received_at >= @since");
-            cmd.Parameters.AddWithValue("since", since);
-        }
-
-        if (Cursor.TryParse(q.Cursor, out var at, out var key))
-        {
-            sql.Append(" AND (e.received_at, e.id) < (@cursor_at, @cursor_id)");
-            cmd.Parameters.AddWithValue("cursor_at", at);
-            cmd.Parameters.AddWithValue("cursor_id", key);
-        }
-
-        sql.Append(" ORDER BY e.received_at DESC, e.id DESC LIMIT @limit");
-        cmd.Parameters.AddWithValue("limit", limit + 1);
-        cmd.CommandText = sql.ToString();
-        var items = new List<StoredEvent>();
-        await using (var reader = await cmd.ExecuteReaderAsync())
-        {
-            while (await reader.ReadAsync())
-            {
-                items.Add(ReadEvent(reader, 0));
-            }
-        }
-
-        var next = items.Count > limit ? Cursor.Format(items[limit - 1].ReceivedAt, items[limit - 1].Event.Id) : null;
-        return new EventPage(items.Take(limit).ToList(), next);
-    }
-
-    public async Task<EventDetail?> GetEventAsync(string eventId, string? teamId)
-    {
-        await using var cmd = dataSource.CreateCommand($"SELECT {EventColumns} FROM mesh.events e WHERE e.id = @id AND (@team::text IS NULL OR e.team_id = @team)");
-        cmd.Parameters.AddWithValue("id", eventId);
-        cmd.Parameters.Add(new NpgsqlParameter("team", NpgsqlTypes.NpgsqlDbType.Text) { Value = (object?)teamId ?? DBNull.Value });
-        StoredEvent? stored = null;
-        await using (var reader = await cmd.ExecuteReaderAsync())
-        {
-            if (await reader.ReadAsync())
-            {
-                stored = ReadEvent(reader, 0);
-            }
-        }
-
-        if (stored is null)
-        {
-            return null;
-        }
-
-        await using var runs = dataSource.CreateCommand($"SELECT {SummaryColumns} FROM mesh.runs r WHERE r.event_id = @id ORDER BY r.created_at");
-        runs.Parameters.AddWithValue("id", eventId);
-        return new EventDetail(stored, await ReadRunsAsync(runs));
-    }
-
     /// <summary>Inserts runs of stored events (replays) with their cancelOn waits; returns them with their status.</summary>
     public async Task<IReadOnlyList<(Guid RunId, string Status)>> InsertRunsAsync(IReadOnlyList<RunRow> runs, IReadOnlyList<WaitRow> cancelWaits)
     {
@@ -206,6 +157,19 @@ public sealed class MeshQueries(NpgsqlDataSource dataSource)
         var inserted = await MeshSql.InsertRunsAsync(connection, tx, runs, cancelWaits);
         await tx.CommitAsync();
         return inserted;
+    }
+
+    public async Task<HashSet<string>> PausedFunctionsAsync()
+    {
+        await using var cmd = dataSource.CreateCommand("SELECT function_id FROM mesh.functions WHERE paused");
+        var paused = new HashSet<string>(StringComparer.Ordinal);
+        await using var reader = await cmd.ExecuteReaderAsync();
+        while (await reader.ReadAsync())
+        {
+            paused.Add(reader.GetString(0));
+        }
+
+        return paused;
     }
 
     public async Task SetPausedAsync(string functionId, bool paused, DateTimeOffset now)
@@ -224,8 +188,9 @@ public sealed class MeshQueries(NpgsqlDataSource dataSource)
     public async Task<IReadOnlyList<(Guid RunId, DateTimeOffset CreatedAt, MeshEvent Event)>> UnpauseRunsAsync(string functionId)
     {
         await using var cmd = dataSource.CreateCommand($"""
-            WITH u AS (UPDATE mesh.runs SET status = 'queued' WHERE function_id = @fn AND status = 'paused' RETURNING run_id, created_at, event_id)
-            SELECT u.run_id, u.created_at, {EventColumns} FROM u JOIN mesh.events e ON e.id = u.event_id ORDER BY u.created_at
+            WITH u AS (UPDATE mesh.runs SET status = 'queued' WHERE function_id = @fn AND status = 'paused' RETURNING run_id, created_at, event_id, team_id)
+            SELECT u.run_id, u.created_at, {EventColumns} FROM u JOIN mesh.events e ON e.id = u.event_id AND e.team_id IS NOT DISTINCT FROM u.team_id
+            ORDER BY u.created_at
             """);
         cmd.Parameters.AddWithValue("fn", functionId);
         var runs = new List<(Guid, DateTimeOffset, MeshEvent)>();

@@ -24,7 +24,7 @@ public sealed partial class MeshRouter(
         var result = await store.AcceptAsync(plan.Events, plan.Now, plan.Runs, plan.CancelWaits, memos);
         await RouteAsync(plan, result);
         var ids = plan.Events.Select(e => e.Id).ToList();
-        return new SendEventsResult(ids, ids.Where(id => !result.Accepted.Contains(id)).ToList(), []);
+        return new SendEventsResult(ids, plan.Events.Where(e => !result.Accepted.Contains(EventKey.Of(e))).Select(e => e.Id).ToList(), []);
     }
 
     /// <summary>
@@ -232,7 +232,7 @@ public sealed partial class MeshRouter(
                 var run = grains.GetGrain<IRunGrain>(wait.RunId);
                 if (wait.Kind == WaitKind.Cancel)
                 {
-                    await run.CancelAsync($"cancelled by event {wait.EventId}");
+                    await run.CancelAsync($"cancelled by event {wait.Event.Id}");
                 }
                 else
                 {

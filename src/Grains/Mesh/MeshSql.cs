@@ -38,11 +38,12 @@ internal static class MeshSql
         ["SET LOCAL enable_seqscan = off", "SET LOCAL enable_hashjoin = off", "SET LOCAL enable_mergejoin = off"];
 
     /// <summary>
-    /// Accepts events in one statement: inserts them (a duplicate id is accepted again only once the stored one is
-    /// older than 24 h), removes the waits they satisfy (a satisfied WaitForEvent gets the event as its memo),
-    /// inserts the runs of accepted events (paused when their function is) and their cancelOn waits. Rows: ('e', id),
-    /// ('r', run_id, status), ('w', run_id, step_id, kind, event_id). New cancelOn waits never see their own event:
-    /// every part of the statement reads the same snapshot.
+    /// Accepts events in one statement: inserts them (a duplicate id from the same team, or among events without a
+    /// team, is accepted again only once the stored one is older than 24 h; ids of different teams never meet),
+    /// removes the waits they satisfy (a satisfied WaitForEvent gets the event as its memo), inserts the runs of
+    /// accepted events (paused when their function is) and their cancelOn waits. Rows: ('e', id, …, team_id),
+    /// ('r', run_id, status), ('w', run_id, step_id, kind, event_id, event's team_id). New cancelOn waits never see
+    /// their own event: every part of the statement reads the same snapshot.
     /// </summary>
     public static NpgsqlBatchCommand Accept(IReadOnlyList<MeshEvent> events, DateTimeOffset now, IReadOnlyList<RunRow> runs, IReadOnlyList<WaitRow> waits)
     {
@@ -52,33 +53,34 @@ internal static class MeshSql
             ev AS (
                 INSERT INTO mesh.events (id, name, data, "user", ts, v, trace_id, team_id, received_at)
                 SELECT id, name, data::jsonb, usr::jsonb, ts, v, trace_id, team_id, @now FROM u
-                ON CONFLICT (id) DO UPDATE SET name = excluded.name, data = excluded.data, "user" = excluded."user", ts = excluded.ts,
-                    v = excluded.v, trace_id = excluded.trace_id, team_id = excluded.team_id, received_at = excluded.received_at
+                ON CONFLICT (id, team_id) DO UPDATE SET name = excluded.name, data = excluded.data, "user" = excluded."user", ts = excluded.ts,
+                    v = excluded.v, trace_id = excluded.trace_id, received_at = excluded.received_at
                 WHERE mesh.events.received_at < excluded.received_at - interval '24 hours'
-                RETURNING id),
+                RETURNING id, team_id),
             e AS (
-                SELECT u.id, u.name, jsonb_build_object('id', u.id, 'name', u.name, 'data', u.data::jsonb, 'user', u.usr::jsonb,
+                SELECT u.id, u.team_id, u.name, jsonb_build_object('id', u.id, 'name', u.name, 'data', u.data::jsonb, 'user', u.usr::jsonb,
                        'ts', u.ts, 'trace_id', u.trace_id, 'team_id', u.team_id) AS payload
-                FROM u WHERE u.id IN (SELECT id FROM ev) AND u.name IN (SELECT event_name FROM mesh.waits)),
+                FROM u WHERE EXISTS (SELECT FROM ev WHERE ev.id = u.id AND ev.team_id IS NOT DISTINCT FROM u.team_id)
+                  AND u.name IN (SELECT event_name FROM mesh.waits)),
             d AS (
                 DELETE FROM mesh.waits w USING e
                 WHERE w.kind IN ('wait', 'cancel') AND w.event_name = e.name
                   AND (w.match_path IS NULL OR e.payload #>> w.match_path = w.match_value)
-                RETURNING w.run_id, w.step_id, w.kind, e.id AS event_id, e.payload),
+                RETURNING w.run_id, w.step_id, w.kind, e.id AS event_id, e.team_id AS event_team_id, e.payload),
             s AS (
                 UPDATE mesh.steps st SET status = 'completed', ended_at = @now, wake_at = NULL, output = d.payload
                 FROM d WHERE d.kind = 'wait' AND st.run_id = d.run_id AND st.step_id = d.step_id),
             r AS (
                 {RunsInsert}
-                JOIN ev ON ev.id = n.event_id
+                JOIN ev ON ev.id = n.event_id AND ev.team_id IS NOT DISTINCT FROM n.team_id
                 {RunsInsertEnd}),
             cw AS (
                 {WaitsInsert}
                 JOIN r ON r.run_id = w.run_id
                 ON CONFLICT (run_id, step_id) DO NOTHING)
-            SELECT 'e', id, NULL, NULL, NULL FROM ev
-            UNION ALL SELECT 'r', run_id::text, status, NULL, NULL FROM r
-            UNION ALL SELECT 'w', run_id::text, step_id, kind, event_id FROM d
+            SELECT 'e', id, NULL, NULL, NULL, team_id FROM ev
+            UNION ALL SELECT 'r', run_id::text, status, NULL, NULL, NULL FROM r
+            UNION ALL SELECT 'w', run_id::text, step_id, kind, event_id, event_team_id FROM d
             """;
         var cmd = new NpgsqlBatchCommand(sql);
         var p = cmd.Parameters;
@@ -97,9 +99,9 @@ internal static class MeshSql
     }
 
     /// <summary>Reads the rows of <see cref="Accept"/>.</summary>
-    public static async Task<(HashSet<string> Accepted, List<(Guid RunId, string Status)> Runs, List<MatchedWait> Matched)> ReadAcceptAsync(NpgsqlDataReader reader)
+    public static async Task<(HashSet<EventKey> Accepted, List<(Guid RunId, string Status)> Runs, List<MatchedWait> Matched)> ReadAcceptAsync(NpgsqlDataReader reader)
     {
-        var accepted = new HashSet<string>(StringComparer.Ordinal);
+        var accepted = new HashSet<EventKey>();
         var runs = new List<(Guid, string)>();
         var matched = new List<MatchedWait>();
         while (await reader.ReadAsync())
@@ -107,13 +109,14 @@ internal static class MeshSql
             switch (reader.GetString(0))
             {
                 case "e":
-                    accepted.Add(reader.GetString(1));
+                    accepted.Add(new EventKey(reader.GetString(1), reader.IsDBNull(5) ? null : reader.GetString(5)));
                     break;
                 case "r":
                     runs.Add((Guid.Parse(reader.GetString(1)), reader.GetString(2)));
                     break;
                 default:
-                    matched.Add(new MatchedWait(Guid.Parse(reader.GetString(1)), reader.GetString(2), reader.GetString(3), reader.GetString(4)));
+                    matched.Add(new MatchedWait(Guid.Parse(reader.GetString(1)), reader.GetString(2), reader.GetString(3),
+                        new EventKey(reader.GetString(4), reader.IsDBNull(5) ? null : reader.GetString(5))));
                     break;
             }
         }

@@ -9,9 +9,9 @@ public sealed partial class MeshStore
 {
     private sealed class BatchResults
     {
-        public Dictionary<string, AcceptWork> Owner { get; } = new(StringComparer.Ordinal);
+        public Dictionary<EventKey, AcceptWork> Owner { get; } = [];
 
-        public HashSet<string> Accepted { get; set; } = [];
+        public HashSet<EventKey> Accepted { get; set; } = [];
 
         public IReadOnlyList<(Guid RunId, string Status)> Runs { get; set; } = [];
 
@@ -71,12 +71,12 @@ public sealed partial class MeshStore
 
         public override void Complete(BatchResults results)
         {
-            var mine = Events.Select(e => e.Id).Where(id => results.Accepted.Contains(id) && results.Owner[id] == this).ToHashSet(StringComparer.Ordinal);
+            var mine = Events.Select(EventKey.Of).Where(key => results.Accepted.Contains(key) && results.Owner[key] == this).ToHashSet();
             var runIds = Runs.Select(r => r.RunId).ToHashSet();
             Result.TrySetResult(new AcceptResult(
                 mine,
                 results.Runs.Where(r => runIds.Contains(r.RunId)).ToList(),
-                results.Matched.Where(m => mine.Contains(m.EventId)).ToList()));
+                results.Matched.Where(m => mine.Contains(m.Event)).ToList()));
         }
 
         public override void Fail(Exception ex) => Result.TrySetException(ex);

@@ -272,14 +272,14 @@ public sealed partial class MeshStore : IAsyncDisposable
         var results = new BatchResults();
         var accepts = batch.OfType<AcceptWork>().ToList();
 
-        // The first occurrence of an event id in the batch is the one inserted; later ones are duplicates.
+        // The first occurrence of an event (team and id) in the batch is the one inserted; later ones are duplicates.
         var events = new List<MeshEvent>();
         foreach (var accept in accepts)
         {
-            events.AddRange(accept.Events.Where(e => results.Owner.TryAdd(e.Id, accept)));
+            events.AddRange(accept.Events.Where(e => results.Owner.TryAdd(EventKey.Of(e), accept)));
         }
 
-        var runs = accepts.SelectMany(a => a.Runs.Where(r => results.Owner.GetValueOrDefault(r.EventId) == a)).ToList();
+        var runs = accepts.SelectMany(a => a.Runs.Where(r => results.Owner.GetValueOrDefault(EventKey.Of(r)) == a)).ToList();
         var waits = accepts.SelectMany(a => a.CancelWaits).ToList();
         var commands = new List<NpgsqlBatchCommand>();
         // Statements without a result set: the reader still starts at the accept's rows.
@@ -328,7 +328,7 @@ public sealed partial class MeshStore : IAsyncDisposable
         }
 
         var claimed = new List<RunRow>();
-        foreach (var run in keyed.Where(r => results.Accepted.Contains(r.EventId)))
+        foreach (var run in keyed.Where(r => results.Accepted.Contains(EventKey.Of(r))))
         {
             if (await MeshSql.ClaimIdempotencyAsync(connection, tx!, run))
             {

@@ -142,5 +142,5 @@ public sealed partial class RunGrain
     }
 
     private static TimeSpan Backoff(MeshRetries retries, int attempt) =>
-        Grains.Backoff.Delay(attempt, retries.BaseDelay ?? TimeSpan.FromSeconds(1), retries.MaxDelay ?? TimeSpan.FromMinutes(10));
+        Grains.Backoff.Delay(attempt, retries.BaseDelay ?? MeshRetries.DefaultBaseDelay, retries.MaxDelay ?? MeshRetries.DefaultMaxDelay);
 }

@@ -9,6 +9,19 @@ namespace Alavida.Grains.Platform;
 [StatelessWorker]
 public sealed partial class PlatformAdminGrain(NpgsqlDataSource db, TimeProvider time, ILogger<PlatformAdminGrain> logger) : Grain, IPlatformAdminGrain
 {
+    private const string DevTeamName = "Local development";
+    private const string DevTeamOwner = "dev@localhost";
+
+    // A team with its owner (the first, should there be several), spendable credits and keys not revoked.
+    private const string TeamSelect = """
+        SELECT t.id AS team_id, t.name, o.user_id AS owner_user_id, u.email AS owner_email, coalesce(c.balance, 0) AS balance, t.created_at,
+               (SELECT count(*) FROM api_keys k WHERE k.team_id = t.id AND k.revoked_at IS NULL)::int AS active_keys
+          FROM teams t
+          LEFT JOIN LATERAL (SELECT m.user_id FROM team_members m WHERE m.team_id = t.id AND m.role = 'owner' ORDER BY m.created_at LIMIT 1) o ON true
+          LEFT JOIN users u ON u.id = o.user_id
+          LEFT JOIN credit_accounts c ON c.team_id = t.id
+        """;
+
     public async Task<TeamCreated> CreateTeamAsync(NewTeam team)
     {
         var created = await db.InTransactionAsync((connection, tx) => CreateTeamAsync(connection, tx, team));
@@ -26,8 +39,30 @@ public sealed partial class PlatformAdminGrain(NpgsqlDataSource db, TimeProvider
                 return null;
             }
 
-            return await CreateTeamAsync(connection, tx, new NewTeam("Local development", "dev@localhost", credits));
+            return await CreateTeamAsync(connection, tx, new NewTeam(DevTeamName, DevTeamOwner, credits));
         });
+
+    public async Task<TeamView?> FindDevelopmentTeamAsync()
+    {
+        await using var connection = await db.OpenConnectionAsync();
+        var row = await connection.QuerySingleOrDefaultAsync<TeamRow>(
+            $"{TeamSelect} WHERE t.name = @name AND lower(u.email) = @owner ORDER BY t.created_at, t.id LIMIT 1", new { name = DevTeamName, owner = DevTeamOwner });
+        return row?.ToView();
+    }
+
+    public async Task<Page<TeamView>> ListTeamsAsync(int limit, string? cursor)
+    {
+        await using var connection = await db.OpenConnectionAsync();
+        var rows = (await connection.QueryAsync<TeamRow>(
+            $"""
+            {TeamSelect}
+             WHERE @hasCursor = false OR (t.created_at, t.id) < (@cursorAt, @cursorId)
+             ORDER BY t.created_at DESC, t.id DESC
+             LIMIT @take
+            """,
+            Keyset.Parameters(new { }, cursor, limit))).ToList();
+        return Keyset.Page(rows, limit, r => new PageCursor(r.CreatedAt, r.TeamId), r => r.ToView());
+    }
 
     public async Task<bool> TeamExistsAsync(Guid teamId)
     {
@@ -98,6 +133,11 @@ public sealed partial class PlatformAdminGrain(NpgsqlDataSource db, TimeProvider
     }
 
     private sealed record KeyRow(Guid Id, string Name, string Prefix, DateTime CreatedAt, DateTime? LastUsedAt, DateTime? RevokedAt);
+
+    private sealed record TeamRow(Guid TeamId, string Name, Guid? OwnerUserId, string? OwnerEmail, long Balance, DateTime CreatedAt, int ActiveKeys)
+    {
+        public TeamView ToView() => new(TeamId, Name, OwnerUserId, OwnerEmail, Balance, CreatedAt.Utc(), ActiveKeys);
+    }
 
     private static partial class Log
     {

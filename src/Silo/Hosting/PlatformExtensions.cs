@@ -1,4 +1,5 @@
 using Alavida.Api.Hosting;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Orleans.Dashboard;
 using Serilog;
 using Serilog.Events;
@@ -14,16 +15,18 @@ public static class PlatformExtensions
     public static async Task<WebApplicationBuilder> AddAlavidaPlatformAsync(this WebApplicationBuilder builder, Action<ISiloBuilder>? configureSilo = null)
     {
         builder.AddAlavidaObservability();
-        var generatedAdminKey = PlatformBootstrap.EnsureAdminKey(builder.Configuration);
+        var adminKey = AdminKeyFile.Ensure(builder.Configuration);
         await builder.AddAlavidaDatabaseAsync();
         builder.AddAlavidaOrleans(configureSilo);
         builder.AddAlavidaApi();
         builder.AddAlavidaManagement();
         builder.WebHost.ConfigureKestrel(o => o.Limits.MaxRequestBodySize =
             builder.Configuration.GetSection(PlatformOptions.SectionName).Get<PlatformOptions>()?.MaxRequestBodyBytes ?? new PlatformOptions().MaxRequestBodyBytes);
-        builder.Services.AddSingleton(new PlatformBootstrap.GeneratedAdminKey(generatedAdminKey));
+        builder.Services.AddSingleton(adminKey);
+        // The banner goes to standard error: standard output is the compact-JSON log stream collectors parse, and a
+        // terminal shows both (also when the log is redirected to a file).
+        builder.Services.TryAddSingleton(new StartupConsole(Console.Error));
         builder.Services.AddHostedService<PlatformBootstrap.Service>();
-        builder.Services.AddHostedService<StartupBanner>();
         return builder;
     }
 

@@ -10,6 +10,9 @@ public sealed class CapturingSink : ILogEventSink
     private readonly ConcurrentQueue<(Func<LogEvent, bool> Match, TaskCompletionSource<LogEvent> Done)> _waiters = new();
     private readonly ConcurrentQueue<LogEvent> _events = new();
 
+    /// <summary>Every event so far.</summary>
+    public IReadOnlyCollection<LogEvent> Events => _events;
+
     public void Emit(LogEvent logEvent)
     {
         _events.Enqueue(logEvent);

@@ -171,6 +171,48 @@ public sealed class MeshFlowTests(MeshFlowFixture fixture) : IClassFixture<MeshF
     }
 
     [Fact]
+    public async Task Send_DeduplicatesPerTeam_EventsWithoutATeamKeepTheirOwnNamespace_AndRunsResolveTheirTeamsEvent()
+    {
+        var id = $"per-team-{Guid.NewGuid():N}";
+        var finished = new ConcurrentDictionary<Guid, bool>();
+        var three = Host.Monitor.WaitAsync(c => c.FunctionId == "route-big" && RunStatus.IsFinal(c.Status) && finished.TryAdd(c.RunId, true) && finished.Count == 3);
+
+        // One request, one write batch: the same id under two teams and without a team is three events.
+        var first = await Host.Mesh.SendAsync(
+        [
+            MeshEvents.Create("test/routed", new { n = 2 }, "team-a", id),
+            MeshEvents.Create("test/routed", new { n = 3 }, null, id),
+            MeshEvents.Create("test/routed", new { n = 4 }, "team-b", id),
+        ]);
+        await three.Within(MeshHost.Limit, "the three route-big runs");
+        var again = await Host.Mesh.SendAsync([MeshEvents.Create("test/routed", new { n = 5 }, "team-a", id), MeshEvents.Create("test/routed", new { n = 6 }, null, id)]);
+
+        Assert.Empty(first.Duplicates);
+        Assert.Equal([id, id], again.Duplicates);
+        Assert.Equal(3, await Host.ScalarAsync("SELECT count(*) FROM mesh.events WHERE id = @id", ("id", id)));
+        var events = await Host.Mesh.FindEventsAsync(id, null);
+        Assert.Equal([null, "team-a", "team-b"], events.Select(e => e.Event.Event.TeamId).Order());
+        foreach (var stored in events)
+        {
+            var run = Assert.Single(stored.Runs, r => r.FunctionId == "route-big");
+            Assert.Equal(stored.Event.Event.TeamId, run.TeamId);
+            var n = JsonDocument.Parse(stored.Event.Event.DataJson).RootElement.GetProperty("n").GetInt32();
+            Assert.Equal(n.ToString(System.Globalization.CultureInfo.InvariantCulture), (await Host.Mesh.GetRunAsync(run.RunId, null))!.OutputJson);
+        }
+
+        Assert.Equal("team-a", Assert.Single(await Host.Mesh.FindEventsAsync(id, "team-a")).Event.Event.TeamId);
+        Assert.Empty(await Host.Mesh.FindEventsAsync(id, "team-c"));
+        Assert.Null(await Host.Mesh.GetEventAsync(id, null));
+
+        // A replay starts from the event of the run's own team, not from another team's event with the same id.
+        var ofB = events.Single(e => e.Event.Event.TeamId == "team-b").Runs.Single(r => r.FunctionId == "route-big");
+        var replayed = Host.When("route-big");
+        var replay = await Host.Mesh.ReplayRunAsync(ofB.RunId, "team-b");
+        await replayed.Within(MeshHost.Limit, "the replay");
+        Assert.Equal("4", (await Host.Mesh.GetRunAsync(replay.RunId!.Value, "team-b"))!.OutputJson);
+    }
+
+    [Fact]
     public async Task Send_RejectsMalformedEvents_WithTheFieldAndReason_AndPersistsNothing()
     {
         var good = MeshEvents.Create("test/idem", new { key = "never" }, id: $"good-{Guid.NewGuid():N}");

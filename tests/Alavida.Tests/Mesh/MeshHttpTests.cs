@@ -4,6 +4,7 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text;
+using System.Text.Json;
 using Alavida.Grains.Mesh;
 using Alavida.Tests.Gateway;
 using Alavida.Tests.Infrastructure;
@@ -50,6 +51,19 @@ public sealed partial class MeshHttpFixture : MeshFixture
             Id = "http-echo",
             Triggers = [MeshTrigger.OnEvent("http/echo")],
             Handler = async ctx => await ctx.Run("double", () => Task.FromResult(ctx.Data.GetProperty("n").GetInt32() * 2)),
+        },
+        new()
+        {
+            // An id with a slash, as the shipped functions have, and every option the listing shows.
+            Id = "http-ops/configured",
+            Triggers = [MeshTrigger.OnEvent("http/ops", "event.data.n > 0"), MeshTrigger.OnCron("0 0 29 2 *", "Europe/Paris")],
+            Concurrency = [new MeshConcurrency(2, "event.team_id")],
+            Throttle = new MeshThrottle(10, TimeSpan.FromMinutes(1)),
+            Retries = new MeshRetries(1, BaseDelay: TimeSpan.FromSeconds(2)),
+            Timeouts = new MeshTimeouts(Finish: TimeSpan.FromMinutes(5)),
+            Idempotency = "event.data.key",
+            CancelOn = [new MeshCancelOn("http/ops.cancel", "data.key")],
+            Handler = ctx => Task.FromResult<object?>(ctx.Data.GetProperty("n").GetInt32()),
         },
     ];
 
@@ -145,6 +159,124 @@ public sealed class MeshHttpTests(MeshHttpFixture mesh) : IClassFixture<MeshHttp
 
         Assert.Empty(first.GetProperty("duplicates").EnumerateArray());
         Assert.Equal(id, Assert.Single(second.GetProperty("duplicates").EnumerateArray()).GetString());
+    }
+
+    [Fact]
+    public async Task EventIds_ArePerTeam_AnotherTeamsIdIsNeitherADuplicateNorDropped_AndReadsStayScoped()
+    {
+        var (a, teamA) = await CreateTeamAsync();
+        var (b, teamB) = await CreateTeamAsync();
+        using var admin = Client(PlatformHost.AdminKey);
+        var id = $"shared-{Guid.NewGuid():N}";
+
+        // B uses the id first; A's later event with it must still run A's function, and A must learn nothing of B.
+        var bDone = mesh.Host.When("http-echo");
+        var fromB = await (await b.PostAsJsonAsync("/events", new { id, name = "http/echo", data = new { n = 1 } })).ReadJsonAsync();
+        await bDone.Within(TimeSpan.FromSeconds(30), "B's run");
+        var aDone = mesh.Host.When("http-echo");
+        var fromA = await (await a.PostAsJsonAsync("/events", new { id, name = "http/echo", data = new { n = 21 } })).ReadJsonAsync();
+        await aDone.Within(TimeSpan.FromSeconds(30), "A's run");
+        var again = await (await a.PostAsJsonAsync("/events", new { id, name = "http/echo", data = new { n = 99 } })).ReadJsonAsync();
+
+        Assert.Empty(fromB.GetProperty("duplicates").EnumerateArray());
+        Assert.Empty(fromA.GetProperty("duplicates").EnumerateArray());
+        Assert.Equal(id, Assert.Single(again.GetProperty("duplicates").EnumerateArray()).GetString());
+        var seenByA = await (await a.GetAsync($"/events/{id}")).ReadJsonAsync();
+        var seenByB = await (await b.GetAsync($"/events/{id}")).ReadJsonAsync();
+        Assert.Equal((teamA.ToString(), 21), (seenByA.GetProperty("event").GetProperty("team_id").GetString(), seenByA.GetProperty("event").GetProperty("data").GetProperty("n").GetInt32()));
+        Assert.Equal((teamB.ToString(), 1), (seenByB.GetProperty("event").GetProperty("team_id").GetString(), seenByB.GetProperty("event").GetProperty("data").GetProperty("n").GetInt32()));
+        var runOfA = Assert.Single(seenByA.GetProperty("runs").EnumerateArray());
+        var runOfB = Assert.Single(seenByB.GetProperty("runs").EnumerateArray());
+        Assert.NotEqual(runOfA.GetProperty("run_id").GetString(), runOfB.GetProperty("run_id").GetString());
+        var detailOfA = await (await a.GetAsync($"/runs/{runOfA.GetProperty("run_id").GetString()}")).ReadJsonAsync();
+        Assert.Equal(("completed", 42), (detailOfA.GetProperty("run").GetProperty("status").GetString(), detailOfA.GetProperty("output").GetInt32()));
+
+        // The run's event reference resolves in the caller's team; the admin names the team when several used the id.
+        Assert.Equal(id, runOfA.GetProperty("event_id").GetString());
+        var ambiguous = await (await admin.GetAsync($"/events/{id}")).AssertProblemAsync(HttpStatusCode.Conflict);
+        Assert.Equal([teamA.ToString(), teamB.ToString()], ambiguous.GetProperty("teams").EnumerateArray().Select(t => t.GetString()).Order());
+        var adminSeesA = await (await admin.GetAsync($"/events/{id}?team={teamA}")).ReadJsonAsync();
+        Assert.Equal(runOfA.GetProperty("run_id").GetString(), Assert.Single(adminSeesA.GetProperty("runs").EnumerateArray()).GetProperty("run_id").GetString());
+        await (await admin.GetAsync($"/events/{id}?team=none")).AssertProblemAsync(HttpStatusCode.NotFound);
+        await (await a.GetAsync($"/events/{id}?team={teamB}")).AssertProblemAsync(HttpStatusCode.UnprocessableEntity);
+    }
+
+    [Fact]
+    public async Task Functions_AreListedForAnyKey_WithTriggersAndFlowControl_AndAddressedWithTheirSlashes()
+    {
+        var (team, _) = await CreateTeamAsync();
+
+        var list = await (await team.GetAsync("/functions")).ReadJsonAsync();
+        var one = await (await team.GetAsync("/functions/http-ops/configured")).ReadJsonAsync();
+        var encoded = await team.GetAsync("/functions/http-ops%2Fconfigured");
+
+        var listed = Assert.Single(list.GetProperty("items").EnumerateArray(), f => f.GetProperty("id").GetString() == "http-ops/configured");
+        Assert.Equal(listed.ToString(), one.ToString());
+        Assert.Equal(HttpStatusCode.OK, encoded.StatusCode);
+        Assert.Equal(
+            """[{"event":"http/ops","if":"event.data.n > 0","cron":null,"time_zone":null},{"event":null,"if":null,"cron":"0 0 29 2 *","time_zone":"Europe/Paris"}]""",
+            one.GetProperty("triggers").GetRawText());
+        Assert.Equal("""[{"limit":2,"key":"event.team_id","scope":"function"}]""", one.GetProperty("concurrency").GetRawText());
+        Assert.Equal("""{"limit":10,"period":"00:01:00","key":null}""", one.GetProperty("throttle").GetRawText());
+        Assert.Equal(JsonValueKind.Null, one.GetProperty("debounce").ValueKind);
+        Assert.Equal("""{"count":1,"base_delay":"00:00:02","max_delay":"00:10:00"}""", one.GetProperty("retries").GetRawText());
+        Assert.Equal("""{"start":null,"finish":"00:05:00"}""", one.GetProperty("timeouts").GetRawText());
+        Assert.Equal("event.data.key", one.GetProperty("idempotency").GetString());
+        Assert.Equal("""[{"event":"http/ops.cancel","match":"data.key"}]""", one.GetProperty("cancel_on").GetRawText());
+        Assert.False(one.GetProperty("paused").GetBoolean());
+        var ids = list.GetProperty("items").EnumerateArray().Select(f => f.GetProperty("id").GetString()!).ToList();
+        Assert.Equal(ids.Order(StringComparer.Ordinal), ids);
+        Assert.Contains("lead-discovery/discover-qualified-company", ids);
+    }
+
+    [Fact]
+    public async Task PauseAndResume_AddressAFunctionWhoseIdHasASlash_WithTheAdminKey_AndUnknownIdsNameTheCloseOnes()
+    {
+        var (team, _) = await CreateTeamAsync();
+        using var admin = Client(PlatformHost.AdminKey);
+
+        const string shipped = "lead-discovery/discover-qualified-company";
+
+        await (await team.PostAsync($"/functions/{shipped}/pause", null)).AssertProblemAsync(HttpStatusCode.Forbidden);
+        var paused = await admin.PostAsync($"/functions/{shipped}/pause", null);
+        var whilePaused = await (await team.GetAsync($"/functions/{shipped}")).ReadJsonAsync();
+        var resumed = await admin.PostAsync($"/functions/{Uri.EscapeDataString(shipped)}/resume", null);
+        var afterwards = await (await team.GetAsync($"/functions/{shipped}")).ReadJsonAsync();
+
+        Assert.Equal(HttpStatusCode.OK, paused.StatusCode);
+        Assert.True(whilePaused.GetProperty("paused").GetBoolean());
+        Assert.Equal(HttpStatusCode.OK, resumed.StatusCode);
+        Assert.False(afterwards.GetProperty("paused").GetBoolean());
+        var typo = await (await admin.PostAsync("/functions/http-ops/configure/pause", null)).AssertProblemAsync(HttpStatusCode.NotFound);
+        Assert.Equal(["http-ops/configured"], typo.GetProperty("functions").EnumerateArray().Select(f => f.GetString()));
+        Assert.Contains("Did you mean http-ops/configured?", typo.GetProperty("detail").GetString());
+        var unknown = await (await team.GetAsync("/functions/zzz")).AssertProblemAsync(HttpStatusCode.NotFound);
+        var all = (await (await team.GetAsync("/functions")).ReadJsonAsync()).GetProperty("items").EnumerateArray().Select(f => f.GetProperty("id").GetString());
+        Assert.Equal(all, unknown.GetProperty("functions").EnumerateArray().Select(f => f.GetString()));
+        var noVerb = await (await admin.PostAsync("/functions/http-ops/configured", null)).AssertProblemAsync(HttpStatusCode.NotFound);
+        Assert.Contains("/functions/{id}/pause", noVerb.GetProperty("detail").GetString());
+    }
+
+    [Fact]
+    public async Task RunsByFunction_TakeAnIdOrAPrefixEndingBeforeASlash_AndAnUnknownOneIsAProblemNamingTheClosest()
+    {
+        var (team, _) = await CreateTeamAsync();
+        var done = mesh.Host.When("http-ops/configured");
+        var sent = await team.PostAsJsonAsync("/events", new { name = "http/ops", data = new { n = 3, key = Guid.NewGuid().ToString() } });
+        await done.Within(TimeSpan.FromSeconds(30), "the run");
+        var runId = (await (await team.GetAsync($"/events/{(await sent.ReadJsonAsync()).GetProperty("ids")[0].GetString()}")).ReadJsonAsync())
+            .GetProperty("runs")[0].GetProperty("run_id").GetString();
+
+        foreach (var filter in new[] { "http-ops/configured", "http-ops", "http-ops/" })
+        {
+            var runs = await (await team.GetAsync($"/runs?function={filter}")).ReadJsonAsync();
+            Assert.Equal(runId, Assert.Single(runs.GetProperty("items").EnumerateArray()).GetProperty("run_id").GetString());
+        }
+
+        var problem = await (await team.GetAsync("/runs?function=http-op")).AssertProblemAsync(HttpStatusCode.UnprocessableEntity);
+        var error = Assert.Single(problem.GetProperty("errors").EnumerateArray());
+        Assert.Equal("function", error.GetProperty("field").GetString());
+        Assert.Contains("did you mean http-ops/configured?", error.GetProperty("message").GetString());
     }
 
     [Theory]
