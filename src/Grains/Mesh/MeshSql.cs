@@ -127,18 +127,25 @@ internal static class MeshSql
         return (accepted, runs, matched);
     }
 
-    /// <summary>Claims a run's idempotency key for 24 h; false when another run holds it.</summary>
+    /// <summary>
+    /// Claims a run's idempotency key within its team for 24 h; false when another run of the team holds it. An expired
+    /// claim (of any team: it no longer means anything) is removed first, then the insert does nothing on a conflict
+    /// with any key: the per-team one, and until the contract (mesh/0006) also the platform-wide one the previous
+    /// release names in its ON CONFLICT (while it exists, a key still suppresses other teams' runs, as before). Two
+    /// statements, one round trip.
+    /// </summary>
     public static async Task<bool> ClaimIdempotencyAsync(NpgsqlConnection c, NpgsqlTransaction tx, RunRow run)
     {
         const string sql = """
-            INSERT INTO mesh.idempotency (function_id, key, run_id, expires_at) VALUES (@fn, @key, @run, @expires)
-            ON CONFLICT (function_id, key) DO UPDATE SET run_id = excluded.run_id, expires_at = excluded.expires_at
-            WHERE mesh.idempotency.expires_at <= @now
+            DELETE FROM mesh.idempotency WHERE function_id = @fn AND key = @key AND expires_at <= @now;
+            INSERT INTO mesh.idempotency (function_id, key, team_id, run_id, expires_at) VALUES (@fn, @key, @team, @run, @expires)
+            ON CONFLICT DO NOTHING
             RETURNING run_id
             """;
         await using var cmd = new NpgsqlCommand(sql, c, tx);
         cmd.Parameters.AddWithValue("fn", run.FunctionId);
         cmd.Parameters.AddWithValue("key", run.IdempotencyKey!);
+        cmd.Parameters.Add(new NpgsqlParameter("team", NpgsqlDbType.Text) { Value = (object?)run.TeamId ?? DBNull.Value });
         cmd.Parameters.AddWithValue("run", run.RunId);
         cmd.Parameters.AddWithValue("now", run.CreatedAt);
         cmd.Parameters.AddWithValue("expires", run.CreatedAt.AddHours(24));

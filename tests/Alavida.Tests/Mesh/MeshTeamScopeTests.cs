@@ -39,12 +39,19 @@ public sealed class MeshTeamScopeFixture : MeshFixture
                 return "finished";
             },
         },
+        new()
+        {
+            Id = "scope-idempotent",
+            Triggers = [MeshTrigger.OnEvent("scope/idem")],
+            Idempotency = "event.data.key",
+            Handler = ctx => Task.FromResult<object?>(ctx.Data.GetProperty("key").GetString()),
+        },
     ];
 }
 
 /// <summary>
-/// A run's waits (WaitForEvent, cancelOn) belong to the run's team: another team's event never resumes or cancels it;
-/// events without a team are a team of their own (PRODUCT.md §3).
+/// A run's waits (WaitForEvent, cancelOn) and a function's idempotency keys belong to the run's team: another team's
+/// event never resumes, cancels or suppresses it; events without a team are a team of their own (PRODUCT.md §3).
 /// </summary>
 public sealed class MeshTeamScopeTests(MeshTeamScopeFixture fixture) : IClassFixture<MeshTeamScopeFixture>
 {
@@ -103,7 +110,34 @@ public sealed class MeshTeamScopeTests(MeshTeamScopeFixture fixture) : IClassFix
         Assert.Equal($"cancelled by event {own}", (await Host.Mesh.GetRunAsync(run, null))!.Error);
     }
 
+    [Fact]
+    public async Task IdempotencyKey_SuppressesTheSameTeamsSecondRun_NotAnotherTeamsOrTheTeamlessRun()
+    {
+        var key = $"k-{Guid.NewGuid():N}";
+        var teams = new[] { Team("a"), Team("b"), null };
+        foreach (var team in teams)
+        {
+            var done = Host.When("scope-idempotent");
+            await Host.SendAsync("scope/idem", new { key }, team);
+            // The key is claimed in the commit that stores the event: the run exists (or not) once SendAsync returns.
+            Assert.Equal(1, await RunsAsync(key, team));
+            Assert.Equal(RunStatus.Completed, (await done.Within(MeshHost.Limit, $"the run of team {team ?? "none"}")).Status);
+        }
+
+        foreach (var team in teams)
+        {
+            await Host.SendAsync("scope/idem", new { key }, team);
+            Assert.Equal(1, await RunsAsync(key, team));
+        }
+
+        Assert.Equal(6, await Host.ScalarAsync("SELECT count(*) FROM mesh.events WHERE data->>'key' = @k", ("k", key)));
+    }
+
     private static string? Team(string? label) => label is null ? null : $"team-{label}-{Guid.NewGuid():N}";
+
+    private Task<long> RunsAsync(string key, string? team) => Host.ScalarAsync(
+        "SELECT count(*) FROM mesh.runs r JOIN mesh.events e ON e.id = r.event_id AND e.team_id IS NOT DISTINCT FROM r.team_id WHERE e.data->>'key' = @k AND r.team_id IS NOT DISTINCT FROM @team",
+        ("k", key), ("team", (object?)team ?? DBNull.Value));
 
     private Task<long> WaitsAsync(Guid run) => Host.ScalarAsync("SELECT count(*) FROM mesh.waits WHERE run_id = @run", ("run", run));
 }
