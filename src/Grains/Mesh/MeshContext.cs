@@ -142,7 +142,7 @@ public sealed class MeshContext
 
         var expires = now + timeout;
         var step = new StepRow(RunId, stepId, id, StepStatus.Waiting, 1, now, null, expires, null, null);
-        var wait = new WaitRow(RunId, stepId, WaitKind.Wait, eventName, match?.Split('.'), match is null ? null : MeshExpressions.ValueAtPath(Event, match), expires);
+        var wait = new WaitRow(RunId, TeamId, stepId, WaitKind.Wait, eventName, match?.Split('.'), match is null ? null : MeshExpressions.ValueAtPath(Event, match), expires);
         await _x.Queries.RegisterWaitAsync(wait, _x.Pending.With(step));
         _x.Memo[stepId] = step;
         throw new SuspendException(RunStatus.Waiting, expires);

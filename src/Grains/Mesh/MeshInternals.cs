@@ -72,7 +72,8 @@ public sealed record RunRow(
     Guid RunId, string FunctionId, string EventId, string TraceId, string? TeamId, DateTimeOffset CreatedAt,
     string? IdempotencyKey = null, Guid? ParentRunId = null, string? ParentStepId = null);
 
-public sealed record WaitRow(Guid RunId, string StepId, string Kind, string EventName, string[]? MatchPath, string? MatchValue, DateTimeOffset? ExpiresAt);
+/// <summary>A pending wait of a run; <paramref name="TeamId"/> is the run's team, the only team whose events satisfy it.</summary>
+public sealed record WaitRow(Guid RunId, string? TeamId, string StepId, string Kind, string EventName, string[]? MatchPath, string? MatchValue, DateTimeOffset? ExpiresAt);
 
 public sealed record StepRow(
     Guid RunId, string StepId, string Name, string Status, int Attempts, DateTimeOffset StartedAt,

@@ -218,7 +218,7 @@ public sealed partial class MeshRouter(
         tickets[runId] = new RunTicket(runId, function.Id, e, function.GateKeys(variables), 0, now);
         foreach (var (cancel, i) in function.Definition.CancelOn.Select((c, i) => (c, i)))
         {
-            cancelWaits.Add(new WaitRow(runId, $"cancel:{i}", WaitKind.Cancel, cancel.Event, cancel.Match?.Split('.'),
+            cancelWaits.Add(new WaitRow(runId, e.TeamId, $"cancel:{i}", WaitKind.Cancel, cancel.Event, cancel.Match?.Split('.'),
                 cancel.Match is null ? null : MeshExpressions.ValueAtPath(e, cancel.Match), null));
         }
     }

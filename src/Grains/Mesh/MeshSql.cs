@@ -27,10 +27,10 @@ internal static class MeshSql
         """;
 
     private const string WaitsInsert = """
-        INSERT INTO mesh.waits (run_id, step_id, kind, event_name, match_path, match_value, expires_at)
-        SELECT w.run_id, w.step_id, w.kind, w.event_name, string_to_array(w.match_path, '.'), w.match_value, w.expires_at
-        FROM unnest(@w_runs, @w_steps, @w_kinds, @w_names, @w_paths, @w_values, @w_expires)
-             AS w(run_id, step_id, kind, event_name, match_path, match_value, expires_at)
+        INSERT INTO mesh.waits (run_id, team_id, step_id, kind, event_name, match_path, match_value, expires_at)
+        SELECT w.run_id, w.team_id, w.step_id, w.kind, w.event_name, string_to_array(w.match_path, '.'), w.match_value, w.expires_at
+        FROM unnest(@w_runs, @w_teams, @w_steps, @w_kinds, @w_names, @w_paths, @w_values, @w_expires)
+             AS w(run_id, team_id, step_id, kind, event_name, match_path, match_value, expires_at)
         """;
 
     /// <summary>The writer's planner settings (<see cref="MeshDatabase"/>) for the rest of a transaction on another pool.</summary>
@@ -40,10 +40,12 @@ internal static class MeshSql
     /// <summary>
     /// Accepts events in one statement: inserts them (a duplicate id from the same team, or among events without a
     /// team, is accepted again only once the stored one is older than 24 h; ids of different teams never meet),
-    /// removes the waits they satisfy (a satisfied WaitForEvent gets the event as its memo), inserts the runs of
-    /// accepted events (paused when their function is) and their cancelOn waits. Rows: ('e', id, …, team_id),
-    /// ('r', run_id, status), ('w', run_id, step_id, kind, event_id, event's team_id). New cancelOn waits never see
-    /// their own event: every part of the statement reads the same snapshot.
+    /// removes the waits they satisfy (waits of runs of the event's own team only; a satisfied WaitForEvent gets the
+    /// event as its memo), inserts the runs of accepted events (paused when their function is) and their cancelOn
+    /// waits. Rows: ('e', id, …, team_id), ('r', run_id, status), ('w', run_id, step_id, kind, event_id, event's
+    /// team_id). New cancelOn waits never see their own event: every part of the statement reads the same snapshot.
+    /// The team is compared twice: <c>IS NOT DISTINCT FROM</c> is the rule (no team matches no team), and the
+    /// equality on <c>coalesce(team_id, '')</c> lets the index <c>waits_event_team</c> find only that team's waits.
     /// </summary>
     public static NpgsqlBatchCommand Accept(IReadOnlyList<MeshEvent> events, DateTimeOffset now, IReadOnlyList<RunRow> runs, IReadOnlyList<WaitRow> waits)
     {
@@ -65,6 +67,7 @@ internal static class MeshSql
             d AS (
                 DELETE FROM mesh.waits w USING e
                 WHERE w.kind IN ('wait', 'cancel') AND w.event_name = e.name
+                  AND coalesce(w.team_id, '') = coalesce(e.team_id, '') AND w.team_id IS NOT DISTINCT FROM e.team_id
                   AND (w.match_path IS NULL OR e.payload #>> w.match_path = w.match_value)
                 RETURNING w.run_id, w.step_id, w.kind, e.id AS event_id, e.team_id AS event_team_id, e.payload),
             s AS (
@@ -124,18 +127,25 @@ internal static class MeshSql
         return (accepted, runs, matched);
     }
 
-    /// <summary>Claims a run's idempotency key for 24 h; false when another run holds it.</summary>
+    /// <summary>
+    /// Claims a run's idempotency key within its team for 24 h; false when another run of the team holds it. An expired
+    /// claim (of any team: it no longer means anything) is removed first, then the insert does nothing on a conflict
+    /// with any key: the per-team one, and until the contract (mesh/0006) also the platform-wide one the previous
+    /// release names in its ON CONFLICT (while it exists, a key still suppresses other teams' runs, as before). Two
+    /// statements, one round trip.
+    /// </summary>
     public static async Task<bool> ClaimIdempotencyAsync(NpgsqlConnection c, NpgsqlTransaction tx, RunRow run)
     {
         const string sql = """
-            INSERT INTO mesh.idempotency (function_id, key, run_id, expires_at) VALUES (@fn, @key, @run, @expires)
-            ON CONFLICT (function_id, key) DO UPDATE SET run_id = excluded.run_id, expires_at = excluded.expires_at
-            WHERE mesh.idempotency.expires_at <= @now
+            DELETE FROM mesh.idempotency WHERE function_id = @fn AND key = @key AND expires_at <= @now;
+            INSERT INTO mesh.idempotency (function_id, key, team_id, run_id, expires_at) VALUES (@fn, @key, @team, @run, @expires)
+            ON CONFLICT DO NOTHING
             RETURNING run_id
             """;
         await using var cmd = new NpgsqlCommand(sql, c, tx);
         cmd.Parameters.AddWithValue("fn", run.FunctionId);
         cmd.Parameters.AddWithValue("key", run.IdempotencyKey!);
+        cmd.Parameters.Add(new NpgsqlParameter("team", NpgsqlDbType.Text) { Value = (object?)run.TeamId ?? DBNull.Value });
         cmd.Parameters.AddWithValue("run", run.RunId);
         cmd.Parameters.AddWithValue("now", run.CreatedAt);
         cmd.Parameters.AddWithValue("expires", run.CreatedAt.AddHours(24));
@@ -275,6 +285,7 @@ internal static class MeshSql
     private static void AddWaitParameters(NpgsqlParameterCollection p, string prefix, IReadOnlyList<WaitRow> waits)
     {
         p.AddWithValue($"{prefix}runs", waits.Select(w => w.RunId).ToArray());
+        p.Add(Text($"{prefix}teams", waits.Select(w => w.TeamId)));
         p.AddWithValue($"{prefix}steps", waits.Select(w => w.StepId).ToArray());
         p.AddWithValue($"{prefix}kinds", waits.Select(w => w.Kind).ToArray());
         p.AddWithValue($"{prefix}names", waits.Select(w => w.EventName).ToArray());

@@ -42,9 +42,10 @@ public sealed class MeshHost : IAsyncDisposable
 
     public static async Task<MeshHost> StartAsync(
         string connectionString, IEnumerable<MeshFunctionDefinition> functions, FakeTimeProvider? time = null,
-        ClusterIdentity? cluster = null, HostRole role = HostRole.All, Action<IServiceCollection>? configure = null)
+        ClusterIdentity? cluster = null, HostRole role = HostRole.All, Action<IServiceCollection>? configure = null,
+        IReadOnlyDictionary<string, string?>? settings = null)
     {
-        var host = await PlatformHost.StartAsync(connectionString, cluster ?? ClusterIdentity.New(), role, services: services =>
+        var host = await PlatformHost.StartAsync(connectionString, cluster ?? ClusterIdentity.New(), role, settings, services: services =>
         {
             configure?.Invoke(services);
             foreach (var function in functions)
