@@ -310,12 +310,16 @@ public sealed class MeshContext
         return value;
     }
 
-    /// <summary>Events sent by a step: ids default to stable ones derived from the run and step; trace and team are inherited.</summary>
+    /// <summary>
+    /// Events sent by a step: ids default to stable ones derived from the run and step; trace and team are inherited. A
+    /// run of a team sends into that team only (a run without a team, e.g. a cron's, may address any).
+    /// </summary>
     private List<MeshEvent> Stamp(string stepId, IEnumerable<MeshEvent> events) => events.Select((e, i) => e with
     {
         Id = string.IsNullOrEmpty(e.Id) ? $"{RunId:N}-{stepId}-{i}" : e.Id,
         TraceId = string.IsNullOrEmpty(e.TraceId) ? TraceId : e.TraceId,
-        TeamId = e.TeamId ?? TeamId,
+        TeamId = TeamId is null || e.TeamId is null || e.TeamId == TeamId ? TeamId ?? e.TeamId
+            : throw new NonRetriableException($"A run of team {TeamId} sends events into its own team only; '{e.Name}' names team {e.TeamId}."),
     }).ToList();
 
     private async Task SaveAsync(StepRow row)

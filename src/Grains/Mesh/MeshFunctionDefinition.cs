@@ -50,13 +50,16 @@ public sealed record MeshTrigger(string? Event, string? If, string? Cron, string
     public static MeshTrigger OnCron(string cron, string timeZone = "UTC") => new(null, null, cron, timeZone);
 }
 
-/// <summary>Concurrency scope: per function, or shared by every function using the same key (account).</summary>
+/// <summary>Concurrency scope: per function within each team, or shared platform-wide by every function using the same key (account).</summary>
 public enum MeshConcurrencyScope
 {
-    /// <summary>The limit applies to this function's runs (per key value).</summary>
+    /// <summary>The limit applies to this function's runs of one team (per key value).</summary>
     Function,
 
-    /// <summary>The limit applies across functions to runs with the same key value.</summary>
+    /// <summary>
+    /// The limit applies across functions and teams to runs with the same key value: the platform's account, for a
+    /// resource every team shares (an outside provider's rate, a connection budget).
+    /// </summary>
     Account,
 }
 

@@ -13,7 +13,8 @@ public enum GateKind
 }
 
 /// <summary>One gate of a function, with what its coordinator grain needs.</summary>
-public sealed record MeshGate(GateKind Kind, string? KeyExpression, int Limit, TimeSpan Period, string GrainPrefix);
+/// <summary>One flow-control gate of a function; <paramref name="WithinTeam"/> gates hold each team's runs apart.</summary>
+public sealed record MeshGate(GateKind Kind, string? KeyExpression, int Limit, TimeSpan Period, string GrainPrefix, bool WithinTeam = true);
 
 /// <summary>A validated function with its gates and the parsed cron schedules.</summary>
 public sealed class RegisteredFunction(MeshFunctionDefinition definition, IReadOnlyList<MeshGate> gates, IReadOnlyList<(CronExpression Cron, TimeZoneInfo Zone)> crons)
@@ -26,9 +27,19 @@ public sealed class RegisteredFunction(MeshFunctionDefinition definition, IReadO
 
     public IReadOnlyList<(CronExpression Cron, TimeZoneInfo Zone)> Crons { get; } = crons;
 
-    /// <summary>The gate grain keys a run triggered by <paramref name="variables"/> goes through, in order.</summary>
-    public string[] GateKeys(Dictionary<string, object?> variables) =>
-        Gates.Select(g => g.GrainPrefix + (g.KeyExpression is null ? "" : MeshExpressions.KeyOf(g.KeyExpression, variables))).ToArray();
+    /// <summary>
+    /// The gate grain keys a run triggered by <paramref name="variables"/> goes through, in order. Within its event's
+    /// team: a team's runs queue, throttle and debounce among themselves only, so another team's events never take
+    /// their slots or supersede them; a key expression divides them further. An account-scoped concurrency limit is
+    /// the platform's own (a shared resource, across functions and teams) and is keyed by its expression only.
+    /// </summary>
+    public string[] GateKeys(Dictionary<string, object?> variables)
+    {
+        var team = variables.GetValueOrDefault("event") is Dictionary<string, object?> e ? e.GetValueOrDefault("team_id") as string : null;
+        return [.. Gates.Select(g => g.GrainPrefix
+            + (g.WithinTeam ? $"team:{team}|" : "")
+            + (g.KeyExpression is null ? "" : MeshExpressions.KeyOf(g.KeyExpression, variables)))];
+    }
 
     public string? IdempotencyKey(Dictionary<string, object?> variables) =>
         Definition.Idempotency is null ? null : MeshExpressions.KeyOf(Definition.Idempotency, variables);
@@ -232,8 +243,9 @@ public sealed partial class MeshFunctionRegistry
 
         foreach (var c in d.Concurrency)
         {
-            var prefix = c.Scope == MeshConcurrencyScope.Account ? $"concurrency|account:{c.Key}|" : $"concurrency|{d.Id}|";
-            gates.Add(new(GateKind.Concurrency, c.Key, c.Limit, TimeSpan.Zero, prefix));
+            var account = c.Scope == MeshConcurrencyScope.Account;
+            gates.Add(new(GateKind.Concurrency, c.Key, c.Limit, TimeSpan.Zero,
+                account ? $"concurrency|account:{c.Key}|" : $"concurrency|{d.Id}|", WithinTeam: !account));
         }
 
         var crons = d.Triggers.Where(t => t.Cron is not null)

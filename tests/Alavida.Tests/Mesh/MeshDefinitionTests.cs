@@ -39,6 +39,33 @@ public sealed class MeshDefinitionTests
     }
 
     [Fact]
+    public void GateKeys_HoldEachTeamApart_ExceptAnAccountScopedLimit_WhichTheWholePlatformShares()
+    {
+        var function = new MeshFunctionRegistry([new MeshFunctionDefinition
+        {
+            Id = "gated",
+            Triggers = [MeshTrigger.OnEvent("x/y")],
+            Debounce = new MeshDebounce(TimeSpan.FromSeconds(1), Key: "event.data.k"),
+            Throttle = new MeshThrottle(1, TimeSpan.FromSeconds(1)),
+            Concurrency = [new MeshConcurrency(1, Key: "event.data.k"), new MeshConcurrency(1, Key: "event.data.k", Scope: MeshConcurrencyScope.Account)],
+            Handler = Noop,
+        }]).Find("gated")!;
+        string[] KeysOf(string? team) =>
+            function.GateKeys(MeshExpressions.Variables(MeshEvents.Create("x/y", new { k = "same" }, team)));
+
+        string[] a = KeysOf("team-a"), b = KeysOf("team-b"), none = KeysOf(null);
+
+        Assert.Equal(4, a.Length);
+        for (var gate = 0; gate < 3; gate++)
+        {
+            Assert.Equal(3, new[] { a[gate], b[gate], none[gate] }.Distinct().Count());
+        }
+
+        Assert.Equal(a[3], b[3]);
+        Assert.Equal(a[3], none[3]);
+    }
+
+    [Fact]
     public void Registry_RejectsDuplicateIds_WithTheFunctionNamed()
     {
         var function = new MeshFunctionDefinition { Id = "twice", Triggers = [MeshTrigger.OnEvent("x/y")], Handler = Noop };

@@ -41,6 +41,31 @@ public sealed class MeshTeamScopeFixture : MeshFixture
         },
         new()
         {
+            Id = "scope-debounced",
+            Triggers = [MeshTrigger.OnEvent("scope/typing")],
+            Debounce = new MeshDebounce(TimeSpan.FromMinutes(1)),
+            Handler = ctx => Task.FromResult<object?>(ctx.Data.GetProperty("n").GetInt32()),
+        },
+        new()
+        {
+            Id = "scope-limited",
+            Triggers = [MeshTrigger.OnEvent("scope/work")],
+            Concurrency = [new MeshConcurrency(1)],
+            // Works (holding its slot) until the test releases it: a step, not a wait, since waiting runs hold no slot.
+            Handler = async ctx => await ctx.Run("work", () => Signals.For(ctx.Data.GetProperty("work").GetString()!)),
+        },
+        new()
+        {
+            Id = "scope-sender",
+            Triggers = [MeshTrigger.OnEvent("scope/forward")],
+            Handler = async ctx =>
+            {
+                await ctx.SendEvent("forward", MeshEvents.Create("scope/forwarded", new { }, teamId: ctx.Data.GetProperty("to").GetString()));
+                return "sent";
+            },
+        },
+        new()
+        {
             Id = "scope-idempotent",
             Triggers = [MeshTrigger.OnEvent("scope/idem")],
             Idempotency = "event.data.key",
@@ -131,6 +156,72 @@ public sealed class MeshTeamScopeTests(MeshTeamScopeFixture fixture) : IClassFix
         }
 
         Assert.Equal(6, await Host.ScalarAsync("SELECT count(*) FROM mesh.events WHERE data->>'key' = @k", ("k", key)));
+    }
+
+    [Fact]
+    public async Task Debounce_SupersedesOnlyItsOwnTeamsEarlierEvent()
+    {
+        var (a, b) = (Team("a"), Team("b"));
+        var firstOfA = await Host.SendAsync("scope/typing", new { n = 1 }, a);
+        var onlyOfB = await Host.SendAsync("scope/typing", new { n = 2 }, b);
+        var lastOfA = await Host.SendAsync("scope/typing", new { n = 3 }, a);
+        var done = Task.WhenAll(FinalAsync(onlyOfB, b), FinalAsync(lastOfA, a));
+
+        Host.Time!.Advance(TimeSpan.FromMinutes(2));
+        await done.Within(MeshHost.Limit, "both teams' debounced runs");
+
+        Assert.Equal(RunStatus.Skipped, (await RunOfAsync(firstOfA, a)).Run.Status);
+        Assert.Equal("2", (await RunOfAsync(onlyOfB, b)).OutputJson);
+        Assert.Equal("3", (await RunOfAsync(lastOfA, a)).OutputJson);
+    }
+
+    [Fact]
+    public async Task AConcurrencyLimit_HoldsATeamsRunsAmongThemselves_NeverAnotherTeams()
+    {
+        var (a, b) = (Team("a"), Team("b"));
+        var (workOfA, workOfB) = ($"w-{Guid.NewGuid():N}", $"w-{Guid.NewGuid():N}");
+        var running = Host.Monitor.WaitAsync(c => c.FunctionId == "scope-limited" && c.Status == RunStatus.Running);
+        var held = await Host.SendAsync("scope/work", new { work = workOfA }, a);
+        await running.Within(MeshHost.Limit, "team a's run to take the slot");
+
+        // Team a's run holds the function's one slot; team b's run takes its own team's.
+        var other = await Host.SendAsync("scope/work", new { work = workOfB }, b);
+        var otherDone = FinalAsync(other, b);
+        Signals.Raise(workOfB, "b's work");
+        Assert.Equal(RunStatus.Completed, (await otherDone.Within(MeshHost.Limit, "team b's run, beside team a's")).Status);
+
+        var heldDone = FinalAsync(held, a);
+        Signals.Raise(workOfA, "a's work");
+        Assert.Equal(RunStatus.Completed, (await heldDone.Within(MeshHost.Limit, "team a's run")).Status);
+    }
+
+    [Fact]
+    public async Task ARunOfATeam_SendsIntoItsOwnTeamOnly()
+    {
+        var (a, b) = (Team("a"), Team("b"));
+        var sent = FinalAsync(await Host.SendAsync("scope/forward", new { to = a }, a), a);
+        var refused = FinalAsync(await Host.SendAsync("scope/forward", new { to = b }, a), a);
+
+        Assert.Equal(RunStatus.Completed, (await sent.Within(MeshHost.Limit, "the run sending into its team")).Status);
+        var failed = await refused.Within(MeshHost.Limit, "the run sending into another team");
+        Assert.Equal(RunStatus.Failed, failed.Status);
+        Assert.Contains("its own team only", (await Host.Mesh.GetRunAsync(failed.RunId, null))!.Error);
+        Assert.Equal(0, await Host.ScalarAsync("SELECT count(*) FROM mesh.events WHERE name = 'scope/forwarded' AND team_id = @b", ("b", b!)));
+    }
+
+    /// <summary>The final change of the run <paramref name="eventId"/> (of <paramref name="team"/>) started.</summary>
+    private async Task<RunChange> FinalAsync(string eventId, string? team)
+    {
+        var run = (await RunOfAsync(eventId, team)).Run.RunId;
+        var final = Host.Monitor.WaitAsync(c => c.RunId == run && RunStatus.IsFinal(c.Status));
+        var now = await Host.Mesh.GetRunAsync(run, null);
+        return RunStatus.IsFinal(now!.Run.Status) ? new RunChange(run, now.Run.FunctionId, now.Run.Status, 0, null, now.Error) : await final;
+    }
+
+    private async Task<RunDetail> RunOfAsync(string eventId, string? team)
+    {
+        var detail = await Host.Mesh.GetEventAsync(eventId, team);
+        return (await Host.Mesh.GetRunAsync(Assert.Single(detail!.Runs).RunId, null))!;
     }
 
     private static string? Team(string? label) => label is null ? null : $"team-{label}-{Guid.NewGuid():N}";
