@@ -25,6 +25,8 @@ public sealed class ApiKeyAuthenticationHandler(
     public const string SchemeName = "ApiKey";
     public const string TeamClaim = "alavida:team_id";
     public const string KeyClaim = "alavida:key_id";
+    public const string KeyNameClaim = "alavida:key_name";
+    public const string TeamNameClaim = "alavida:team_name";
     public const string AdminRole = "platform-admin";
 
     protected override async Task<AuthenticateResult> HandleAuthenticateAsync()
@@ -54,7 +56,8 @@ public sealed class ApiKeyAuthenticationHandler(
         var identity = await grains.GrainOf<IApiKeyGrain>(prefix).AuthenticateAsync(key);
         return identity is null
             ? AuthenticateResult.Fail("The API key is unknown or has been revoked.")
-            : Success(new Claim(TeamClaim, identity.TeamId.ToString()), new Claim(KeyClaim, identity.KeyId.ToString()));
+            : Success(new Claim(TeamClaim, identity.TeamId.ToString()), new Claim(KeyClaim, identity.KeyId.ToString()),
+                new Claim(KeyNameClaim, identity.Name), new Claim(TeamNameClaim, identity.TeamName));
     }
 
     protected override async Task HandleChallengeAsync(AuthenticationProperties properties)

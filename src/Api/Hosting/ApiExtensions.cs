@@ -95,6 +95,7 @@ public static class ApiExtensions
         app.MapQuantumEndpoints();
         app.MapJobEndpoints();
         app.MapCreditEndpoints();
+        app.MapMeEndpoints();
         app.MapRegistryEndpoints();
         app.MapAdminEndpoints();
         app.MapAdminIdentityEndpoints();

@@ -4,8 +4,9 @@ namespace Alavida.Grains.Platform;
 /// <param name="KeyId">The key's id.</param>
 /// <param name="TeamId">The team it is scoped to.</param>
 /// <param name="Name">The key's name.</param>
+/// <param name="TeamName">The team's name.</param>
 [GenerateSerializer, Immutable, Alias("Alavida.Platform.ApiKeyIdentity")]
-public sealed record ApiKeyIdentity([property: Id(0)] Guid KeyId, [property: Id(1)] Guid TeamId, [property: Id(2)] string Name);
+public sealed record ApiKeyIdentity([property: Id(0)] Guid KeyId, [property: Id(1)] Guid TeamId, [property: Id(2)] string Name, [property: Id(3)] string TeamName);
 
 /// <summary>A newly created key: the only time its secret is shown.</summary>
 /// <param name="KeyId">The key's id.</param>

@@ -1,0 +1,3 @@
+using Alavida.Cli;
+
+return await AlavidaCli.RunAsync(args, CliEnvironment.System());
