@@ -13,7 +13,41 @@ public enum OutputFormat
 }
 
 /// <summary>A column of a table: its header and how to read a cell from an item.</summary>
-public sealed record Column(string Header, Func<JsonElement, string?> Cell);
+public sealed record Column(string Header, Func<JsonElement, string?> Cell)
+{
+    /// <summary>
+    /// Columns for records whose shape the CLI does not know: their scalar fields and lists of scalars, and those of
+    /// objects one level down (<c>company.domain</c>), in the order they first appear with ids first.
+    /// </summary>
+    public static List<Column> Infer(IEnumerable<JsonElement> items, int max = 8) =>
+        items.SelectMany(i => Paths(i, ""))
+            .Distinct()
+            .Select((path, order) => (path, order))
+            .OrderBy(x => x.path == "id" || x.path.EndsWith("_id", StringComparison.Ordinal) ? 0 : 1).ThenBy(x => x.order)
+            .Take(max)
+            .Select(x => new Column(x.path.ToUpperInvariant(), i => i.Text(x.path)))
+            .ToList();
+
+    private static IEnumerable<string> Paths(JsonElement item, string prefix)
+    {
+        foreach (var property in item.EnumerateObject())
+        {
+            var value = property.Value;
+            if (value.ValueKind == JsonValueKind.Object && prefix.Length == 0)
+            {
+                foreach (var nested in Paths(value, property.Name + "."))
+                {
+                    yield return nested;
+                }
+            }
+            else if (value.ValueKind is not (JsonValueKind.Object or JsonValueKind.Array or JsonValueKind.Null)
+                     || value.ValueKind == JsonValueKind.Array && value.EnumerateArray().All(e => e.ValueKind is not (JsonValueKind.Object or JsonValueKind.Array)))
+            {
+                yield return prefix + property.Name;
+            }
+        }
+    }
+}
 
 /// <summary>The one place output is formatted, so every command prints the same way.</summary>
 public sealed class Output(CliEnvironment env, OutputFormat format)
@@ -46,7 +80,7 @@ public sealed class Output(CliEnvironment env, OutputFormat format)
     /// <summary>A note for the person, on standard error so it never mixes with data.</summary>
     public void Note(string text) => env.Error.WriteLine(text);
 
-    /// <summary>A single object: JSON as the API gave it, or its fields one per line.</summary>
+    /// <summary>A single object: JSON as the API gave it, or its fields one per line (those without a value left out).</summary>
     public void Object(JsonElement value, IReadOnlyList<(string Label, string? Value)> fields)
     {
         if (!Human)
@@ -56,9 +90,9 @@ public sealed class Output(CliEnvironment env, OutputFormat format)
         }
 
         var width = fields.Max(f => f.Label.Length);
-        foreach (var (label, text) in fields)
+        foreach (var (label, text) in fields.Where(f => f.Value is not null))
         {
-            Line($"{(label + ":").PadRight(width + 1)} {text ?? "-"}");
+            Line($"{(label + ":").PadRight(width + 1)} {text}");
         }
     }
 

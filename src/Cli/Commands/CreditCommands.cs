@@ -34,8 +34,7 @@ public static class CreditCommands
                 context.Output.Line();
             }
 
-            context.Output.Page(page, [.. (page.GetProperty("items").EnumerateArray().FirstOrDefault() is { ValueKind: System.Text.Json.JsonValueKind.Object } first
-                ? first.EnumerateObject().Select(p => p.Name) : []).Select(name => new Column(name.ToUpperInvariant(), i => i.Text(name)))], "No usage yet.");
+            context.Output.Page(page, Column.Infer(page.GetProperty("items").EnumerateArray()), "No usage yet.");
             return ExitCodes.Ok;
         });
 
@@ -50,9 +49,10 @@ public static class CreditCommands
             {
                 checkout = await client.CheckoutAsync(parse.GetValue(pack)!, ct);
             }
-            catch (AlavidaApiException e) when (e.Status is 404 or 405 or 503 && e.Detail is null or { Length: 0 } || e.Status == 404 && e.Title.StartsWith("HTTP", StringComparison.Ordinal))
+            catch (AlavidaApiException e) when (e.Status is 404 or 405 && !e.OneLine.Contains("pack", StringComparison.OrdinalIgnoreCase))
             {
-                throw new CliException(ExitCodes.Failed, $"This platform does not sell credits yet ({e.OneLine}); ask your platform admin for a grant.");
+                // A platform without billing has no /billing/checkout: say so rather than "not found".
+                throw new CliException(ExitCodes.Failed, "This platform does not sell credits (it has no billing); ask your platform admin for a grant.");
             }
 
             var url = checkout.Text("checkout_url");

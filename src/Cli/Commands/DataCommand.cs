@@ -56,19 +56,9 @@ public static class DataCommand
                 page = JsonSerializer.SerializeToElement(new { items, next_cursor = page.Text("next_cursor") });
             }
 
-            context.Output.Page(page, ColumnsOf(page), "Nothing matches.");
+            context.Output.Page(page, Column.Infer(page.GetProperty("items").EnumerateArray()), "Nothing matches.");
             return ExitCodes.Ok;
         });
         return command;
     }
-
-    /// <summary>The scalar fields of the records, in the order they first appear (ids first), at most eight.</summary>
-    private static List<Column> ColumnsOf(JsonElement page) =>
-        page.GetProperty("items").EnumerateArray()
-            .SelectMany(i => i.EnumerateObject())
-            .Where(p => p.Value.ValueKind is not (JsonValueKind.Object or JsonValueKind.Array))
-            .Select(p => p.Name).Distinct()
-            .OrderBy(n => n.EndsWith("_id", StringComparison.Ordinal) || n == "id" ? 0 : 1)
-            .Take(8)
-            .Select(name => new Column(name.ToUpperInvariant(), i => i.Text(name))).ToList();
 }

@@ -8,8 +8,6 @@ namespace Alavida.Cli.Commands;
 /// </summary>
 public static class ResultView
 {
-    private const int MaxColumns = 7;
-
     public static void Print(Output output, JsonElement result)
     {
         if (result.ValueKind != JsonValueKind.Object)
@@ -33,10 +31,7 @@ public static class ResultView
         foreach (var table in tables)
         {
             var rows = table.Value.EnumerateArray().ToList();
-            var columns = rows.SelectMany(r => r.EnumerateObject())
-                .Where(p => p.Value.ValueKind is not (JsonValueKind.Object or JsonValueKind.Array) || IsScalarList(p.Value))
-                .Select(p => p.Name).Distinct().Take(MaxColumns)
-                .Select(name => new Column(name.ToUpperInvariant(), row => row.Text(name))).ToList();
+            var columns = Column.Infer(rows);
             output.Line($"{table.Name} ({rows.Count}):");
             output.Table(columns, rows);
         }
@@ -44,7 +39,4 @@ public static class ResultView
 
     private static bool IsRecordList(JsonElement value) =>
         value.ValueKind == JsonValueKind.Array && value.GetArrayLength() > 0 && value.EnumerateArray().All(e => e.ValueKind == JsonValueKind.Object);
-
-    private static bool IsScalarList(JsonElement value) =>
-        value.ValueKind == JsonValueKind.Array && value.EnumerateArray().All(e => e.ValueKind is not (JsonValueKind.Object or JsonValueKind.Array));
 }
