@@ -35,12 +35,12 @@ public sealed class BillingOptions
     public List<CreditPack> Packs { get; set; } = [];
 
     /// <summary>Where Stripe Checkout sends the buyer after paying (may contain <c>{CHECKOUT_SESSION_ID}</c>).</summary>
-    [Required]
-    public string SuccessUrl { get; set; } = "";
+    [Required, Url]
+    public string SuccessUrl { get; set; } = "http://127.0.0.1:8080/app/billing?checkout=success&session_id={CHECKOUT_SESSION_ID}";
 
     /// <summary>Where Stripe Checkout sends a buyer who gives up.</summary>
-    [Required]
-    public string CancelUrl { get; set; } = "";
+    [Required, Url]
+    public string CancelUrl { get; set; } = "http://127.0.0.1:8080/app/billing?checkout=cancelled";
 
     /// <summary>The pack with this id, if on sale.</summary>
     public CreditPack? Find(string id) => Packs.FirstOrDefault(p => p.Id == id);
