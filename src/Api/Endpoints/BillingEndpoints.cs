@@ -12,7 +12,9 @@ namespace Alavida.Api.Endpoints;
 
 /// <summary>
 /// <c>/billing</c>: packs, Stripe Checkout, purchases and low-balance settings (docs/billing.md). Input is checked
-/// first (a 4xx problem changes nothing); then, without <c>Stripe:SecretKey</c>, a 503 problem says what to configure.
+/// first (a 4xx problem changes nothing); then what needs Stripe (packs on sale, checkout, enabling auto top-up, the
+/// webhook) answers a 503 problem naming what to configure when <c>Stripe:SecretKey</c> is not set. The purchase history
+/// and the low-balance threshold need no Stripe and work either way.
 /// </summary>
 public static class BillingEndpoints
 {
@@ -34,8 +36,8 @@ public static class BillingEndpoints
         return app;
     }
 
-    public static Results<Ok<ListResponse<CreditPack>>, ProblemHttpResult> Packs(IOptions<StripeOptions> stripe, IOptions<BillingOptions> billing) =>
-        NotConfigured(stripe.Value) is { } off ? off : TypedResults.Ok(new ListResponse<CreditPack>(billing.Value.Packs, null));
+    public static Results<Ok<PacksResponse>, ProblemHttpResult> Packs(IOptions<StripeOptions> stripe, IOptions<BillingOptions> billing) =>
+        NotConfigured(stripe.Value) is { } off ? off : TypedResults.Ok(new PacksResponse(billing.Value.Packs));
 
     public static async Task<Results<Ok<CheckoutResponse>, ProblemHttpResult>> CheckoutAsync(
         HttpRequest request, ClaimsPrincipal user, IGrainFactory grains, IOptions<StripeOptions> stripe, IOptions<BillingOptions> billing)
@@ -64,8 +66,7 @@ public static class BillingEndpoints
             : TypedResults.Ok(new CheckoutResponse(started.CheckoutUrl, started.SessionId, started.PurchaseId));
     }
 
-    public static async Task<Results<Ok<ListResponse<PurchaseView>>, ProblemHttpResult>> PurchasesAsync(
-        HttpRequest request, ClaimsPrincipal user, IGrainFactory grains, IOptions<StripeOptions> stripe)
+    public static async Task<Results<Ok<ListResponse<PurchaseView>>, ProblemHttpResult>> PurchasesAsync(HttpRequest request, ClaimsPrincipal user, IGrainFactory grains)
     {
         var list = ListQuery.Parse(request);
         if (list.Since is not null)
@@ -78,22 +79,12 @@ public static class BillingEndpoints
             return Problems.Invalid("The query is invalid.", list.Errors);
         }
 
-        if (NotConfigured(stripe.Value) is { } off)
-        {
-            return off;
-        }
-
         var page = await grains.GetGrain<ITeamBillingGrain>(user.TeamId()).ListPurchasesAsync(list.Limit, list.Cursor);
         return TypedResults.Ok(new ListResponse<PurchaseView>(page.Items, page.NextCursor));
     }
 
-    public static async Task<Results<Ok<BillingSettingsResponse>, ProblemHttpResult>> GetSettingsAsync(ClaimsPrincipal user, IGrainFactory grains, IOptions<StripeOptions> stripe)
+    public static async Task<Ok<BillingSettingsResponse>> GetSettingsAsync(ClaimsPrincipal user, IGrainFactory grains)
     {
-        if (NotConfigured(stripe.Value) is { } off)
-        {
-            return off;
-        }
-
         var team = grains.GetGrain<ITeamGrain>(user.TeamId());
         return TypedResults.Ok(BillingSettingsResponse.From(await team.GetBillingSettingsAsync(), await team.GetBillingStatusAsync()));
     }
@@ -128,7 +119,7 @@ public static class BillingEndpoints
             return invalid;
         }
 
-        if (NotConfigured(stripe.Value) is { } off)
+        if (body.AutoTopUpPack is not null && NotConfigured(stripe.Value) is { } off)
         {
             return off;
         }
@@ -153,6 +144,9 @@ public static class BillingEndpoints
             ? Problems.Invalid("The pack is invalid.", [new FieldError(field, $"is required and must be one of: {string.Join(", ", billing.Packs.Select(p => p.Id))}")])
             : null;
 }
+
+/// <summary><c>GET /billing/packs</c>: every pack on sale (a short list, not paged).</summary>
+public sealed record PacksResponse(IReadOnlyList<CreditPack> Items);
 
 /// <summary><c>POST /billing/checkout</c>.</summary>
 public sealed record CheckoutRequest(string? Pack);

@@ -85,20 +85,19 @@ public sealed class CheckoutTests(BillingFixture billing)
     }
 }
 
-/// <summary>Billing on a deployment without Stripe: 503 problems that say what to set; the rest works.</summary>
+/// <summary>Billing on a deployment without Stripe: what needs Stripe answers 503 problems that say what to set; the rest works.</summary>
 [Collection(GatewayCollection.Name)]
 public sealed class BillingNotConfiguredTests(GatewayFixture gateway)
 {
     [Fact]
-    public async Task BillingEndpoints_Answer503ProblemsNamingTheSettings_WithoutASecretKey()
+    public async Task BillingEndpointsThatNeedStripe_Answer503ProblemsNamingTheSettings_WithoutASecretKey()
     {
         var team = await gateway.CreateTeamAsync(10);
         foreach (var response in new[]
                  {
                      await team.Http.GetAsync("/billing/packs"),
                      await team.Http.PostAsJsonAsync("/billing/checkout", new { pack = "starter" }),
-                     await team.Http.GetAsync("/billing/purchases"),
-                     await team.Http.GetAsync("/billing/settings"),
+                     await team.Http.PutAsJsonAsync("/billing/settings", new { low_balance_threshold = 5, auto_top_up_pack = "starter" }),
                      await BillingFixture.Deliver(gateway.Client(null), "{}", "t=1,v1=00"),
                  })
         {
@@ -106,7 +105,12 @@ public sealed class BillingNotConfiguredTests(GatewayFixture gateway)
             Assert.Contains("Stripe:SecretKey", problem.GetProperty("detail").GetString());
         }
 
-        Assert.Equal(10, (await BillingFixture.CreditsAsync(team)).GetProperty("balance").GetInt64());
+        // What needs no Stripe works: the (empty) purchase history and the low-balance threshold.
+        Assert.Equal(HttpStatusCode.OK, (await team.Http.GetAsync("/billing/purchases")).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await team.Http.PutAsJsonAsync("/billing/settings", new { low_balance_threshold = 5 })).StatusCode);
+        var credits = await BillingFixture.CreditsAsync(team);
+        Assert.Equal(10, credits.GetProperty("balance").GetInt64());
+        Assert.Equal(5, credits.GetProperty("low_balance_threshold").GetInt64());
         await (await team.Http.PostAsJsonAsync("/billing/checkout", new { pack = "nope" })).AssertProblemAsync(HttpStatusCode.UnprocessableEntity);
     }
 }
