@@ -11,6 +11,8 @@ namespace Alavida.Grains.Platform;
 /// </summary>
 public sealed partial class TeamGrain
 {
+    private BillingStatus? _billingStatus;
+
     public async Task<StripeNoticeOutcome> ApplyStripeNoticeAsync(StripeNotice notice)
     {
         var (outcome, account) = await db.InTransactionAsync(async (connection, tx) =>
@@ -47,6 +49,7 @@ public sealed partial class TeamGrain
         });
 
         Log.StripeNoticeApplied(logger, notice.EventId, notice.Type, TeamId, outcome);
+        _billingStatus = null;
         if (account is not null)
         {
             _credits = account.ToBalance();
@@ -120,6 +123,12 @@ public sealed partial class TeamGrain
 
     public async Task<BillingStatus> GetBillingStatusAsync()
     {
+        // Cached like the balance: every change to what it reads goes through this grain, which drops it.
+        if (_billingStatus is { } cached)
+        {
+            return cached;
+        }
+
         await using var connection = await db.OpenConnectionAsync();
         var row = await connection.QuerySingleOrDefaultAsync<StatusRow>(
             """
@@ -129,7 +138,8 @@ public sealed partial class TeamGrain
              WHERE a.team_id = @TeamId
             """,
             new { TeamId });
-        return row is null ? new BillingStatus(0, null, null, 0) : new BillingStatus(row.LifetimePurchased, row.LowBalanceThreshold, row.LowSince.Utc(), row.RefundShortfall);
+        _billingStatus = row is null ? new BillingStatus(0, null, null, 0) : new BillingStatus(row.LifetimePurchased, row.LowBalanceThreshold, row.LowSince.Utc(), row.RefundShortfall);
+        return _billingStatus;
     }
 
     private sealed record PurchaseState(Guid Id, string Status, long Credits, long RefundedCredits);

@@ -48,7 +48,7 @@ public sealed partial class TeamGrain
                 new { TeamId, threshold = settings.LowBalanceThreshold, pack = settings.AutoTopUp is null ? null : JsonSerializer.Serialize(settings.AutoTopUp, PackJson) });
         }
 
-        _low = null;
+        (_low, _billingStatus) = (null, null);
         await GetCreditsAsync();
         await CheckLowBalanceAsync();
         return SettingsOutcome.Saved;
@@ -67,7 +67,7 @@ public sealed partial class TeamGrain
         }
         catch (Exception ex) when (ex is NpgsqlException or TimeoutException or InvalidOperationException)
         {
-            _low = null;
+            (_low, _billingStatus) = (null, null);
             Log.LowBalanceCheckFailed(logger, TeamId, ex);
         }
     }
@@ -89,6 +89,7 @@ public sealed partial class TeamGrain
             await using var connection = await db.OpenConnectionAsync();
             await connection.ExecuteAsync("UPDATE billing_settings SET low_since = NULL, updated_at = now() WHERE team_id = @TeamId", new { TeamId });
             _low = _low with { Low = false };
+            _billingStatus = null;
         }
     }
 
@@ -134,6 +135,7 @@ public sealed partial class TeamGrain
         });
 
         _low = _low! with { Low = true };
+        _billingStatus = null;
         if (crossing is not null)
         {
             Log.BalanceLow(logger, TeamId, crossing.Balance, crossing.Threshold, crossing.Crossings);
