@@ -23,23 +23,17 @@ public interface IIdentityOutboxRelayGrain : IGrainWithIntegerKey
     Task<int> PublishAsync();
 }
 
-public sealed class IdentityOutboxRelayGrain(NpgsqlDataSource db, ILogger<IdentityOutboxRelayGrain> logger) : Grain, IIdentityOutboxRelayGrain, IRemindable
+public sealed class IdentityOutboxRelayGrain(NpgsqlDataSource db, ILogger<IdentityOutboxRelayGrain> logger)
+    : OutboxRelayGrain<IdentityOutboxRelayGrain.OutboxRow>(db, logger), IIdentityOutboxRelayGrain
 {
-    public async Task StartAsync()
-    {
-        await this.RegisterOrUpdateReminder("publish", TimeSpan.FromMinutes(1), TimeSpan.FromMinutes(1));
-        await PublishAsync();
-    }
+    protected override string SelectSql =>
+        "SELECT id, name, data::text AS data, created_at FROM identity.outbox_events WHERE published_at IS NULL ORDER BY created_at, id LIMIT @BatchSize";
 
-    public Task ReceiveReminder(string reminderName, TickStatus status) => PublishAsync();
+    protected override string MarkSql => "UPDATE identity.outbox_events SET published_at = now() WHERE id = ANY(@ids)";
 
-    public Task<int> PublishAsync() => OutboxRelay.PublishAsync<OutboxRow>(
-        db, GrainFactory,
-        "SELECT id, name, data::text AS data, created_at FROM identity.outbox_events WHERE published_at IS NULL ORDER BY created_at, id LIMIT @BatchSize",
-        "UPDATE identity.outbox_events SET published_at = now() WHERE id = ANY(@ids)",
-        r => r.Id, ToEvent, logger);
+    protected override Guid IdOf(OutboxRow row) => row.Id;
 
-    private static MeshEvent ToEvent(OutboxRow row)
+    protected override MeshEvent ToEvent(OutboxRow row)
     {
         // The event belongs to the team it was for (a team's merge, the company a team's request created); a global
         // merge belongs to no team.
@@ -55,5 +49,5 @@ public sealed class IdentityOutboxRelayGrain(NpgsqlDataSource db, ILogger<Identi
             "1", trace, team);
     }
 
-    private sealed record OutboxRow(Guid Id, string Name, string Data, DateTime CreatedAt);
+    public sealed record OutboxRow(Guid Id, string Name, string Data, DateTime CreatedAt);
 }

@@ -50,6 +50,35 @@ public static partial class OutboxRelay
 }
 
 /// <summary>
+/// A relay grain over one outbox table: a reminder every minute publishes what a lost nudge left behind, and
+/// <see cref="PublishAsync"/> publishes now. Subclasses name the table's statements and how a row becomes an event.
+/// </summary>
+public abstract class OutboxRelayGrain<TRow>(NpgsqlDataSource db, ILogger logger) : Grain, IRemindable
+{
+    /// <summary>Unpublished rows, oldest first, at most <c>@BatchSize</c>.</summary>
+    protected abstract string SelectSql { get; }
+
+    /// <summary>Marks the rows <c>@ids</c> published.</summary>
+    protected abstract string MarkSql { get; }
+
+    /// <summary>Arms the periodic reminder (idempotent) and publishes what is pending.</summary>
+    public async Task StartAsync()
+    {
+        await this.RegisterOrUpdateReminder("publish", TimeSpan.FromMinutes(1), TimeSpan.FromMinutes(1));
+        await PublishAsync();
+    }
+
+    public Task ReceiveReminder(string reminderName, TickStatus status) => PublishAsync();
+
+    /// <summary>Publishes what is pending now.</summary>
+    public Task<int> PublishAsync() => OutboxRelay.PublishAsync<TRow>(db, GrainFactory, SelectSql, MarkSql, IdOf, ToEvent, logger);
+
+    protected abstract Guid IdOf(TRow row);
+
+    protected abstract MeshEvent ToEvent(TRow row);
+}
+
+/// <summary>
 /// Asks an outbox relay to publish soon after a write, without a call per event: while one publish is in flight,
 /// every nudge that arrives makes one more publish after it, not one each. The relay's reminder publishes what a lost
 /// nudge left behind.

@@ -20,25 +20,20 @@ public interface IPlatformOutboxRelayGrain : IGrainWithIntegerKey
     Task<int> PublishAsync();
 }
 
-public sealed class PlatformOutboxRelayGrain(NpgsqlDataSource db, ILogger<PlatformOutboxRelayGrain> logger) : Grain, IPlatformOutboxRelayGrain, IRemindable
+public sealed class PlatformOutboxRelayGrain(NpgsqlDataSource db, ILogger<PlatformOutboxRelayGrain> logger)
+    : OutboxRelayGrain<PlatformOutboxRelayGrain.OutboxRow>(db, logger), IPlatformOutboxRelayGrain
 {
-    public async Task StartAsync()
-    {
-        await this.RegisterOrUpdateReminder("publish", TimeSpan.FromMinutes(1), TimeSpan.FromMinutes(1));
-        await PublishAsync();
-    }
+    protected override string SelectSql =>
+        "SELECT id, name, team_id, data::text AS data, created_at FROM outbox_events WHERE published_at IS NULL ORDER BY created_at, id LIMIT @BatchSize";
 
-    public Task ReceiveReminder(string reminderName, TickStatus status) => PublishAsync();
+    protected override string MarkSql => "UPDATE outbox_events SET published_at = now() WHERE id = ANY(@ids)";
 
-    public Task<int> PublishAsync() => OutboxRelay.PublishAsync<OutboxRow>(
-        db, GrainFactory,
-        "SELECT id, name, team_id, data::text AS data, created_at FROM outbox_events WHERE published_at IS NULL ORDER BY created_at, id LIMIT @BatchSize",
-        "UPDATE outbox_events SET published_at = now() WHERE id = ANY(@ids)",
-        r => r.Id,
-        r => new MeshEvent(r.Id.ToString(), r.Name, r.Data, null, r.CreatedAt.Utc().ToUnixTimeMilliseconds(), "1", r.Id.ToString("N"), r.TeamId?.ToString()),
-        logger);
+    protected override Guid IdOf(OutboxRow row) => row.Id;
 
-    private sealed record OutboxRow(Guid Id, string Name, Guid? TeamId, string Data, DateTime CreatedAt);
+    protected override MeshEvent ToEvent(OutboxRow row) =>
+        new(row.Id.ToString(), row.Name, row.Data, null, row.CreatedAt.Utc().ToUnixTimeMilliseconds(), "1", row.Id.ToString("N"), row.TeamId?.ToString());
+
+    public sealed record OutboxRow(Guid Id, string Name, Guid? TeamId, string Data, DateTime CreatedAt);
 }
 
 /// <summary>Asks the platform's outbox relay to publish soon after a write.</summary>
