@@ -20,11 +20,8 @@ public static class CreditEndpoints
         return app;
     }
 
-    public static async Task<Ok<AccountResponse>> GetAsync(ClaimsPrincipal user, IGrainFactory grains)
-    {
-        var team = grains.GetGrain<ITeamGrain>(user.TeamId());
-        return TypedResults.Ok(AccountResponse.From(await team.GetCreditsAsync(), await team.GetBillingStatusAsync()));
-    }
+    public static async Task<Ok<AccountResponse>> GetAsync(ClaimsPrincipal user, IGrainFactory grains) =>
+        TypedResults.Ok(AccountResponse.From(await grains.GetGrain<ITeamGrain>(user.TeamId()).GetAccountAsync()));
 
     public static async Task<Results<Ok<UsageResponse>, ProblemHttpResult>> UsageAsync(
         HttpRequest request, ClaimsPrincipal user, IGrainFactory grains, string? quantum = null)

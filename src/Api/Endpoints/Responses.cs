@@ -45,7 +45,9 @@ public sealed record CreditsResponse(long Balance, long LifetimeUsed, long Reser
 public sealed record AccountResponse(
     long Balance, long LifetimeUsed, long Reserved, long LifetimePurchased, long? LowBalanceThreshold, bool LowBalance, DateTimeOffset? LowSince, long RefundShortfall)
 {
-    public static AccountResponse From(CreditBalance b, Alavida.Grains.Billing.BillingStatus s) =>
+    public static AccountResponse From(TeamAccount account) => From(account.Credits, account.Billing);
+
+    private static AccountResponse From(CreditBalance b, Alavida.Grains.Billing.BillingStatus s) =>
         new(b.Balance, b.LifetimeUsed, b.Reserved, s.LifetimePurchased, s.LowBalanceThreshold, s.LowSince is not null, s.LowSince, s.RefundShortfall);
 }
 

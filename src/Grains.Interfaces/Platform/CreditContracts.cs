@@ -135,7 +135,17 @@ public interface ITeamGrain : IGrainWithGuidKey
     /// <summary>Credits bought, and whether the balance is below the team's threshold.</summary>
     [Alias("GetBillingStatus")]
     Task<Billing.BillingStatus> GetBillingStatusAsync();
+
+    /// <summary>The account as it stands with its billing status, in one call (what <c>GET /credits</c> shows).</summary>
+    [Alias("GetAccount")]
+    Task<TeamAccount> GetAccountAsync();
 }
+
+/// <summary>A team's credit account with what billing knows about it.</summary>
+/// <param name="Credits">Balance, reserved, lifetime used.</param>
+/// <param name="Billing">Credits bought, low-balance threshold and state, refund shortfall.</param>
+[GenerateSerializer, Immutable, Alias("Alavida.Platform.TeamAccount")]
+public sealed record TeamAccount([property: Id(0)] CreditBalance Credits, [property: Id(1)] Billing.BillingStatus Billing);
 
 /// <summary>Credits used by one job.</summary>
 /// <param name="JobId">The job.</param>

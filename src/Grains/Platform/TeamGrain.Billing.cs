@@ -121,6 +121,8 @@ public sealed partial class TeamGrain
     private static long RefundedShare(long credits, StripeNotice notice) =>
         notice.Amount <= 0 || notice.AmountRefunded >= notice.Amount ? credits : (long)((Int128)credits * Math.Max(0, notice.AmountRefunded) / notice.Amount);
 
+    public async Task<TeamAccount> GetAccountAsync() => new(await GetCreditsAsync(), await GetBillingStatusAsync());
+
     public async Task<BillingStatus> GetBillingStatusAsync()
     {
         // Cached like the balance: every change to what it reads goes through this grain, which drops it.
