@@ -46,6 +46,14 @@ public static class Problems
     public static ProblemHttpResult Unavailable(string detail) =>
         Problem(StatusCodes.Status503ServiceUnavailable, "unavailable", "Dependency unavailable", detail);
 
+    /// <summary>A feature this deployment has not been configured for (the detail names the settings).</summary>
+    public static ProblemHttpResult NotConfigured(string detail) =>
+        Problem(StatusCodes.Status503ServiceUnavailable, "not-configured", "Not configured", detail);
+
+    /// <summary>A service we call (Stripe) refused the request.</summary>
+    public static ProblemHttpResult Upstream(string detail) =>
+        Problem(StatusCodes.Status502BadGateway, "upstream-refused", "Upstream refused", detail);
+
     /// <summary>A failure of ours: logged, and answered without internals.</summary>
     public static ProblemHttpResult Internal() =>
         Problem(StatusCodes.Status500InternalServerError, "internal", "Internal error",

@@ -14,13 +14,14 @@ public static class CreditEndpoints
     public static IEndpointRouteBuilder MapCreditEndpoints(this IEndpointRouteBuilder app)
     {
         var group = app.MapGroup("/credits").WithTags("Credits").RequireAuthorization(AuthPolicies.Team);
-        group.MapGet("/", GetAsync).WithName("GetCredits").WithSummary("Balance, reserved and lifetime used credits");
+        group.MapGet("/", GetAsync).WithName("GetCredits")
+            .WithSummary("Balance, reserved, lifetime used and purchased credits, and whether the balance is below the team's low-balance threshold");
         group.MapGet("/usage", UsageAsync).WithName("GetCreditUsage").WithSummary("Credits used per job (paged) and per quantum (filters: quantum, since)");
         return app;
     }
 
-    public static async Task<Ok<CreditsResponse>> GetAsync(ClaimsPrincipal user, IGrainFactory grains) =>
-        TypedResults.Ok(CreditsResponse.From(await grains.GetGrain<ITeamGrain>(user.TeamId()).GetCreditsAsync()));
+    public static async Task<Ok<AccountResponse>> GetAsync(ClaimsPrincipal user, IGrainFactory grains) =>
+        TypedResults.Ok(AccountResponse.From(await grains.GetGrain<ITeamGrain>(user.TeamId()).GetAccountAsync()));
 
     public static async Task<Results<Ok<UsageResponse>, ProblemHttpResult>> UsageAsync(
         HttpRequest request, ClaimsPrincipal user, IGrainFactory grains, string? quantum = null)

@@ -38,6 +38,19 @@ public sealed record CreditsResponse(long Balance, long LifetimeUsed, long Reser
     public static CreditsResponse From(CreditBalance b) => new(b.Balance, b.LifetimeUsed, b.Reserved);
 }
 
+/// <summary>
+/// <c>GET /credits</c>: the balance with what billing knows: credits bought (grants are not purchases), the low-balance
+/// threshold and whether the balance is below it, and refunded credits that had been spent already.
+/// </summary>
+public sealed record AccountResponse(
+    long Balance, long LifetimeUsed, long Reserved, long LifetimePurchased, long? LowBalanceThreshold, bool LowBalance, DateTimeOffset? LowSince, long RefundShortfall)
+{
+    public static AccountResponse From(TeamAccount account) => From(account.Credits, account.Billing);
+
+    private static AccountResponse From(CreditBalance b, Alavida.Grains.Billing.BillingStatus s) =>
+        new(b.Balance, b.LifetimeUsed, b.Reserved, s.LifetimePurchased, s.LowBalanceThreshold, s.LowSince is not null, s.LowSince, s.RefundShortfall);
+}
+
 /// <summary><c>GET /credits/usage</c>: per job (paged) and per quantum (totals over the same filters).</summary>
 public sealed record UsageResponse(IReadOnlyList<JobUsage> Items, string? NextCursor, IReadOnlyList<QuantumUsage> ByQuantum);
 

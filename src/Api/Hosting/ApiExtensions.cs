@@ -5,6 +5,7 @@ using Alavida.Api.Auth;
 using Alavida.Api.Endpoints;
 using Alavida.Api.Health;
 using Alavida.Api.Validation;
+using Alavida.Grains.Billing;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
@@ -74,6 +75,11 @@ public static class ApiExtensions
         });
         builder.Services.AddExceptionHandler<ExceptionProblemHandler>();
         builder.Services.AddAlavidaRateLimits();
+        builder.Services.AddOptions<StripeOptions>().BindConfiguration(StripeOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.AddOptions<BillingOptions>().BindConfiguration(BillingOptions.SectionName).ValidateDataAnnotations()
+            .Validate(o => o.Packs.All(p => p.Problem() is null) && o.Packs.DistinctBy(p => p.Id).Count() == o.Packs.Count,
+                "Billing:Packs: every pack needs a unique Id, Credits > 0, and AmountCents with Currency or a PriceId")
+            .ValidateOnStart();
 
         builder.Services.AddHealthChecks()
             .AddCheck<PostgresHealthCheck>("postgres", HealthStatus.Unhealthy, [ReadyTag], HealthCheckTimeout)
@@ -96,6 +102,7 @@ public static class ApiExtensions
         app.MapJobEndpoints();
         app.MapCreditEndpoints();
         app.MapMeEndpoints();
+        app.MapBillingEndpoints();
         app.MapRegistryEndpoints();
         app.MapAdminEndpoints();
         app.MapAdminIdentityEndpoints();

@@ -112,7 +112,40 @@ public interface ITeamGrain : IGrainWithGuidKey
     /// <summary>Adds credits (idempotent by the grant's key).</summary>
     [Alias("Grant")]
     Task<CreditBalance> GrantAsync(CreditGrant grant);
+
+    /// <summary>
+    /// Applies a verified Stripe event to the team's purchase and credits in one transaction, exactly once: by the
+    /// event's id (a redelivery changes nothing) and by the purchase's state (a second event for a paid purchase
+    /// credits nothing). A refund takes back the refunded credits up to the balance; the rest is recorded as a shortfall.
+    /// </summary>
+    [Alias("ApplyStripeNotice")]
+    Task<Billing.StripeNoticeOutcome> ApplyStripeNoticeAsync(Billing.StripeNotice notice);
+
+    /// <summary>The team's billing settings.</summary>
+    [Alias("GetBillingSettings")]
+    Task<Billing.BillingSettings> GetBillingSettingsAsync();
+
+    /// <summary>
+    /// Saves the billing settings; a balance already below the new threshold counts as a crossing. Auto top-up needs a
+    /// paid checkout first (its payment method is the one used off-session).
+    /// </summary>
+    [Alias("UpdateBillingSettings")]
+    Task<Billing.SettingsOutcome> UpdateBillingSettingsAsync(Billing.BillingSettings settings);
+
+    /// <summary>Credits bought, and whether the balance is below the team's threshold.</summary>
+    [Alias("GetBillingStatus")]
+    Task<Billing.BillingStatus> GetBillingStatusAsync();
+
+    /// <summary>The account as it stands with its billing status, in one call (what <c>GET /credits</c> shows).</summary>
+    [Alias("GetAccount")]
+    Task<TeamAccount> GetAccountAsync();
 }
+
+/// <summary>A team's credit account with what billing knows about it.</summary>
+/// <param name="Credits">Balance, reserved, lifetime used.</param>
+/// <param name="Billing">Credits bought, low-balance threshold and state, refund shortfall.</param>
+[GenerateSerializer, Immutable, Alias("Alavida.Platform.TeamAccount")]
+public sealed record TeamAccount([property: Id(0)] CreditBalance Credits, [property: Id(1)] Billing.BillingStatus Billing);
 
 /// <summary>Credits used by one job.</summary>
 /// <param name="JobId">The job.</param>

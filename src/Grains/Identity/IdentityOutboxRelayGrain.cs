@@ -1,6 +1,5 @@
 using System.Text.Json;
 using Alavida.Grains.Mesh;
-using Dapper;
 using Microsoft.Extensions.Logging;
 using Npgsql;
 
@@ -24,45 +23,17 @@ public interface IIdentityOutboxRelayGrain : IGrainWithIntegerKey
     Task<int> PublishAsync();
 }
 
-public sealed partial class IdentityOutboxRelayGrain(NpgsqlDataSource db, ILogger<IdentityOutboxRelayGrain> logger) : Grain, IIdentityOutboxRelayGrain, IRemindable
+public sealed class IdentityOutboxRelayGrain(NpgsqlDataSource db, ILogger<IdentityOutboxRelayGrain> logger)
+    : OutboxRelayGrain<IdentityOutboxRelayGrain.OutboxRow>(db, logger), IIdentityOutboxRelayGrain
 {
-    private const int BatchSize = 500;
+    protected override string SelectSql =>
+        "SELECT id, name, data::text AS data, created_at FROM identity.outbox_events WHERE published_at IS NULL ORDER BY created_at, id LIMIT @BatchSize";
 
-    public async Task StartAsync()
-    {
-        await this.RegisterOrUpdateReminder("publish", TimeSpan.FromMinutes(1), TimeSpan.FromMinutes(1));
-        await PublishAsync();
-    }
+    protected override string MarkSql => "UPDATE identity.outbox_events SET published_at = now() WHERE id = ANY(@ids)";
 
-    public Task ReceiveReminder(string reminderName, TickStatus status) => PublishAsync();
+    protected override Guid IdOf(OutboxRow row) => row.Id;
 
-    public async Task<int> PublishAsync()
-    {
-        var published = 0;
-        while (true)
-        {
-            await using var connection = await db.OpenConnectionAsync();
-            var rows = (await connection.QueryAsync<OutboxRow>(
-                "SELECT id, name, data::text AS data, created_at FROM identity.outbox_events WHERE published_at IS NULL ORDER BY created_at, id LIMIT @BatchSize",
-                new { BatchSize })).ToList();
-            if (rows.Count == 0)
-            {
-                return published;
-            }
-
-            var result = await GrainFactory.GetGrain<IMeshGrain>(0).SendAsync(rows.Select(ToEvent).ToList());
-            if (!result.Accepted)
-            {
-                Log.Rejected(logger, string.Join("; ", result.Errors.Select(e => $"{e.Field}: {e.Message}")));
-                return published;
-            }
-
-            await connection.ExecuteAsync("UPDATE identity.outbox_events SET published_at = now() WHERE id = ANY(@ids)", new { ids = rows.Select(r => r.Id).ToArray() });
-            published += rows.Count;
-        }
-    }
-
-    private static MeshEvent ToEvent(OutboxRow row)
+    protected override MeshEvent ToEvent(OutboxRow row)
     {
         // The event belongs to the team it was for (a team's merge, the company a team's request created); a global
         // merge belongs to no team.
@@ -78,11 +49,5 @@ public sealed partial class IdentityOutboxRelayGrain(NpgsqlDataSource db, ILogge
             "1", trace, team);
     }
 
-    private sealed record OutboxRow(Guid Id, string Name, string Data, DateTime CreatedAt);
-
-    private static partial class Log
-    {
-        [LoggerMessage(1, LogLevel.Error, "The mesh rejected identity outbox events: {Errors}")]
-        public static partial void Rejected(ILogger logger, string errors);
-    }
+    public sealed record OutboxRow(Guid Id, string Name, string Data, DateTime CreatedAt);
 }

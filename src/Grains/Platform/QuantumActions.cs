@@ -79,6 +79,7 @@ public static class QuantumActionServiceCollectionExtensions
     {
         services.AddSingleton<QuantumActionCatalog>();
         services.AddSingleton<TeamSettlementBatcher>();
+        services.AddSingleton<PlatformOutboxNudge>();
         services.AddGroupCommitter(connectionString);
         services.AddSingleton<JobRecovery>();
         services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(sp => sp.GetRequiredService<JobRecovery>());

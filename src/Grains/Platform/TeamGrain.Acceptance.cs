@@ -142,6 +142,8 @@ public sealed partial class TeamGrain
                 answers[i] = new JobAcceptance(AcceptanceOutcome.InsufficientCredits, Guid.Empty, current.Balance, submissions[i].EstimatedCredits);
             }
         }
+
+        await CheckLowBalanceAsync();
     }
 
     private static NpgsqlBatchCommand AcceptCommand(JobSubmission s) => PositionalSql.Command(AcceptSql,

@@ -103,6 +103,7 @@ public sealed partial class TeamGrain
             answers[i] = new Settlement(account.Charged, refunded, false, _credits, row.ToView());
         }
 
+        await CheckLowBalanceAsync();
         return answers;
     }
 

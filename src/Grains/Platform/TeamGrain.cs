@@ -10,7 +10,8 @@ namespace Alavida.Grains.Platform;
 /// job always has its credits held and a rejected one leaves nothing behind. The database's CHECKs back the invariants.
 /// Acceptance is in <c>TeamGrain.Acceptance.cs</c>, settlement in <c>TeamGrain.Settlement.cs</c>.
 /// </summary>
-public sealed partial class TeamGrain(NpgsqlDataSource db, GroupCommitter committer, TimeProvider time, ILogger<TeamGrain> logger) : Grain, ITeamGrain
+public sealed partial class TeamGrain(
+    NpgsqlDataSource db, GroupCommitter committer, TimeProvider time, PlatformOutboxNudge outbox, ILogger<TeamGrain> logger) : Grain, ITeamGrain
 {
     private CreditBalance? _credits;
 
@@ -41,6 +42,7 @@ public sealed partial class TeamGrain(NpgsqlDataSource db, GroupCommitter commit
         if (account is not null)
         {
             _credits = account.ToBalance();
+            await CheckLowBalanceAsync();
         }
 
         return await GetCreditsAsync();
@@ -96,6 +98,7 @@ public sealed partial class TeamGrain(NpgsqlDataSource db, GroupCommitter commit
         {
             _credits = new CreditBalance(row.Balance!.Value, row.Reserved!.Value, row.LifetimeUsed!.Value);
             AlavidaTelemetry.CreditsCharged.Add(charge.Amount, new KeyValuePair<string, object?>("quantum", charge.Quantum));
+            await CheckLowBalanceAsync();
         }
 
         Log.RunCharged(logger, charge.RunId, TeamId, charge.TraceId, charge.Amount, outcome);
@@ -138,6 +141,7 @@ public sealed partial class TeamGrain(NpgsqlDataSource db, GroupCommitter commit
                 ?? throw new KeyNotFoundException($"Team {TeamId} has no credit account.");
         });
         _credits = account.ToBalance();
+        await CheckLowBalanceAsync();
         return _credits;
     }
 
@@ -158,5 +162,14 @@ public sealed partial class TeamGrain(NpgsqlDataSource db, GroupCommitter commit
 
         [LoggerMessage(3, LogLevel.Debug, "Run {RunId} of team {TeamId} (trace {TraceId}) charging {Amount} credits: {Outcome}")]
         public static partial void RunCharged(ILogger logger, Guid runId, Guid teamId, string traceId, long amount, RunChargeOutcome outcome);
+
+        [LoggerMessage(4, LogLevel.Information, "billing: Stripe event {EventId} ({Type}) for team {TeamId}: {Outcome}")]
+        public static partial void StripeNoticeApplied(ILogger logger, string eventId, string type, Guid teamId, Billing.StripeNoticeOutcome outcome);
+
+        [LoggerMessage(5, LogLevel.Information, "billing: team {TeamId} balance {Balance} fell below its threshold {Threshold} (crossing {Crossing})")]
+        public static partial void BalanceLow(ILogger logger, Guid teamId, long balance, long threshold, long crossing);
+
+        [LoggerMessage(6, LogLevel.Warning, "billing: the low-balance check of team {TeamId} failed; it runs again at the next balance change")]
+        public static partial void LowBalanceCheckFailed(ILogger logger, Guid teamId, Exception exception);
     }
 }

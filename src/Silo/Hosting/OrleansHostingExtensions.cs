@@ -4,6 +4,7 @@ using System.Net.Sockets;
 using Alavida.Api.Health;
 using Alavida.Api.Hosting;
 using Alavida.Grains;
+using Alavida.Grains.Billing;
 using Alavida.Grains.Data;
 using Alavida.Grains.Platform;
 using Alavida.Grains.Identity;
@@ -74,6 +75,8 @@ public static class OrleansHostingExtensions
             silo.AddStartupTask((services, _) => services.GetRequiredService<IGrainFactory>().GetGrain<IIdentityOutboxRelayGrain>(0).StartAsync());
             silo.AddAlavidaMesh(platformDatabase);
             silo.Services.AddAlavidaProspect(builder.Configuration);
+            silo.Services.AddAlavidaBilling();
+            silo.AddStartupTask((services, _) => services.GetRequiredService<IGrainFactory>().GetGrain<IPlatformOutboxRelayGrain>(0).StartAsync());
             silo.Services.AddAlavidaReasoning(builder.Configuration);
             configureSilo?.Invoke(silo);
         });

@@ -20,7 +20,7 @@ public class GatewayFixture : IAsyncLifetime
 
     public string ConnectionString { get; private set; } = "";
 
-    public async Task InitializeAsync()
+    public virtual async Task InitializeAsync()
     {
         ConnectionString = await TestPostgres.CreateDatabaseAsync("gateway");
         Host = await PlatformHost.StartAsync(ConnectionString, ClusterIdentity.New(), settings: Settings, services: services =>
@@ -39,7 +39,7 @@ public class GatewayFixture : IAsyncLifetime
     {
     }
 
-    public async Task DisposeAsync() => await Host.DisposeAsync();
+    public virtual async Task DisposeAsync() => await Host.DisposeAsync();
 
     /// <summary>A client with the given bearer token (none when null).</summary>
     public HttpClient Client(string? bearer)

@@ -1,0 +1,159 @@
+using System.Text.Json;
+using Alavida.Grains.Platform;
+using Dapper;
+using Microsoft.Extensions.Logging;
+using Npgsql;
+using Stripe;
+
+namespace Alavida.Grains.Billing;
+
+/// <summary>
+/// One team's Stripe calls (see <see cref="ITeamBillingGrain"/>). Not reentrant: the team's checkouts run one at a
+/// time, so two first checkouts never make two Customers.
+/// </summary>
+public sealed partial class TeamBillingGrain(NpgsqlDataSource db, StripeGateway stripe, TimeProvider time, ILogger<TeamBillingGrain> logger) : Grain, ITeamBillingGrain
+{
+    private Guid TeamId => this.GetPrimaryKey();
+
+    public async Task<CheckoutStarted> StartCheckoutAsync(CheckoutOrder order)
+    {
+        var customerId = await CustomerAsync();
+        var purchaseId = Guid.CreateVersion7(time.GetUtcNow());
+        var pack = order.Pack;
+
+        // Recorded before the session exists, so its webhook always finds the purchase (by the id in its metadata).
+        await using var connection = await db.OpenConnectionAsync();
+        await connection.ExecuteAsync(
+            """
+            INSERT INTO credit_purchases (id, team_id, source, credits, amount_cents, currency, idempotency_key, status, kind, pack)
+            VALUES (@purchaseId, @TeamId, 'stripe', @Credits, @AmountCents, @Currency, @key, 'pending', 'checkout', @Id)
+            """,
+            new { purchaseId, TeamId, pack.Credits, pack.AmountCents, pack.Currency, key = $"checkout:{purchaseId}", pack.Id });
+        try
+        {
+            var session = await stripe.CreateCheckoutSessionAsync(TeamId, purchaseId, customerId, order);
+            await connection.ExecuteAsync(
+                """
+                UPDATE credit_purchases SET stripe_session_id = @sessionId, amount_cents = coalesce(amount_cents, @amount), currency = coalesce(currency, @currency), updated_at = now()
+                 WHERE id = @purchaseId
+                """,
+                new { sessionId = session.Id, amount = session.AmountTotal, currency = session.Currency, purchaseId });
+            Log.CheckoutStarted(logger, TeamId, purchaseId, pack.Id, session.Id);
+            return new CheckoutStarted(session.Url, session.Id, purchaseId);
+        }
+        catch (StripeException ex) when (ex.StripeError is not null)
+        {
+            // Stripe's answer (a bad Price id, a key without rights…) is the caller's to see; a network fault throws on.
+            await FailAsync(connection, purchaseId, ex.Message);
+            return new CheckoutStarted("", "", purchaseId, ex.Message);
+        }
+    }
+
+    public async Task<string?> StartAutoTopUpAsync(Guid purchaseId)
+    {
+        await using var connection = await db.OpenConnectionAsync();
+        var purchase = await connection.QuerySingleOrDefaultAsync<TopUpRow>(
+            """
+            SELECT p.pack, p.credits, p.amount_cents, p.currency, p.stripe_payment_intent_id, s.auto_top_up::text AS auto_top_up
+              FROM credit_purchases p LEFT JOIN billing_settings s ON s.team_id = p.team_id
+             WHERE p.id = @purchaseId AND p.team_id = @TeamId AND p.kind = 'auto_top_up' AND p.status = 'pending'
+            """,
+            new { purchaseId, TeamId });
+        if (purchase is null)
+        {
+            return null;
+        }
+
+        if (purchase.StripePaymentIntentId is { } existing)
+        {
+            return existing;
+        }
+
+        var customerId = await CustomerAsync();
+        if (await stripe.SavedPaymentMethodAsync(customerId) is not { } paymentMethod)
+        {
+            await FailAsync(connection, purchaseId, "No saved payment method: buy a pack through checkout first.");
+            return null;
+        }
+
+        var pack = new CreditPack(purchase.Pack ?? "", purchase.Credits, purchase.AmountCents, purchase.Currency,
+            purchase.AutoTopUp is null ? null : JsonSerializer.Deserialize<CreditPack>(purchase.AutoTopUp, new JsonSerializerOptions(JsonSerializerDefaults.Web))?.PriceId);
+        var (amount, currency) = purchase.AmountCents is { } cents && purchase.Currency is { } code ? (cents, code) : await stripe.PriceAsync(pack.PriceId!);
+        try
+        {
+            var intent = await stripe.CreateTopUpAsync(TeamId, purchaseId, pack, amount, currency, customerId, paymentMethod);
+            await connection.ExecuteAsync(
+                "UPDATE credit_purchases SET stripe_payment_intent_id = @id, amount_cents = @amount, currency = @currency, updated_at = now() WHERE id = @purchaseId",
+                new { intent.Id, amount, currency, purchaseId });
+            Log.TopUpStarted(logger, TeamId, purchaseId, intent.Id);
+            return intent.Id;
+        }
+        catch (StripeException ex) when (ex.StripeError?.Type == "card_error")
+        {
+            // Declined off-session: the card needs the buyer. Recorded; the next crossing tries again.
+            await FailAsync(connection, purchaseId, ex.Message);
+            return null;
+        }
+    }
+
+    public async Task<Page<PurchaseView>> ListPurchasesAsync(int limit, string? cursor)
+    {
+        await using var connection = await db.OpenConnectionAsync();
+        var rows = (await connection.QueryAsync<PurchaseRow>(
+            """
+            SELECT id, kind, pack, credits, amount_cents, currency, status, stripe_session_id, stripe_payment_intent_id, created_at, paid_at,
+                   refunded_credits, removed_credits, refund_shortfall, disputed_at, failure
+              FROM credit_purchases
+             WHERE team_id = @TeamId AND source = 'stripe'
+               AND (@hasCursor = false OR (created_at, id) < (@cursorAt, @cursorId))
+             ORDER BY created_at DESC, id DESC
+             LIMIT @take
+            """,
+            Keyset.Parameters(new { TeamId }, cursor, limit))).ToList();
+        return Keyset.Page(rows, limit, r => new PageCursor(r.CreatedAt, r.Id), r => r.ToView());
+    }
+
+    /// <summary>The team's Customer, created on first use (Stripe's idempotency key is the team's, so a retry finds the same one).</summary>
+    private async Task<string> CustomerAsync()
+    {
+        await using var connection = await db.OpenConnectionAsync();
+        var team = await connection.QuerySingleAsync<TeamRow>("SELECT name, stripe_customer_id FROM teams WHERE id = @TeamId", new { TeamId });
+        if (team.StripeCustomerId is { } existing)
+        {
+            return existing;
+        }
+
+        var created = await stripe.CreateCustomerAsync(TeamId, team.Name);
+        return await connection.ExecuteScalarAsync<string>(
+            """
+            UPDATE teams SET stripe_customer_id = coalesce(stripe_customer_id, @created) WHERE id = @TeamId
+            RETURNING stripe_customer_id
+            """,
+            new { created, TeamId }) ?? created;
+    }
+
+    private static Task FailAsync(NpgsqlConnection connection, Guid purchaseId, string failure) => connection.ExecuteAsync(
+        "UPDATE credit_purchases SET status = 'failed', failure = @failure, updated_at = now() WHERE id = @purchaseId AND status = 'pending'",
+        new { purchaseId, failure });
+
+    private sealed record TeamRow(string Name, string? StripeCustomerId);
+
+    private sealed record TopUpRow(string? Pack, long Credits, long? AmountCents, string? Currency, string? StripePaymentIntentId, string? AutoTopUp);
+
+    private sealed record PurchaseRow(
+        Guid Id, string Kind, string? Pack, long Credits, long? AmountCents, string? Currency, string Status, string? StripeSessionId, string? StripePaymentIntentId,
+        DateTime CreatedAt, DateTime? PaidAt, long RefundedCredits, long RemovedCredits, long RefundShortfall, DateTime? DisputedAt, string? Failure)
+    {
+        public PurchaseView ToView() => new(Id, Kind, Pack, Credits, AmountCents, Currency, Status, StripeSessionId, StripePaymentIntentId, CreatedAt.Utc(),
+            PaidAt.Utc(), RefundedCredits, RemovedCredits, RefundShortfall, DisputedAt.Utc(), Failure);
+    }
+
+    private static partial class Log
+    {
+        [LoggerMessage(1, LogLevel.Information, "billing: team {TeamId} started purchase {PurchaseId} of pack {Pack} (session {SessionId})")]
+        public static partial void CheckoutStarted(ILogger logger, Guid teamId, Guid purchaseId, string pack, string sessionId);
+
+        [LoggerMessage(2, LogLevel.Information, "billing: team {TeamId} auto top-up {PurchaseId}: PaymentIntent {PaymentIntentId} created")]
+        public static partial void TopUpStarted(ILogger logger, Guid teamId, Guid purchaseId, string paymentIntentId);
+    }
+}

@@ -1,0 +1,116 @@
+using System.Net;
+using System.Net.Http.Json;
+using Alavida.Tests.Gateway;
+
+namespace Alavida.Tests.Billing;
+
+[Collection(BillingCollection.Name)]
+public sealed class CheckoutTests(BillingFixture billing)
+{
+    [Fact]
+    public async Task Checkout_CreatesOneCustomerAndASessionPerRequest_WithMetadataAndIdempotencyKeys()
+    {
+        var team = await billing.CreateTeamAsync(0);
+        var first = await BillingFixture.CheckoutAsync(team);
+        var second = await BillingFixture.CheckoutAsync(team, "growth");
+
+        var customers = billing.Stripe.CallsTo("POST", "/v1/customers").Where(c => c.Form.GetValueOrDefault("metadata[team_id]") == team.TeamId.ToString()).ToList();
+        var customer = Assert.Single(customers);
+        Assert.Equal($"alavida-customer-{team.TeamId:N}", customer.IdempotencyKey);
+        Assert.Equal($"Bearer {BillingFixture.SecretKey}", customer.Authorization);
+        var customerId = await billing.ScalarAsync<string>("SELECT stripe_customer_id FROM teams WHERE id = @team", ("team", team.TeamId));
+        Assert.StartsWith("cus_", customerId);
+
+        var sessions = billing.Stripe.CallsTo("POST", "/v1/checkout/sessions").Where(c => c.Form.GetValueOrDefault("client_reference_id") == team.TeamId.ToString()).ToList();
+        Assert.Equal(2, sessions.Count);
+        var session = sessions.Single(s => s.Form["metadata[purchase_id]"] == first.PurchaseId.ToString());
+        Assert.Equal("payment", session.Form["mode"]);
+        Assert.Equal(customerId, session.Form["customer"]);
+        Assert.Equal(team.TeamId.ToString(), session.Form["metadata[team_id]"]);
+        Assert.Equal("starter", session.Form["metadata[pack]"]);
+        Assert.Equal("1000", session.Form["metadata[credits]"]);
+        Assert.Equal("off_session", session.Form["payment_intent_data[setup_future_usage]"]);
+        Assert.Equal(first.PurchaseId.ToString(), session.Form["payment_intent_data[metadata][purchase_id]"]);
+        Assert.Equal("1000", session.Form["line_items[0][price_data][unit_amount]"]);
+        Assert.Equal("usd", session.Form["line_items[0][price_data][currency]"]);
+        Assert.Equal("1", session.Form["line_items[0][quantity]"]);
+        Assert.Equal($"alavida-checkout-{first.PurchaseId:N}", session.IdempotencyKey);
+        Assert.Equal(2, sessions.Select(s => s.IdempotencyKey).Distinct().Count());
+
+        var purchases = await (await team.Http.GetAsync("/billing/purchases?limit=1")).ReadJsonAsync();
+        var newest = Assert.Single(purchases.GetProperty("items").EnumerateArray());
+        Assert.Equal(second.PurchaseId.ToString(), newest.GetProperty("purchase_id").GetString());
+        Assert.Equal("pending", newest.GetProperty("status").GetString());
+        Assert.Equal(second.SessionId, newest.GetProperty("session_id").GetString());
+        var next = purchases.GetProperty("next_cursor").GetString();
+        var older = await (await team.Http.GetAsync($"/billing/purchases?limit=1&cursor={next}")).ReadJsonAsync();
+        Assert.Equal(first.PurchaseId.ToString(), Assert.Single(older.GetProperty("items").EnumerateArray()).GetProperty("purchase_id").GetString());
+        Assert.Equal(0, (await BillingFixture.CreditsAsync(team)).GetProperty("balance").GetInt64());
+    }
+
+    [Fact]
+    public async Task Checkout_AnswersA422Problem_AndRecordsNothing_ForAnUnknownPack()
+    {
+        var team = await billing.CreateTeamAsync(0);
+        var problem = await (await team.Http.PostAsJsonAsync("/billing/checkout", new { pack = "platinum" })).AssertProblemAsync(HttpStatusCode.UnprocessableEntity);
+        Assert.Contains("starter", problem.ToString());
+        await (await team.Http.PostAsJsonAsync("/billing/checkout", new { pack = 5 })).AssertProblemAsync(HttpStatusCode.UnprocessableEntity);
+        await (await team.Http.PostAsJsonAsync("/billing/checkout", new { pack = "starter", extra = 1 })).AssertProblemAsync(HttpStatusCode.UnprocessableEntity);
+        Assert.Equal(0L, await billing.ScalarAsync<long>("SELECT count(*) FROM credit_purchases WHERE team_id = @team", ("team", team.TeamId)));
+        Assert.Null(await billing.ScalarAsync<object>("SELECT stripe_customer_id FROM teams WHERE id = @team", ("team", team.TeamId)) as string);
+    }
+
+    [Fact]
+    public async Task Packs_ListsTheConfiguredPacks()
+    {
+        var team = await billing.CreateTeamAsync(0);
+        var packs = await (await team.Http.GetAsync("/billing/packs")).ReadJsonAsync();
+        var starter = packs.GetProperty("items").EnumerateArray().Single(p => p.GetProperty("id").GetString() == "starter");
+        Assert.Equal(1000, starter.GetProperty("credits").GetInt64());
+        Assert.Equal(1000, starter.GetProperty("amount_cents").GetInt64());
+        Assert.Equal("usd", starter.GetProperty("currency").GetString());
+    }
+
+    [Fact]
+    public async Task Settings_RefuseAutoTopUp_BeforeAPaidCheckout_AndBadValues()
+    {
+        var team = await billing.CreateTeamAsync(100);
+        await (await team.Http.PutAsJsonAsync("/billing/settings", new { low_balance_threshold = 50, auto_top_up_pack = "starter" })).AssertProblemAsync(HttpStatusCode.Conflict);
+        await (await team.Http.PutAsJsonAsync("/billing/settings", new { low_balance_threshold = -1 })).AssertProblemAsync(HttpStatusCode.UnprocessableEntity);
+        await (await team.Http.PutAsJsonAsync("/billing/settings", new { auto_top_up_pack = "starter" })).AssertProblemAsync(HttpStatusCode.UnprocessableEntity);
+        await (await team.Http.PutAsJsonAsync("/billing/settings", new { low_balance_threshold = 50, auto_top_up_pack = "nope" })).AssertProblemAsync(HttpStatusCode.UnprocessableEntity);
+        var settings = await (await team.Http.GetAsync("/billing/settings")).ReadJsonAsync();
+        Assert.Equal(System.Text.Json.JsonValueKind.Null, settings.GetProperty("low_balance_threshold").ValueKind);
+        Assert.Equal(0L, await billing.ScalarAsync<long>("SELECT count(*) FROM billing_settings WHERE team_id = @team", ("team", team.TeamId)));
+    }
+}
+
+/// <summary>Billing on a deployment without Stripe: what needs Stripe answers 503 problems that say what to set; the rest works.</summary>
+[Collection(GatewayCollection.Name)]
+public sealed class BillingNotConfiguredTests(GatewayFixture gateway)
+{
+    [Fact]
+    public async Task BillingEndpointsThatNeedStripe_Answer503ProblemsNamingTheSettings_WithoutASecretKey()
+    {
+        var team = await gateway.CreateTeamAsync(10);
+        foreach (var response in new[]
+                 {
+                     await team.Http.GetAsync("/billing/packs"),
+                     await team.Http.PostAsJsonAsync("/billing/checkout", new { pack = "starter" }),
+                     await team.Http.PutAsJsonAsync("/billing/settings", new { low_balance_threshold = 5, auto_top_up_pack = "starter" }),
+                     await BillingFixture.Deliver(gateway.Client(null), "{}", "t=1,v1=00"),
+                 })
+        {
+            var problem = await response.AssertProblemAsync(HttpStatusCode.ServiceUnavailable);
+            Assert.Contains("Stripe:SecretKey", problem.GetProperty("detail").GetString());
+        }
+
+        // What needs no Stripe works: the (empty) purchase history and the low-balance threshold.
+        Assert.Equal(HttpStatusCode.OK, (await team.Http.GetAsync("/billing/purchases")).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await team.Http.PutAsJsonAsync("/billing/settings", new { low_balance_threshold = 5 })).StatusCode);
+        var credits = await BillingFixture.CreditsAsync(team);
+        Assert.Equal(10, credits.GetProperty("balance").GetInt64());
+        Assert.Equal(5, credits.GetProperty("low_balance_threshold").GetInt64());
+        await (await team.Http.PostAsJsonAsync("/billing/checkout", new { pack = "nope" })).AssertProblemAsync(HttpStatusCode.UnprocessableEntity);
+    }
+}
