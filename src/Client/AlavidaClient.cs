@@ -90,6 +90,8 @@ public sealed class AlavidaClient : IDisposable
         GetAsync("/events", Query(("name", name), ("since", since), ("limit", limit?.ToString()), ("cursor", cursor)), ct);
 
     // Billing
+    public Task<JsonElement> PacksAsync(CancellationToken ct = default) => GetAsync("/billing/packs", null, ct);
+
     public Task<JsonElement> CheckoutAsync(string pack, CancellationToken ct = default) =>
         SendAsync(HttpMethod.Post, "/billing/checkout", new JsonObject { ["pack"] = pack }, null, ct);
 

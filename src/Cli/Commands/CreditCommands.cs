@@ -1,5 +1,7 @@
 using System.CommandLine;
 using System.Diagnostics;
+using System.Globalization;
+using System.Text.Json;
 using Alavida.Client;
 
 namespace Alavida.Cli.Commands;
@@ -9,7 +11,7 @@ public static class CreditCommands
 {
     public static Command Create(CliEnvironment env)
     {
-        var credits = new Command("credits", "Your team's balance (subcommands: usage, buy)\n\nExamples:\n  alavida credits\n  alavida credits usage --quantum identity\n  alavida credits buy starter");
+        var credits = new Command("credits", "Your team's balance (subcommands: usage, buy)\n\nExamples:\n  alavida credits\n  alavida credits usage --quantum identity\n  alavida credits buy starter\n  alavida credits packs");
         credits.Handle(env, async (context, _, ct) =>
         {
             using var client = context.Client();
@@ -38,23 +40,22 @@ public static class CreditCommands
             return ExitCodes.Ok;
         });
 
-        var pack = new Argument<string>("pack") { Description = "The credit pack's id (GET /billing/packs lists them)" };
+        var packs = new Command("packs", "The credit packs on sale: id, credits, price\n\nExample:\n  alavida credits packs");
+        packs.Handle(env, async (context, _, ct) =>
+        {
+            using var client = context.Client();
+            var list = await WithoutBillingAsync(() => client.PacksAsync(ct));
+            context.Output.Page(list, [new("PACK", p => p.Text("id")), new("CREDITS", p => p.Text("credits")), new("PRICE", Price)], "No packs are on sale.");
+            return ExitCodes.Ok;
+        });
+
+        var pack = new Argument<string>("pack") { Description = "The credit pack's id (alavida credits packs lists them)" };
         var noBrowser = new Option<bool>("--no-browser") { Description = "Print the checkout URL without opening a browser" };
         var buy = new Command("buy", "Buy a credit pack: prints the Stripe Checkout URL and opens it in your browser\n\nExample:\n  alavida credits buy starter") { pack, noBrowser };
         buy.Handle(env, async (context, parse, ct) =>
         {
             using var client = context.Client();
-            System.Text.Json.JsonElement checkout;
-            try
-            {
-                checkout = await client.CheckoutAsync(parse.GetValue(pack)!, ct);
-            }
-            catch (AlavidaApiException e) when (e.Status is 404 or 405 && !e.OneLine.Contains("pack", StringComparison.OrdinalIgnoreCase))
-            {
-                // A platform without billing has no /billing/checkout: say so rather than "not found".
-                throw new CliException(ExitCodes.Failed, "This platform does not sell credits (it has no billing); ask your platform admin for a grant.");
-            }
-
+            var checkout = await WithoutBillingAsync(() => client.CheckoutAsync(parse.GetValue(pack)!, ct));
             var url = checkout.Text("checkout_url");
             context.Output.Object(checkout, [("Checkout", url), ("Session", checkout.Text("session_id")), ("Purchase", checkout.Text("purchase_id"))]);
             if (url is not null && context.Output.Interactive && !parse.GetValue(noBrowser))
@@ -66,9 +67,28 @@ public static class CreditCommands
         });
 
         credits.Subcommands.Add(usage);
+        credits.Subcommands.Add(packs);
         credits.Subcommands.Add(buy);
         return credits;
     }
+
+    /// <summary>A platform without billing has no /billing routes: say so rather than "not found".</summary>
+    private static async Task<JsonElement> WithoutBillingAsync(Func<Task<JsonElement>> call)
+    {
+        try
+        {
+            return await call();
+        }
+        catch (AlavidaApiException e) when (e.Status is 404 or 405 && (e.Detail is null || e.Detail.Contains("/billing", StringComparison.Ordinal)))
+        {
+            throw new CliException(ExitCodes.Failed, "This platform does not sell credits (it has no billing); ask your platform admin for a grant.");
+        }
+    }
+
+    private static string? Price(JsonElement pack) =>
+        pack.Text("amount_cents") is { } cents && long.TryParse(cents, out var amount)
+            ? string.Create(CultureInfo.InvariantCulture, $"{amount / 100m:0.00} {pack.Text("currency")?.ToUpperInvariant()}")
+            : pack.Text("price_id") is { } price ? $"Stripe price {price}" : null;
 
     private static void TryOpen(string url)
     {

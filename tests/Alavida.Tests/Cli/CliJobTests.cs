@@ -198,6 +198,19 @@ public sealed class CliJobTests(GatewayFixture gateway)
         Assert.DoesNotContain("\u001b[", run.Out + list.Out); // no ANSI escapes with NO_COLOR
     }
 
+    [Fact]
+    public async Task CreditsBuy_OnAPlatformWithoutStripe_SaysWhatToConfigure()
+    {
+        var (_, cli) = await SignedInAsync(0);
+        using var cleanup = cli;
+
+        var buy = await cli.RunAsync("credits", "buy", "starter");
+
+        Assert.Equal(1, buy.ExitCode);
+        Assert.Contains("Stripe:SecretKey", buy.Error);
+        Assert.Contains("(503", buy.Error);
+    }
+
     private async Task<Guid> StartHeldJobAsync(TestTeam team)
     {
         var jobId = Guid.CreateVersion7();
