@@ -14,8 +14,8 @@ public static class Problems
     public static ProblemHttpResult BadRequest(string detail, IDictionary<string, object?>? extensions = null) =>
         Problem(StatusCodes.Status400BadRequest, "bad-request", "Bad request", detail, extensions);
 
-    public static ProblemHttpResult Invalid(string detail, IReadOnlyList<FieldError> errors) =>
-        Problem(StatusCodes.Status422UnprocessableEntity, "invalid-input", "Invalid input", detail, new Dictionary<string, object?> { ["errors"] = errors });
+    public static ProblemHttpResult Invalid(string detail, IReadOnlyList<FieldError> errors, int status = StatusCodes.Status422UnprocessableEntity) =>
+        Problem(status, "invalid-input", "Invalid input", detail, new Dictionary<string, object?> { ["errors"] = errors });
 
     public static ProblemHttpResult NotFound(string detail, IDictionary<string, object?>? extensions = null) =>
         Problem(StatusCodes.Status404NotFound, "not-found", "Not found", detail, extensions);

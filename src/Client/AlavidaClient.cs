@@ -89,6 +89,14 @@ public sealed class AlavidaClient : IDisposable
     public Task<JsonElement> ListEventsAsync(string? name, string? since, int? limit, string? cursor, CancellationToken ct = default) =>
         GetAsync("/events", Query(("name", name), ("since", since), ("limit", limit?.ToString()), ("cursor", cursor)), ct);
 
+    public Task<JsonElement> CreateEventKeyAsync(string name, CancellationToken ct = default) =>
+        SendAsync(HttpMethod.Post, "/event-keys", new JsonObject { ["name"] = name }, null, ct);
+
+    public Task<JsonElement> ListEventKeysAsync(CancellationToken ct = default) => GetAsync("/event-keys", null, ct);
+
+    public Task<JsonElement> RevokeEventKeyAsync(string keyId, CancellationToken ct = default) =>
+        SendAsync(HttpMethod.Post, $"/event-keys/{Segment(keyId)}/revoke", null, null, ct);
+
     // Billing
     public Task<JsonElement> PacksAsync(CancellationToken ct = default) => GetAsync("/billing/packs", null, ct);
 

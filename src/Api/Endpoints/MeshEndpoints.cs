@@ -1,8 +1,6 @@
-using System.Diagnostics;
 using System.Security.Claims;
 using System.Text.Json;
 using Alavida.Api.Auth;
-using Alavida.Api.Validation;
 using Alavida.Grains.Mesh;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
@@ -40,46 +38,19 @@ public static class MeshEndpoints
 
     public static async Task<Results<Accepted<SendEventsResponse>, ProblemHttpResult>> SendAsync(HttpRequest request, ClaimsPrincipal user, IGrainFactory grains, TimeProvider time)
     {
-        var (parsed, problem) = await JsonBody.ParseAsync(request);
-        if (parsed is null)
+        var (batch, problem) = await EventBatch.ReadAsync(request, StatusCodes.Status422UnprocessableEntity);
+        if (batch is null)
         {
             return problem!;
         }
 
-        using var document = parsed;
-        var body = document.RootElement;
-        var items = body.ValueKind switch
+        using (batch)
         {
-            JsonValueKind.Object => [body],
-            JsonValueKind.Array => body.EnumerateArray().ToList(),
-            _ => null,
-        };
-        if (items is null || items.Any(i => i.ValueKind != JsonValueKind.Object))
-        {
-            return Problems.BadRequest("The body must be an event object or an array of event objects.");
+            var result = await grains.GetGrain<IMeshGrain>(0).SendAsync(batch.ToMeshEvents(user.TeamId().ToString(), time, idFor: null));
+            return result.Accepted
+                ? TypedResults.Accepted((string?)null, new SendEventsResponse(result.Ids, result.Duplicates))
+                : Problems.Invalid("The events are invalid; none was accepted.", result.Errors.Select(e => new FieldError(e.Field, e.Message)).ToList());
         }
-
-        var errors = items.SelectMany((e, i) => Check(e, $"events[{i}]")).ToList();
-        if (errors.Count > 0)
-        {
-            return Problems.Invalid("The events are invalid; none was accepted.", errors);
-        }
-
-        var team = user.TeamId().ToString();
-        var traceId = Activity.Current?.TraceId.ToHexString() ?? Guid.NewGuid().ToString("N");
-        var events = items.Select(e => new MeshEvent(
-            Text(e, "id") ?? Guid.CreateVersion7().ToString(),
-            Text(e, "name") ?? "",
-            e.TryGetProperty("data", out var data) ? data.GetRawText() : "{}",
-            e.TryGetProperty("user", out var who) ? who.GetRawText() : null,
-            e.TryGetProperty("ts", out var ts) && ts.ValueKind == JsonValueKind.Number ? ts.GetInt64() : time.GetUtcNow().ToUnixTimeMilliseconds(),
-            Text(e, "v"),
-            Text(e, "trace_id") ?? traceId,
-            team)).ToList();
-        var result = await grains.GetGrain<IMeshGrain>(0).SendAsync(events);
-        return result.Accepted
-            ? TypedResults.Accepted((string?)null, new SendEventsResponse(result.Ids, result.Duplicates))
-            : Problems.Invalid("The events are invalid; none was accepted.", result.Errors.Select(e => new FieldError(e.Field, e.Message)).ToList());
     }
 
     public static async Task<Results<Ok<ListResponse<EventResponse>>, ProblemHttpResult>> ListEventsAsync(
@@ -212,33 +183,6 @@ public static class MeshEndpoints
 
     /// <summary>A team key sees its own team; the admin key (no team) sees all.</summary>
     private static string? Scope(ClaimsPrincipal user) => user.IsInRole(ApiKeyAuthenticationHandler.AdminRole) ? null : user.TeamId().ToString();
-
-    private static string? Text(JsonElement e, string name) => e.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.String ? v.GetString() : null;
-
-    /// <summary>
-    /// What the mesh's own validation cannot see once an event is a <see cref="MeshEvent"/>: values it could not keep,
-    /// and fields of the wrong type (null counts as absent, as SDKs send unset optional fields).
-    /// </summary>
-    private static IEnumerable<FieldError> Check(JsonElement e, string at)
-    {
-        foreach (var error in JsonInput.Check(e, NumberRange.Double, at, PathStyle.Dotted))
-        {
-            yield return error;
-        }
-
-        foreach (var name in (string[])["id", "name", "v", "trace_id"])
-        {
-            if (e.TryGetProperty(name, out var value) && value.ValueKind is not (JsonValueKind.String or JsonValueKind.Null))
-            {
-                yield return new FieldError($"{at}.{name}", $"must be a string, not {JsonBody.Kind(value)}");
-            }
-        }
-
-        if (e.TryGetProperty("ts", out var ts) && ts.ValueKind != JsonValueKind.Null && !(ts.ValueKind == JsonValueKind.Number && ts.TryGetInt64(out _)))
-        {
-            yield return new FieldError($"{at}.ts", "must be a whole number of milliseconds since the Unix epoch, e.g. 1764979200000");
-        }
-    }
 
     private static ProblemHttpResult CursorProblem() =>
         Problems.Invalid("The query is invalid.", [new FieldError("cursor", "is not a cursor this API returned; pass back next_cursor unchanged")]);

@@ -108,6 +108,7 @@ public static class ApiExtensions
         app.MapAdminIdentityEndpoints();
         app.MapIdentityDataEndpoints();
         app.MapMeshEndpoints();
+        app.MapEventKeyEndpoints();
         app.MapProspectEndpoints();
         MapHealth(app, "/health", ReadyTag).WithSummary("Readiness: PostgreSQL and the Orleans cluster");
         MapHealth(app, "/alive", LiveTag).WithSummary("Liveness: the process answers");

@@ -3,6 +3,7 @@ using System.Net;
 using System.Security.Claims;
 using System.Threading.RateLimiting;
 using Alavida.Api.Auth;
+using Alavida.Grains.Platform;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.RateLimiting;
@@ -62,7 +63,9 @@ public static class RateLimits
         }
 
         var user = context.User;
+        var path = context.Request.Path.Value ?? "";
         var (key, bucket) = user.FindFirstValue(ApiKeyAuthenticationHandler.KeyClaim) is { } keyId ? ($"key:{keyId}", options.PerKey)
+            : path.StartsWith("/e/", StringComparison.Ordinal) && ApiKeyFormat.TryGetPrefix(path[3..], out var eventKey) ? ($"event-key:{eventKey}", options.PerKey)
             : user.IsInRole(ApiKeyAuthenticationHandler.AdminRole) ? ("admin", options.PerKey)
             : ($"address:{context.Connection.RemoteIpAddress ?? IPAddress.None}", options.Anonymous);
         return bucket.Burst <= 0
@@ -84,7 +87,8 @@ public static class RateLimits
         var seconds = Math.Max(1, (int)Math.Ceiling(retryAfter.TotalSeconds));
         context.Response.StatusCode = StatusCodes.Status429TooManyRequests;
         context.Response.Headers.RetryAfter = seconds.ToString(CultureInfo.InvariantCulture);
-        var who = context.User.FindFirstValue(ApiKeyAuthenticationHandler.KeyClaim) is not null ? "this API key" : "this client";
+        var who = context.User.FindFirstValue(ApiKeyAuthenticationHandler.KeyClaim) is not null ? "this API key"
+            : context.Request.Path.StartsWithSegments("/e") ? "this event key" : "this client";
         await context.RequestServices.GetRequiredService<IProblemDetailsService>().WriteAsync(new ProblemDetailsContext
         {
             HttpContext = context,
@@ -93,7 +97,7 @@ public static class RateLimits
                 Status = StatusCodes.Status429TooManyRequests,
                 Type = "https://docs.alavida.dev/problems/rate-limited",
                 Title = "Too many requests",
-                Detail = $"Too many requests for {who}; retry in {seconds} s. Limits are per API key (RateLimits:PerKey).",
+                Detail = $"Too many requests for {who}; retry in {seconds} s. Limits are per API key and per event key (RateLimits:PerKey).",
             },
         });
     }

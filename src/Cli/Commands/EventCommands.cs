@@ -44,6 +44,48 @@ public static class EventCommands
 
         events.Subcommands.Add(send);
         events.Subcommands.Add(list);
+        events.Subcommands.Add(Keys(env));
         return events;
+    }
+
+    /// <summary><c>alavida events keys list|create|revoke</c>: keys for connectors and Inngest SDKs (POST /e/{key}).</summary>
+    private static Command Keys(CliEnvironment env)
+    {
+        var keys = new Command("keys", "Event keys: what connectors and Inngest SDKs send with, to POST /e/{key} (they can only send events)");
+
+        var list = new Command("list", "Your team's event keys (never their secrets)\n\nExample:\n  alavida events keys list");
+        list.Handle(env, async (context, _, ct) =>
+        {
+            using var client = context.Client();
+            context.Output.Page(await client.ListEventKeysAsync(ct),
+                [new("KEY", k => k.Text("key_id")), new("NAME", k => k.Text("name")), new("PREFIX", k => k.Text("prefix")), new("CREATED", k => k.Time("created_at")),
+                 new("LAST USED", k => k.Time("last_used_at")), new("REVOKED", k => k.Time("revoked_at"))], "No event keys (alavida events keys create <name> makes one).");
+            return ExitCodes.Ok;
+        });
+
+        var name = new Argument<string>("name") { Description = "What the key is for (e.g. the connector's name)" };
+        var create = new Command("create", "Create an event key; it is printed once, keep it in your connector's secrets\n\nExample:\n  alavida events keys create n8n-granola") { name };
+        create.Handle(env, async (context, parse, ct) =>
+        {
+            using var client = context.Client();
+            var key = await client.CreateEventKeyAsync(parse.GetValue(name)!, ct);
+            context.Output.Object(key, [("Key", key.Text("key")), ("Id", key.Text("key_id")), ("Send to", $"{context.Url}e/<key>  (shown once: store it now)")]);
+            return ExitCodes.Ok;
+        });
+
+        var id = new Argument<string>("key_id") { Description = "The key's id (from alavida events keys list)" };
+        var revoke = new Command("revoke", "Revoke an event key at once\n\nExample:\n  alavida events keys revoke 0193…") { id };
+        revoke.Handle(env, async (context, parse, ct) =>
+        {
+            using var client = context.Client();
+            await client.RevokeEventKeyAsync(parse.GetValue(id)!, ct);
+            context.Output.Note($"Revoked event key {parse.GetValue(id)}.");
+            return ExitCodes.Ok;
+        });
+
+        keys.Subcommands.Add(list);
+        keys.Subcommands.Add(create);
+        keys.Subcommands.Add(revoke);
+        return keys;
     }
 }

@@ -5,8 +5,21 @@ namespace Alavida.Grains.Platform;
 /// <param name="TeamId">The team it is scoped to.</param>
 /// <param name="Name">The key's name.</param>
 /// <param name="TeamName">The team's name.</param>
+/// <param name="Kind">What the key may do: <see cref="ApiKeyKinds.Api"/> (the API) or <see cref="ApiKeyKinds.Event"/> (send events only).</param>
 [GenerateSerializer, Immutable, Alias("Alavida.Platform.ApiKeyIdentity")]
-public sealed record ApiKeyIdentity([property: Id(0)] Guid KeyId, [property: Id(1)] Guid TeamId, [property: Id(2)] string Name, [property: Id(3)] string TeamName);
+public sealed record ApiKeyIdentity(
+    [property: Id(0)] Guid KeyId, [property: Id(1)] Guid TeamId, [property: Id(2)] string Name, [property: Id(3)] string TeamName,
+    [property: Id(4)] string Kind = ApiKeyKinds.Api);
+
+/// <summary>The kinds of keys: both look alike (<c>alv_…</c>) and are verified alike; what they may do differs.</summary>
+public static class ApiKeyKinds
+{
+    /// <summary>An API key: <c>Authorization: Bearer</c> on the whole API of its team.</summary>
+    public const string Api = "api";
+
+    /// <summary>An event key: only sends events of its team, to <c>POST /e/{key}</c> (Inngest's event API).</summary>
+    public const string Event = "event";
+}
 
 /// <summary>A newly created key: the only time its secret is shown.</summary>
 /// <param name="KeyId">The key's id.</param>
@@ -29,6 +42,7 @@ public sealed record NewApiKey(
 /// <param name="CreatedAt">Creation time.</param>
 /// <param name="LastUsedAt">Last use (updated at most once a minute).</param>
 /// <param name="RevokedAt">Revocation time, if revoked.</param>
+/// <param name="Kind">api or event (<see cref="ApiKeyKinds"/>).</param>
 [GenerateSerializer, Immutable, Alias("Alavida.Platform.ApiKeyView")]
 public sealed record ApiKeyView(
     [property: Id(0)] Guid KeyId,
@@ -36,7 +50,8 @@ public sealed record ApiKeyView(
     [property: Id(2)] string Prefix,
     [property: Id(3)] DateTimeOffset CreatedAt,
     [property: Id(4)] DateTimeOffset? LastUsedAt,
-    [property: Id(5)] DateTimeOffset? RevokedAt);
+    [property: Id(5)] DateTimeOffset? RevokedAt,
+    [property: Id(6)] string Kind = ApiKeyKinds.Api);
 
 /// <summary>One API key, keyed by its prefix: verifies secrets against the stored hash and tracks use.</summary>
 [Alias("Alavida.Platform.IApiKeyGrain")]
@@ -112,9 +127,21 @@ public interface IPlatformAdminGrain : IGrainWithIntegerKey
     [Alias("RevokeApiKey")]
     Task<bool> RevokeApiKeyAsync(Guid teamId, Guid keyId);
 
-    /// <summary>A team's keys, newest first.</summary>
+    /// <summary>A team's keys of every kind, newest first.</summary>
     [Alias("ListApiKeys")]
     Task<IReadOnlyList<ApiKeyView>> ListApiKeysAsync(Guid teamId);
+
+    /// <summary>Creates an event key for a team (it can only send events); null when the team does not exist.</summary>
+    [Alias("CreateEventKey")]
+    Task<NewApiKey?> CreateEventKeyAsync(Guid teamId, string name);
+
+    /// <summary>A team's event keys, newest first.</summary>
+    [Alias("ListEventKeys")]
+    Task<IReadOnlyList<ApiKeyView>> ListEventKeysAsync(Guid teamId);
+
+    /// <summary>Revokes one of a team's event keys at once; false when the team has no such event key.</summary>
+    [Alias("RevokeEventKey")]
+    Task<bool> RevokeEventKeyAsync(Guid teamId, Guid keyId);
 
     /// <summary>Creates the local development team when the database has no team yet; null otherwise.</summary>
     [Alias("EnsureDevelopmentTeam")]

@@ -20,7 +20,7 @@ public sealed class ApiKeyGrain(NpgsqlDataSource db, TimeProvider time) : Grain,
     {
         await using var connection = await db.OpenConnectionAsync(cancellationToken);
         _key = await connection.QuerySingleOrDefaultAsync<KeyRow>(new CommandDefinition(
-            "SELECT k.id, k.team_id, k.name, k.hash, k.revoked_at, t.name AS team_name FROM api_keys k JOIN teams t ON t.id = k.team_id WHERE k.prefix = @prefix",
+            "SELECT k.id, k.team_id, k.name, k.hash, k.revoked_at, t.name AS team_name, k.kind FROM api_keys k JOIN teams t ON t.id = k.team_id WHERE k.prefix = @prefix",
             new { prefix = this.GetPrimaryKeyString() }, cancellationToken: cancellationToken));
     }
 
@@ -35,7 +35,7 @@ public sealed class ApiKeyGrain(NpgsqlDataSource db, TimeProvider time) : Grain,
 
         _unsavedLastUse = time.GetUtcNow();
         _flushTimer ??= this.RegisterGrainTimer(FlushLastUseAsync, LastUsedFlushPeriod, LastUsedFlushPeriod);
-        return Task.FromResult<ApiKeyIdentity?>(new ApiKeyIdentity(key.Id, key.TeamId, key.Name, key.TeamName));
+        return Task.FromResult<ApiKeyIdentity?>(new ApiKeyIdentity(key.Id, key.TeamId, key.Name, key.TeamName, key.Kind));
     }
 
     public async Task RevokeAsync()
@@ -68,5 +68,5 @@ public sealed class ApiKeyGrain(NpgsqlDataSource db, TimeProvider time) : Grain,
             new { _key.Id, lastUse = lastUse.UtcDateTime });
     }
 
-    private sealed record KeyRow(Guid Id, Guid TeamId, string Name, byte[] Hash, DateTime? RevokedAt, string TeamName);
+    private sealed record KeyRow(Guid Id, Guid TeamId, string Name, byte[] Hash, DateTime? RevokedAt, string TeamName, string Kind);
 }

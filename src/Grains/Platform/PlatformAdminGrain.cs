@@ -15,7 +15,7 @@ public sealed partial class PlatformAdminGrain(NpgsqlDataSource db, TimeProvider
     // A team with its owner (the first, should there be several), spendable credits and keys not revoked.
     private const string TeamSelect = """
         SELECT t.id AS team_id, t.name, o.user_id AS owner_user_id, u.email AS owner_email, coalesce(c.balance, 0) AS balance, t.created_at,
-               (SELECT count(*) FROM api_keys k WHERE k.team_id = t.id AND k.revoked_at IS NULL)::int AS active_keys
+               (SELECT count(*) FROM api_keys k WHERE k.team_id = t.id AND k.kind = 'api' AND k.revoked_at IS NULL)::int AS active_keys
           FROM teams t
           LEFT JOIN LATERAL (SELECT m.user_id FROM team_members m WHERE m.team_id = t.id AND m.role = 'owner' ORDER BY m.created_at LIMIT 1) o ON true
           LEFT JOIN users u ON u.id = o.user_id
@@ -70,17 +70,30 @@ public sealed partial class PlatformAdminGrain(NpgsqlDataSource db, TimeProvider
         return await connection.ExecuteScalarAsync<bool>("SELECT EXISTS (SELECT 1 FROM teams WHERE id = @teamId)", new { teamId });
     }
 
-    public async Task<NewApiKey?> CreateApiKeyAsync(Guid teamId, string name) =>
+    public Task<NewApiKey?> CreateApiKeyAsync(Guid teamId, string name) => CreateKeyAsync(teamId, name, ApiKeyKinds.Api);
+
+    public Task<NewApiKey?> CreateEventKeyAsync(Guid teamId, string name) => CreateKeyAsync(teamId, name, ApiKeyKinds.Event);
+
+    public Task<bool> RevokeApiKeyAsync(Guid teamId, Guid keyId) => RevokeKeyAsync(teamId, keyId, kind: null);
+
+    public Task<bool> RevokeEventKeyAsync(Guid teamId, Guid keyId) => RevokeKeyAsync(teamId, keyId, ApiKeyKinds.Event);
+
+    public Task<IReadOnlyList<ApiKeyView>> ListApiKeysAsync(Guid teamId) => ListKeysAsync(teamId, kind: null);
+
+    public Task<IReadOnlyList<ApiKeyView>> ListEventKeysAsync(Guid teamId) => ListKeysAsync(teamId, ApiKeyKinds.Event);
+
+    private async Task<NewApiKey?> CreateKeyAsync(Guid teamId, string name, string kind) =>
         await db.InTransactionAsync(async (connection, tx) =>
             await connection.ExecuteScalarAsync<bool>("SELECT EXISTS (SELECT 1 FROM teams WHERE id = @teamId)", new { teamId }, tx)
-                ? await ApiKeyFactory.CreateAsync(connection, tx, teamId, name, time.GetUtcNow())
+                ? await ApiKeyFactory.CreateAsync(connection, tx, teamId, name, time.GetUtcNow(), kind)
                 : null);
 
-    public async Task<bool> RevokeApiKeyAsync(Guid teamId, Guid keyId)
+    /// <summary>Revokes a team's key (of <paramref name="kind"/> when given); false when the team has no such key.</summary>
+    private async Task<bool> RevokeKeyAsync(Guid teamId, Guid keyId, string? kind)
     {
         await using var connection = await db.OpenConnectionAsync();
         var prefix = await connection.ExecuteScalarAsync<string?>(
-            "SELECT prefix FROM api_keys WHERE id = @keyId AND team_id = @teamId", new { keyId, teamId });
+            "SELECT prefix FROM api_keys WHERE id = @keyId AND team_id = @teamId AND (@kind::text IS NULL OR kind = @kind)", new { keyId, teamId, kind });
         if (prefix is null)
         {
             return false;
@@ -91,13 +104,17 @@ public sealed partial class PlatformAdminGrain(NpgsqlDataSource db, TimeProvider
         return true;
     }
 
-    public async Task<IReadOnlyList<ApiKeyView>> ListApiKeysAsync(Guid teamId)
+    private async Task<IReadOnlyList<ApiKeyView>> ListKeysAsync(Guid teamId, string? kind)
     {
         await using var connection = await db.OpenConnectionAsync();
         var rows = await connection.QueryAsync<KeyRow>(
-            "SELECT id, name, prefix, created_at, last_used_at, revoked_at FROM api_keys WHERE team_id = @teamId ORDER BY created_at DESC, id DESC",
-            new { teamId });
-        return rows.Select(r => new ApiKeyView(r.Id, r.Name, r.Prefix, r.CreatedAt.Utc(), r.LastUsedAt.Utc(), r.RevokedAt.Utc())).ToList();
+            """
+            SELECT id, name, prefix, created_at, last_used_at, revoked_at, kind FROM api_keys
+             WHERE team_id = @teamId AND (@kind::text IS NULL OR kind = @kind)
+             ORDER BY created_at DESC, id DESC
+            """,
+            new { teamId, kind });
+        return rows.Select(r => new ApiKeyView(r.Id, r.Name, r.Prefix, r.CreatedAt.Utc(), r.LastUsedAt.Utc(), r.RevokedAt.Utc(), r.Kind)).ToList();
     }
 
     private async Task<TeamCreated> CreateTeamAsync(NpgsqlConnection connection, NpgsqlTransaction tx, NewTeam team)
@@ -132,7 +149,7 @@ public sealed partial class PlatformAdminGrain(NpgsqlDataSource db, TimeProvider
         return new TeamCreated(teamId, team.Name, userId, team.OwnerEmail, key, new CreditBalance(team.Credits, 0, 0));
     }
 
-    private sealed record KeyRow(Guid Id, string Name, string Prefix, DateTime CreatedAt, DateTime? LastUsedAt, DateTime? RevokedAt);
+    private sealed record KeyRow(Guid Id, string Name, string Prefix, DateTime CreatedAt, DateTime? LastUsedAt, DateTime? RevokedAt, string Kind);
 
     private sealed record TeamRow(Guid TeamId, string Name, Guid? OwnerUserId, string? OwnerEmail, long Balance, DateTime CreatedAt, int ActiveKeys)
     {

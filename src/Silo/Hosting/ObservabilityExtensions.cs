@@ -63,7 +63,17 @@ public static class ObservabilityExtensions
             .ConfigureResource(r => r.AddService(ServiceName, serviceInstanceId: Environment.MachineName))
             .WithTracing(tracing => tracing
                 .AddSource(TelemetryName, Alavida.Grains.GrainCallTracing.SourceName, Alavida.Grains.Prospect.Reasoning.ReasonerOptions.TelemetrySource)
-                .AddAspNetCoreInstrumentation(o => o.Filter = ctx => !OperationalPaths.Any(p => ctx.Request.Path.StartsWithSegments(p)))
+                .AddAspNetCoreInstrumentation(o =>
+                {
+                    o.Filter = ctx => !OperationalPaths.Any(p => ctx.Request.Path.StartsWithSegments(p));
+                    o.EnrichWithHttpRequest = (activity, request) =>
+                    {
+                        if (request.Path.StartsWithSegments("/e"))
+                        {
+                            activity.SetTag("url.path", Alavida.Api.Endpoints.EventKeyEndpoints.Redact(request.Path.Value ?? ""));
+                        }
+                    };
+                })
                 .AddHttpClientInstrumentation()
                 .AddNpgsql())
             .WithMetrics(metrics => metrics

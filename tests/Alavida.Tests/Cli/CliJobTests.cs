@@ -1,3 +1,4 @@
+using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
 using Alavida.Grains.Platform;
@@ -209,6 +210,29 @@ public sealed class CliJobTests(GatewayFixture gateway)
         Assert.Equal(1, buy.ExitCode);
         Assert.Contains("Stripe:SecretKey", buy.Error);
         Assert.Contains("(503", buy.Error);
+    }
+
+    [Fact]
+    public async Task EventKeys_CreatedListedAndRevoked_FromTheCli_SendThroughTheEventApi()
+    {
+        var (_, cli) = await SignedInAsync(0);
+        using var cleanup = cli;
+
+        var created = await cli.RunAsync("events", "keys", "create", "n8n", "--json");
+        var key = created.Json.GetProperty("key").GetString()!;
+        var sent = await gateway.Client(null).PostAsJsonAsync($"/e/{key}", new { name = "cli/key.tested", data = new { } });
+        var listed = await cli.RunAsync("events", "keys", "list", "--json");
+        var revoked = await cli.RunAsync("events", "keys", "revoke", created.Json.GetProperty("key_id").GetString()!);
+        var afterRevoke = await gateway.Client(null).PostAsJsonAsync($"/e/{key}", new { name = "cli/key.tested", data = new { } });
+        var unknown = await cli.RunAsync("events", "keys", "revoke", Guid.NewGuid().ToString());
+
+        Assert.True(created.ExitCode == 0, created.ToString());
+        Assert.Equal(HttpStatusCode.OK, sent.StatusCode);
+        Assert.Equal("n8n", Assert.Single(listed.Json.GetProperty("items").EnumerateArray()).GetProperty("name").GetString());
+        Assert.DoesNotContain(key, listed.Out);
+        Assert.Equal(0, revoked.ExitCode);
+        Assert.Equal(HttpStatusCode.Unauthorized, afterRevoke.StatusCode);
+        Assert.Equal(4, unknown.ExitCode);
     }
 
     private async Task<Guid> StartHeldJobAsync(TestTeam team)

@@ -31,5 +31,14 @@ public sealed class ObservabilityTests(DatabaseFixture database)
             .Within(TimeSpan.FromSeconds(30), "the request log line");
         Assert.Equal($"\"{traceId}\"", line.Properties["trace_id"].ToString());
         Assert.Matches("^\"[0-9a-f]{16}\"$", line.Properties["span_id"].ToString());
+
+        // An event key travels in the path of Inngest's event API: the line keeps its public prefix only.
+        const string eventKey = "alv_AbCdEfGhIj_0123456789abcdefghijABCDEFGHIJ01";
+        var sent = await host.Http.PostAsync($"/e/{eventKey}", new StringContent("""{"name":"x/y","data":{}}""", System.Text.Encoding.UTF8, "application/json"));
+        var keyLine = await sink.WaitForAsync(e => e.Properties.TryGetValue("RequestPath", out var p) && p.ToString().StartsWith("\"/e/", StringComparison.Ordinal))
+            .Within(TimeSpan.FromSeconds(30), "the event API's request log line");
+        Assert.Equal(HttpStatusCode.Unauthorized, sent.StatusCode);
+        Assert.Equal("\"/e/alv_AbCdEfGhIj_…\"", keyLine.Properties["RequestPath"].ToString());
+        Assert.DoesNotContain(sink.Events, e => e.RenderMessage().Contains("0123456789abcdef") || e.Properties.Values.Any(v => v.ToString().Contains("0123456789abcdef")));
     }
 }
