@@ -62,7 +62,7 @@ public static class BillingEndpoints
         var started = await grains.GetGrain<ITeamBillingGrain>(user.TeamId())
             .StartCheckoutAsync(new CheckoutOrder(options.Find(body.Pack!)!, options.SuccessUrl, options.CancelUrl));
         return started.Refusal is { } refusal
-            ? Problems.Upstream($"Stripe refused the checkout: {refusal}")
+            ? Problems.Upstream($"The checkout could not be started: {refusal}")
             : TypedResults.Ok(new CheckoutResponse(started.CheckoutUrl, started.SessionId, started.PurchaseId));
     }
 

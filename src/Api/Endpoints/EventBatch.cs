@@ -14,6 +14,9 @@ namespace Alavida.Api.Endpoints;
 /// </summary>
 public sealed class EventBatch : IDisposable
 {
+    /// <summary>Event names only the platform emits (billing's low balance, the mesh's own, webhook deliveries): a team cannot send them.</summary>
+    public static readonly IReadOnlyList<string> ReservedPrefixes = ["billing/", "mesh/", "webhook/"];
+
     private readonly JsonDocument _document;
 
     private EventBatch(JsonDocument document, List<JsonElement> items)
@@ -95,6 +98,12 @@ public sealed class EventBatch : IDisposable
             {
                 yield return new FieldError($"{at}.{name}", $"must be a string, not {JsonBody.Kind(value)}");
             }
+        }
+
+        if (e.TryGetProperty("name", out var eventName) && eventName.ValueKind == JsonValueKind.String
+            && ReservedPrefixes.FirstOrDefault(p => eventName.GetString()!.StartsWith(p, StringComparison.OrdinalIgnoreCase)) is { } reserved)
+        {
+            yield return new FieldError($"{at}.name", $"names starting with '{reserved}' are the platform's own events and cannot be sent");
         }
 
         if (e.TryGetProperty("ts", out var ts) && ts.ValueKind != JsonValueKind.Null && !(ts.ValueKind == JsonValueKind.Number && ts.TryGetInt64(out _)))

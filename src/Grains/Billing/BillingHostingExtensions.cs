@@ -44,6 +44,11 @@ public static class AutoTopUpFunction
                 return new { payment_intent_id = (string?)null, skipped = "auto top-up is off" };
             }
 
+            if (topUp.TryGetProperty("in_flight", out var inFlight) && inFlight.ValueKind == System.Text.Json.JsonValueKind.True)
+            {
+                return new { payment_intent_id = (string?)null, skipped = $"top-up {purchaseId} is still in flight" };
+            }
+
             var grains = context.Services.GetRequiredService<IGrainFactory>();
             var intent = await context.Run("create-payment-intent", () => grains.GetGrain<ITeamBillingGrain>(teamId).StartAutoTopUpAsync(purchaseId));
             return new { payment_intent_id = intent, skipped = intent is null ? "the purchase failed (see GET /billing/purchases)" : null };

@@ -13,19 +13,21 @@ namespace Alavida.Grains.Billing;
 /// make the team appear (docs/billing.md).
 /// </summary>
 [StatelessWorker]
-public sealed partial class StripeEventsGrain(NpgsqlDataSource db, ILogger<StripeEventsGrain> logger) : Grain, IStripeEventsGrain
+public sealed partial class StripeEventsGrain(NpgsqlDataSource db, StripeGateway stripe, ILogger<StripeEventsGrain> logger) : Grain, IStripeEventsGrain
 {
     public async Task<StripeNoticeOutcome> HandleAsync(StripeNotice notice)
     {
         await using var connection = await db.OpenConnectionAsync();
-        var team = await connection.ExecuteScalarAsync<Guid?>(
-            """
-            SELECT id FROM teams WHERE id = @TeamId
-            UNION ALL
-            SELECT team_id FROM credit_purchases WHERE @TeamId::uuid IS NULL AND stripe_payment_intent_id = @PaymentIntentId
-            LIMIT 1
-            """,
-            new { notice.TeamId, notice.PaymentIntentId });
+        var team = await TeamOfAsync(connection, notice);
+        if (team is null && notice.TeamId is null && notice.PaymentIntentId is { } paymentIntent
+            && await stripe.PaymentIntentOwnerAsync(paymentIntent) is { } owner)
+        {
+            // A charge or dispute can arrive before the purchase's paid event told us its PaymentIntent (Stripe does not
+            // order deliveries): the PaymentIntent's own metadata names the purchase.
+            notice = notice with { TeamId = owner.TeamId, PurchaseId = owner.PurchaseId };
+            team = await TeamOfAsync(connection, notice);
+        }
+
         if (team is { } teamId)
         {
             return await GrainFactory.GetGrain<ITeamGrain>(teamId).ApplyStripeNoticeAsync(notice);
@@ -42,6 +44,15 @@ public sealed partial class StripeEventsGrain(NpgsqlDataSource db, ILogger<Strip
         Log.UnknownTeam(logger, notice.EventId, notice.Type, notice.TeamId);
         return StripeNoticeOutcome.UnknownTeam;
     }
+
+    private static Task<Guid?> TeamOfAsync(NpgsqlConnection connection, StripeNotice notice) => connection.ExecuteScalarAsync<Guid?>(
+            """
+            SELECT id FROM teams WHERE id = @TeamId
+            UNION ALL
+            SELECT team_id FROM credit_purchases WHERE @TeamId::uuid IS NULL AND stripe_payment_intent_id = @PaymentIntentId
+            LIMIT 1
+            """,
+            new { notice.TeamId, notice.PaymentIntentId });
 
     private static partial class Log
     {

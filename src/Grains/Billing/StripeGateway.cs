@@ -88,6 +88,28 @@ public sealed class StripeGateway(IOptions<StripeOptions> options)
             },
             new RequestOptions { IdempotencyKey = $"alavida-top-up-{purchaseId:N}" }, cancellation);
 
+    /// <summary>
+    /// The team and purchase a PaymentIntent of ours names in its metadata (checkout sessions and top-ups set both);
+    /// null for a PaymentIntent Stripe does not have or that is not ours.
+    /// </summary>
+    public async Task<(Guid TeamId, Guid PurchaseId)?> PaymentIntentOwnerAsync(string paymentIntentId, CancellationToken cancellation = default)
+    {
+        PaymentIntent intent;
+        try
+        {
+            intent = await new PaymentIntentService(_client.Value).GetAsync(paymentIntentId, null, null, cancellation);
+        }
+        catch (StripeException ex) when (ex.StripeError?.Code == "resource_missing")
+        {
+            return null;
+        }
+
+        return intent.Metadata is { } metadata
+               && Guid.TryParse(metadata.GetValueOrDefault("team_id"), out var team) && Guid.TryParse(metadata.GetValueOrDefault("purchase_id"), out var purchase)
+            ? (team, purchase)
+            : null;
+    }
+
     private static Dictionary<string, string> Metadata(Guid teamId, Guid purchaseId, CreditPack pack) => new()
     {
         ["team_id"] = teamId.ToString(), ["purchase_id"] = purchaseId.ToString(), ["pack"] = pack.Id, ["credits"] = pack.Credits.ToString(System.Globalization.CultureInfo.InvariantCulture),

@@ -17,20 +17,22 @@ public sealed partial class TeamBillingGrain(NpgsqlDataSource db, StripeGateway 
 
     public async Task<CheckoutStarted> StartCheckoutAsync(CheckoutOrder order)
     {
-        var customerId = await CustomerAsync();
         var purchaseId = Guid.CreateVersion7(time.GetUtcNow());
         var pack = order.Pack;
-
-        // Recorded before the session exists, so its webhook always finds the purchase (by the id in its metadata).
         await using var connection = await db.OpenConnectionAsync();
-        await connection.ExecuteAsync(
-            """
-            INSERT INTO credit_purchases (id, team_id, source, credits, amount_cents, currency, idempotency_key, status, kind, pack)
-            VALUES (@purchaseId, @TeamId, 'stripe', @Credits, @AmountCents, @Currency, @key, 'pending', 'checkout', @Id)
-            """,
-            new { purchaseId, TeamId, pack.Credits, pack.AmountCents, pack.Currency, key = $"checkout:{purchaseId}", pack.Id });
+        var recorded = false;
         try
         {
+            var customerId = await CustomerAsync();
+
+            // Recorded before the session exists, so its webhook always finds the purchase (by the id in its metadata).
+            await connection.ExecuteAsync(
+                """
+                INSERT INTO credit_purchases (id, team_id, source, credits, amount_cents, currency, idempotency_key, status, kind, pack)
+                VALUES (@purchaseId, @TeamId, 'stripe', @Credits, @AmountCents, @Currency, @key, 'pending', 'checkout', @Id)
+                """,
+                new { purchaseId, TeamId, pack.Credits, pack.AmountCents, pack.Currency, key = $"checkout:{purchaseId}", pack.Id });
+            recorded = true;
             var session = await stripe.CreateCheckoutSessionAsync(TeamId, purchaseId, customerId, order);
             await connection.ExecuteAsync(
                 """
@@ -41,11 +43,17 @@ public sealed partial class TeamBillingGrain(NpgsqlDataSource db, StripeGateway 
             Log.CheckoutStarted(logger, TeamId, purchaseId, pack.Id, session.Id);
             return new CheckoutStarted(session.Url, session.Id, purchaseId);
         }
-        catch (StripeException ex) when (ex.StripeError is not null)
+        catch (Exception ex) when (ex is StripeException or HttpRequestException or TaskCanceledException)
         {
-            // Stripe's answer (a bad Price id, a key without rights…) is the caller's to see; a network fault throws on.
-            await FailAsync(connection, purchaseId, ex.Message);
-            return new CheckoutStarted("", "", purchaseId, ex.Message);
+            // Stripe refused (a bad Price id, a key without rights) or could not be reached: the caller sees it as a 502,
+            // and a purchase already recorded is failed, not left pending.
+            var reason = ex is StripeException { StripeError: not null } ? ex.Message : $"Stripe could not be reached: {ex.Message}";
+            if (recorded)
+            {
+                await FailAsync(connection, purchaseId, reason);
+            }
+
+            return new CheckoutStarted("", "", purchaseId, reason);
         }
     }
 

@@ -90,6 +90,13 @@ public sealed partial class TeamGrain
                 await connection.ExecuteAsync("UPDATE credit_purchases SET status = 'expired', updated_at = now() WHERE id = @Id", args, tx);
                 return (StripeNoticeOutcome.Applied, null);
 
+            case StripeNoticeKind.Refunded when purchase.Status is "pending" or "failed" or "expired":
+                // A refund proves the payment, whose own event has not come (Stripe does not order deliveries): the
+                // purchase is paid first, then the refund taken back, in this one transaction. Its paid event later
+                // finds it refunded and adds nothing.
+                await ApplyAsync(connection, tx, notice with { Kind = StripeNoticeKind.Paid }, purchase);
+                return await ApplyAsync(connection, tx, notice, purchase with { Status = "paid" });
+
             case StripeNoticeKind.Refunded when purchase.Status is "paid" or "refunded" && RefundedShare(purchase.Credits, notice) - purchase.RefundedCredits is > 0 and var more:
                 // Take back what the refund newly covers, as far as the balance goes; what was already spent is the shortfall.
                 return (StripeNoticeOutcome.Applied, await connection.QuerySingleAsync<AccountRow>(

@@ -118,14 +118,31 @@ public sealed partial class TeamGrain
             };
             if (Pack(row.AutoTopUp) is { } pack)
             {
+                // One top-up in flight at a time: the balance can rise above the threshold and fall again (a refunded
+                // reservation, a grant) before the first top-up's payment is confirmed, and that is not a reason to
+                // charge the card again. A top-up still pending after a day no longer holds the next one back.
                 var purchaseId = Guid.CreateVersion7(now);
-                await connection.ExecuteAsync(
+                var inFlight = await connection.ExecuteScalarAsync<Guid?>(
                     """
-                    INSERT INTO credit_purchases (id, team_id, source, credits, amount_cents, currency, idempotency_key, status, kind, pack)
-                    VALUES (@purchaseId, @TeamId, 'stripe', @Credits, @AmountCents, @Currency, @key, 'pending', 'auto_top_up', @Id)
+                    SELECT id FROM credit_purchases
+                     WHERE team_id = @TeamId AND kind = 'auto_top_up' AND status = 'pending' AND created_at > now() - interval '1 day'
+                     LIMIT 1
                     """,
-                    new { purchaseId, TeamId, pack.Credits, pack.AmountCents, pack.Currency, key = $"auto-top-up:{TeamId}:{row.Crossings}", pack.Id }, tx);
-                data["auto_top_up"] = new JsonObject { ["purchase_id"] = purchaseId.ToString(), ["pack"] = pack.Id, ["credits"] = pack.Credits };
+                    new { TeamId }, tx);
+                if (inFlight is { } pending)
+                {
+                    data["auto_top_up"] = new JsonObject { ["purchase_id"] = pending.ToString(), ["pack"] = pack.Id, ["credits"] = pack.Credits, ["in_flight"] = true };
+                }
+                else
+                {
+                    await connection.ExecuteAsync(
+                        """
+                        INSERT INTO credit_purchases (id, team_id, source, credits, amount_cents, currency, idempotency_key, status, kind, pack)
+                        VALUES (@purchaseId, @TeamId, 'stripe', @Credits, @AmountCents, @Currency, @key, 'pending', 'auto_top_up', @Id)
+                        """,
+                        new { purchaseId, TeamId, pack.Credits, pack.AmountCents, pack.Currency, key = $"auto-top-up:{TeamId}:{row.Crossings}", pack.Id }, tx);
+                    data["auto_top_up"] = new JsonObject { ["purchase_id"] = purchaseId.ToString(), ["pack"] = pack.Id, ["credits"] = pack.Credits };
+                }
             }
 
             await connection.ExecuteAsync(

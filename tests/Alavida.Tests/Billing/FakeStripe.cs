@@ -45,9 +45,39 @@ public sealed class FakeStripe : IAsyncDisposable
         Address = new Uri(_app.Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>().Addresses.First());
     }
 
+    /// <summary>PaymentIntents Stripe "has" for GET /v1/payment_intents/{id}, with the metadata we set on them.</summary>
+    private readonly ConcurrentDictionary<string, (Guid TeamId, Guid PurchaseId)> _knownPaymentIntents = new();
+
+    /// <summary>Lets the fake answer GET /v1/payment_intents/{id} with our metadata, as Stripe does for a checkout's PaymentIntent.</summary>
+    public void KnowPaymentIntent(string id, Guid teamId, Guid purchaseId) => _knownPaymentIntents[id] = (teamId, purchaseId);
+
     private async Task HandleAsync(HttpContext context)
     {
         var request = context.Request;
+        if (request.Method == "GET" && request.Path.StartsWithSegments("/v1/payment_intents", out var rest) && rest.Value!.Trim('/') is { Length: > 0 } intentId)
+        {
+            Calls.Enqueue(new StripeCall("GET", request.Path.Value!, new Dictionary<string, string>(), null, request.Headers.Authorization.ToString()));
+            context.Response.ContentType = "application/json";
+            if (_knownPaymentIntents.TryGetValue(intentId, out var owner))
+            {
+                await context.Response.WriteAsync(JsonSerializer.Serialize(new
+                {
+                    id = intentId, @object = "payment_intent", status = "succeeded",
+                    metadata = new { team_id = owner.TeamId.ToString(), purchase_id = owner.PurchaseId.ToString() },
+                }));
+            }
+            else
+            {
+                context.Response.StatusCode = StatusCodes.Status404NotFound;
+                await context.Response.WriteAsync(JsonSerializer.Serialize(new
+                {
+                    error = new { type = "invalid_request_error", code = "resource_missing", message = $"No such payment_intent: '{intentId}'" },
+                }));
+            }
+
+            return;
+        }
+
         var form = request.HasFormContentType ? (await request.ReadFormAsync()).ToDictionary(f => f.Key, f => f.Value.ToString()) : [];
         var key = request.Headers["Idempotency-Key"].ToString();
         var call = new StripeCall(request.Method, request.Path.Value!, form, key.Length > 0 ? key : null, request.Headers.Authorization.ToString());

@@ -106,6 +106,29 @@ public sealed class LowBalanceTests(BillingFixture billing)
         Assert.Equal(1000, (await BillingFixture.CreditsAsync(team)).GetProperty("balance").GetInt64());
     }
 
+    [Fact]
+    public async Task AutoTopUp_IsNotBoughtAgain_WhileTheFirstIsInFlight_WhenTheBalanceRisesAndDipsAgain()
+    {
+        var checkout = await BillingFixture.CheckoutAsync(await billing.CreateTeamAsync(0));
+        var team = checkout.Team;
+        await billing.OutcomeAsync(BillingFixture.Event("checkout.session.completed", checkout.Session()));
+        await PutSettingsAsync(team, new { low_balance_threshold = 999, auto_top_up_pack = "starter" });
+        var customerId = await billing.ScalarAsync<string>("SELECT stripe_customer_id FROM teams WHERE id = @team", ("team", team.TeamId));
+
+        await ResolveAsync(team, "dip-1", 2);                                   // 998: crossing 1, top-up 1
+        await billing.Stripe.PaymentIntentFor(customerId).Within(TimeSpan.FromSeconds(60), "the first top-up's PaymentIntent");
+        var grant = await billing.Admin().PostAsJsonAsync($"/admin/teams/{team.TeamId}/credits", new { credits = 10, note = "goodwill" });
+        Assert.True(grant.IsSuccessStatusCode, await grant.Content.ReadAsStringAsync()); // 1008: back above, the mark cleared
+        await ResolveAsync(team, "dip-2", 10);                                  // 998: crossing 2, while top-up 1 is unpaid
+
+        var low = await LowEventsAsync(team);
+        Assert.Equal(2, low.Count);
+        Assert.True(low[1].GetProperty("auto_top_up").GetProperty("in_flight").GetBoolean());
+        Assert.Equal(low[0].GetProperty("auto_top_up").GetProperty("purchase_id").GetString(), low[1].GetProperty("auto_top_up").GetProperty("purchase_id").GetString());
+        Assert.Equal(1L, await billing.ScalarAsync<long>(
+            "SELECT count(*) FROM credit_purchases WHERE team_id = @team AND kind = 'auto_top_up'", ("team", team.TeamId)));
+    }
+
     private static async Task PutSettingsAsync(TestTeam team, object settings)
     {
         var response = await team.Http.PutAsJsonAsync("/billing/settings", settings);

@@ -102,6 +102,29 @@ public sealed class WebhookTests(BillingFixture billing)
     }
 
     [Fact]
+    public async Task ARefundArrivingBeforeThePayment_IsAppliedOnce_AndThePaymentEventAfterItAddsNothing()
+    {
+        var checkout = await BillingFixture.CheckoutAsync(await billing.CreateTeamAsync(0));
+        billing.Stripe.KnowPaymentIntent(checkout.PaymentIntentId, checkout.Team.TeamId, checkout.PurchaseId);
+        var strangers = BillingFixture.Event("charge.refunded", new JsonObject
+        {
+            ["id"] = $"ch_{Guid.NewGuid():N}", ["object"] = "charge", ["amount"] = 500, ["amount_refunded"] = 500, ["currency"] = "usd",
+            ["payment_intent"] = $"pi_not_ours_{Guid.NewGuid():N}", ["metadata"] = new JsonObject(),
+        });
+
+        Assert.Equal("applied", await billing.OutcomeAsync(BillingFixture.Event("charge.refunded", checkout.Charge(1000, 400))));
+        Assert.Equal("already_applied", await billing.OutcomeAsync(BillingFixture.Event("checkout.session.completed", checkout.Session())));
+        Assert.Equal("unknown_team", await billing.OutcomeAsync(strangers));
+
+        var credits = await BillingFixture.CreditsAsync(checkout.Team);
+        Assert.Equal(600, credits.GetProperty("balance").GetInt64());          // paid 1,000, 40 % refunded
+        Assert.Equal(1000, credits.GetProperty("lifetime_purchased").GetInt64());
+        var purchase = await PurchaseAsync(checkout);
+        Assert.Equal("refunded", purchase.GetProperty("status").GetString());
+        Assert.Equal(400, purchase.GetProperty("refunded_credits").GetInt64());
+    }
+
+    [Fact]
     public async Task Webhook_Answers400_AndChangesNothing_ForABadOrStaleSignature()
     {
         var checkout = await BillingFixture.CheckoutAsync(await billing.CreateTeamAsync(0));
