@@ -35,7 +35,7 @@ public static class ToolErrors
             catch (Exception e) when (e is ArgumentException or JsonException)
             {
                 // The SDK's binding of the arguments to the tool's parameters (a missing or mistyped argument).
-                return Error($"The arguments do not fit {request.Params?.Name}'s input schema: {e.Message}");
+                return Error($"The arguments do not fit {request.Params?.Name}'s input schema: {Bare(e)}");
             }
         };
 
@@ -67,6 +67,13 @@ public static class ToolErrors
         }
 
         return text.ToString();
+    }
+
+    /// <summary>The message without the "(Parameter 'x')" suffix the runtime adds (a bare resource key where resources are trimmed).</summary>
+    private static string Bare(Exception e)
+    {
+        var suffix = e is ArgumentException { ParamName: { } name } ? new ArgumentException("", name).Message : "";
+        return suffix.Length > 0 && e.Message.EndsWith(suffix, StringComparison.Ordinal) ? e.Message[..^suffix.Length] : e.Message;
     }
 
     public static CallToolResult Error(string text) => new() { IsError = true, Content = [new TextContentBlock { Text = text }] };

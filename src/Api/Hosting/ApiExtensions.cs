@@ -74,6 +74,7 @@ public static class ApiExtensions
         });
         builder.Services.AddExceptionHandler<ExceptionProblemHandler>();
         builder.Services.AddAlavidaRateLimits();
+        builder.AddAlavidaMcp();
 
         builder.Services.AddHealthChecks()
             .AddCheck<PostgresHealthCheck>("postgres", HealthStatus.Unhealthy, [ReadyTag], HealthCheckTimeout)
@@ -102,6 +103,7 @@ public static class ApiExtensions
         app.MapIdentityDataEndpoints();
         app.MapMeshEndpoints();
         app.MapProspectEndpoints();
+        app.MapAlavidaMcp();
         MapHealth(app, "/health", ReadyTag).WithSummary("Readiness: PostgreSQL and the Orleans cluster");
         MapHealth(app, "/alive", LiveTag).WithSummary("Liveness: the process answers");
         return app;
