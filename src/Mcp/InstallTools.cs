@@ -29,7 +29,17 @@ public sealed class InstallTools(AlavidaClient client, ProjectDirectories projec
         }
 
         var root = projects.Resolve(project_dir, SkillInstaller.RelativePath(slug), Lockfile.FileName);
-        var change = await new SkillInstaller(client, root).AddAsync(slug, force, cancellationToken);
+        SkillChange change;
+        try
+        {
+            change = await new SkillInstaller(client, root).AddAsync(slug, force, cancellationToken);
+        }
+        catch (SkillInstallException e)
+        {
+            // The installer speaks the CLI's flags; a model calls this tool with arguments.
+            throw new ToolInputException(e.Message.Replace("pass --force", "call again with force: true", StringComparison.Ordinal));
+        }
+
         return ToolOutput.Result(new JsonObject
         {
             ["slug"] = change.Slug,

@@ -52,7 +52,7 @@ public static class McpClients
     /// <summary>The first text block as JSON (asserting the call succeeded).</summary>
     public static System.Text.Json.JsonElement Json(this CallToolResult result)
     {
-        Assert.True(result.IsError is not true, result.Text());
+        Assert.True(result.IsError is not true, result.Text()[..Math.Min(500, result.Text().Length)]);
         return System.Text.Json.JsonDocument.Parse(result.Content.OfType<TextContentBlock>().First().Text).RootElement.Clone();
     }
 
