@@ -74,6 +74,16 @@ public sealed class McpToolTests(GatewayFixture gateway)
     }
 
     [Fact]
+    public async Task Mcp_IsNotInTheOpenApiDocument()
+    {
+        using var anonymous = gateway.Client(null);
+        var document = await (await anonymous.GetAsync("/openapi/v1.json")).ReadJsonAsync();
+
+        Assert.DoesNotContain(document.GetProperty("paths").EnumerateObject(), p => p.Name.StartsWith("/mcp", StringComparison.Ordinal));
+        Assert.Contains(document.GetProperty("paths").EnumerateObject(), p => p.Name == "/jobs/{id}");
+    }
+
+    [Fact]
     public async Task Stdio_WithARevokedKey_AnswersToolErrorsThatSayHowToSignIn()
     {
         var team = await gateway.CreateTeamAsync(5);
