@@ -29,6 +29,27 @@ public sealed class McpToolTests(GatewayFixture gateway)
     }
 
     [Fact]
+    public async Task RunComponent_WithAWait_AnswersTheFinishedJob_ActingAsTheCallersTeam()
+    {
+        var team = await gateway.CreateTeamAsync(10);
+        var other = await gateway.CreateTeamAsync(10);
+        await using var mcp = await McpClients.HttpAsync(gateway, team.ApiKey);
+        await using var otherMcp = await McpClients.HttpAsync(gateway, other.ApiKey);
+
+        var input = new { companies = new[] { new { domain = $"wait-{Guid.NewGuid():N}.com" } } };
+        var job = (await mcp.CallAsync("run_component", new { quantum = "identity", action = "resolve-company", input, wait_seconds = 30, idempotency_key = "mcp-wait" })).Json();
+        var again = (await mcp.CallAsync("run_component", new { quantum = "identity", action = "resolve-company", input, idempotency_key = "mcp-wait" })).Json();
+        var fromOtherTeam = await otherMcp.CallAsync("get_job", new { job_id = job.GetProperty("job_id").GetString() });
+
+        Assert.Equal("succeeded", job.GetProperty("status").GetString());
+        Assert.Equal(1, job.GetProperty("usage").GetProperty("credits_charged").GetInt32());
+        Assert.Equal(job.GetProperty("job_id").GetString(), again.GetProperty("job_id").GetString()); // the key makes the retry safe
+        Assert.Equal(9, (await mcp.CallAsync("get_credits")).Json().GetProperty("balance").GetInt64());
+        Assert.True(fromOtherTeam.IsError); // each /mcp call acts as its caller: another team's job is not there
+        Assert.Contains("HTTP 404", fromOtherTeam.Text());
+    }
+
+    [Fact]
     public async Task GetJob_OfAnUnknownJob_IsAToolErrorWithTheDetail_AndTheSessionGoesOn()
     {
         var team = await gateway.CreateTeamAsync(0);
