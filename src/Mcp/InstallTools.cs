@@ -47,6 +47,6 @@ public sealed class InstallTools(AlavidaClient client, ProjectDirectories projec
             ["version"] = change.Version,
             ["path"] = change.Path,
             ["project_dir"] = root,
-        }.ToJsonString());
+        }.ToJsonString(ToolOutput.Json));
     }
 }

@@ -21,6 +21,9 @@ public static class ToolOutput
 
     private const string CharsPrefix = "chars:";
 
+    /// <summary>For JSON this code writes: text as it is (a model reads "é", not "\u00e9"; it also keeps the count honest).</summary>
+    internal static readonly JsonSerializerOptions Json = new() { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+
     /// <summary>A JSON document: whole when it fits, else the window that starts at <paramref name="cursor"/>.</summary>
     /// <param name="value">The document.</param>
     /// <param name="cursor">null for the start, or a <c>chars:N</c> cursor a previous answer gave.</param>
@@ -74,14 +77,14 @@ public static class ToolOutput
                 shaped.ForEach(items.Add);
             }
 
-            var text = page.ToJsonString();
+            var text = page.ToJsonString(Json);
             if (text.Length <= MaxCharacters)
             {
                 if (limit < asked && page["next_cursor"] is not null)
                 {
                     page["note"] = $"Shortened to {items.Count} of the {asked} items asked for, to stay under {MaxCharacters:N0} characters. " +
                                    $"For more call {readOn} and cursor = next_cursor.";
-                    text = page.ToJsonString();
+                    text = page.ToJsonString(Json);
                 }
 
                 return Result(text);
@@ -106,12 +109,12 @@ public static class ToolOutput
 
     private static int ItemsThatFit(JsonObject page, JsonArray items)
     {
-        var budget = MaxCharacters - NoteRoom - (page.ToJsonString().Length - items.ToJsonString().Length);
+        var budget = MaxCharacters - NoteRoom - (page.ToJsonString(Json).Length - items.ToJsonString(Json).Length);
         var used = 2;
         var count = 0;
         foreach (var item in items)
         {
-            used += (item?.ToJsonString().Length ?? 4) + 1;
+            used += (item?.ToJsonString(Json).Length ?? 4) + 1;
             if (used > budget)
             {
                 break;
