@@ -57,6 +57,7 @@ public static class AlavidaCli
         root.Subcommands.Add(DataCommand.Create(env));
         root.Subcommands.Add(CreditCommands.Create(env));
         root.Subcommands.Add(EventCommands.Create(env));
+        root.Subcommands.Add(McpCommand.Create(env));
         ExamplesHelp.Apply(root);
         return root;
     }

@@ -80,6 +80,7 @@ public static class ApiExtensions
             .Validate(o => o.Packs.All(p => p.Problem() is null) && o.Packs.DistinctBy(p => p.Id).Count() == o.Packs.Count,
                 "Billing:Packs: every pack needs a unique Id, Credits > 0, and AmountCents with Currency or a PriceId")
             .ValidateOnStart();
+        builder.AddAlavidaMcp();
 
         builder.Services.AddHealthChecks()
             .AddCheck<PostgresHealthCheck>("postgres", HealthStatus.Unhealthy, [ReadyTag], HealthCheckTimeout)
@@ -110,6 +111,7 @@ public static class ApiExtensions
         app.MapMeshEndpoints();
         app.MapEventKeyEndpoints();
         app.MapProspectEndpoints();
+        app.MapAlavidaMcp();
         MapHealth(app, "/health", ReadyTag).WithSummary("Readiness: PostgreSQL and the Orleans cluster");
         MapHealth(app, "/alive", LiveTag).WithSummary("Liveness: the process answers");
         return app;
