@@ -49,6 +49,19 @@ public sealed class CliConfig
         }
     }
 
+    /// <summary>The saved configuration, or an empty one when the file is unreadable (what <c>auth login</c> overwrites).</summary>
+    public static CliConfig LoadOrEmpty(CliEnvironment env)
+    {
+        try
+        {
+            return Load(env);
+        }
+        catch (CliException)
+        {
+            return new CliConfig();
+        }
+    }
+
     public void Save(CliEnvironment env)
     {
         var path = PathFor(env);

@@ -11,7 +11,8 @@ namespace Alavida.Cli;
 /// </summary>
 public static class ExamplesHelp
 {
-    private static readonly Dictionary<Command, string> Examples = [];
+    // Per command object (each RunAsync builds its own tree; tests run several at once): collected with its tree.
+    private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<Command, string> Examples = [];
 
     public static void Apply(RootCommand root)
     {
@@ -25,7 +26,7 @@ public static class ExamplesHelp
         var at = command.Description?.IndexOf("\n\nExample", StringComparison.Ordinal) ?? -1;
         if (at >= 0)
         {
-            Examples[command] = command.Description![(at + 2)..].TrimEnd();
+            Examples.AddOrUpdate(command, command.Description![(at + 2)..].TrimEnd());
             command.Description = command.Description[..at];
         }
 

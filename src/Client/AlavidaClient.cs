@@ -28,7 +28,9 @@ public sealed class AlavidaClient : IDisposable
     /// <summary>A client for <paramref name="baseUrl"/> with <paramref name="apiKey"/> as its bearer (none when null).</summary>
     public static AlavidaClient Create(Uri baseUrl, string? apiKey, TimeSpan? timeout = null)
     {
-        var http = new HttpClient { BaseAddress = baseUrl, Timeout = timeout ?? TimeSpan.FromSeconds(60) };
+        // A platform behind a path (https://host/alavida/) keeps it: requests resolve relative to the base (see Relative).
+        var normalized = baseUrl.AbsoluteUri.EndsWith('/') ? baseUrl : new Uri(baseUrl.AbsoluteUri + "/");
+        var http = new HttpClient { BaseAddress = normalized, Timeout = timeout ?? TimeSpan.FromSeconds(60) };
         http.DefaultRequestHeaders.UserAgent.Add(new ProductInfoHeaderValue("alavida-client", typeof(AlavidaClient).Assembly.GetName().Version?.ToString(3)));
         if (!string.IsNullOrEmpty(apiKey))
         {
@@ -108,13 +110,13 @@ public sealed class AlavidaClient : IDisposable
 
     public async Task<string> GetTextAsync(string path, CancellationToken ct)
     {
-        using var response = await SendRawAsync(new HttpRequestMessage(HttpMethod.Get, path), ct);
+        using var response = await SendRawAsync(new HttpRequestMessage(HttpMethod.Get, Relative(path)), ct);
         return await response.Content.ReadAsStringAsync(ct);
     }
 
     public async Task<JsonElement> SendAsync(HttpMethod method, string path, JsonNode? body, IReadOnlyList<(string Name, string Value)>? headers, CancellationToken ct)
     {
-        var request = new HttpRequestMessage(method, path);
+        var request = new HttpRequestMessage(method, Relative(path));
         if (body is not null)
         {
             request.Content = new StringContent(body.ToJsonString(), Encoding.UTF8, "application/json");
@@ -182,6 +184,9 @@ public sealed class AlavidaClient : IDisposable
     }
 
     private static string Segment(string value) => Uri.EscapeDataString(value);
+
+    /// <summary>The API's paths are written from its root (<c>/jobs</c>); sent relative, they stay under the base's path.</summary>
+    private static string Relative(string path) => path.TrimStart('/');
 
     public void Dispose()
     {

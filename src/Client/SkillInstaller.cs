@@ -30,7 +30,14 @@ public sealed class SkillInstaller(AlavidaClient client, string root)
 {
     public string Root { get; } = Path.GetFullPath(root);
 
-    public static string RelativePath(string slug) => Path.Combine(".claude", "skills", slug, "SKILL.md");
+    /// <summary>Where a component's skill lives in a project: derived from its slug only, never from a lockfile.</summary>
+    public static string RelativePath(string slug) => Path.Combine(".claude", "skills", CheckSlug(slug), "SKILL.md");
+
+    /// <summary>A slug as the registry makes them (lowercase letters, digits, dashes), so a path built from it stays in its folder.</summary>
+    public static string CheckSlug(string slug) =>
+        slug.Length is > 0 and <= 64 && slug.All(c => c is >= 'a' and <= 'z' or >= '0' and <= '9' or '-') && slug[0] != '-'
+            ? slug
+            : throw new SkillInstallException($"'{slug}' is not a component slug (lowercase letters, digits and dashes, e.g. buying-signals).");
 
     public async Task<SkillChange> AddAsync(string slug, bool force, CancellationToken ct)
     {
@@ -74,11 +81,11 @@ public sealed class SkillInstaller(AlavidaClient client, string root)
 
         if (!force)
         {
-            var edited = targets.Where(s => LocalState(lockfile.Skills[s]) == "edited").ToList();
+            var edited = targets.Where(s => LocalState(s, lockfile.Skills[s]) == "edited").ToList();
             if (edited.Count > 0)
             {
                 throw new SkillInstallException(
-                    $"{string.Join(", ", edited.Select(s => lockfile.Skills[s].Path))} {(edited.Count == 1 ? "has" : "have")} local changes (see alavida diff); " +
+                    $"{string.Join(", ", edited.Select(s => Slashed(RelativePath(s))))} {(edited.Count == 1 ? "has" : "have")} local changes (see alavida diff); " +
                     "nothing was updated. Pass --force to overwrite them.");
             }
         }
@@ -88,16 +95,16 @@ public sealed class SkillInstaller(AlavidaClient client, string root)
         {
             var (version, content, source) = await FetchAsync(slug, ct);
             var locked = lockfile.Skills[slug];
-            var path = Path.Combine(Root, locked.Path);
+            var path = Path.Combine(Root, RelativePath(slug));
             var hash = Sha256(content);
-            var unchanged = locked.Sha256 == hash && LocalState(locked) == "up-to-date";
+            var unchanged = locked.Sha256 == hash && LocalState(slug, locked) == "up-to-date";
             if (!unchanged)
             {
                 await WriteAsync(path, content, ct);
             }
 
-            lockfile.Skills[slug] = new LockedSkill(version, hash, source, locked.Path);
-            changes.Add(new SkillChange(slug, unchanged ? "unchanged" : "updated", version, locked.Path));
+            lockfile.Skills[slug] = new LockedSkill(version, hash, source, Slashed(RelativePath(slug)));
+            changes.Add(new SkillChange(slug, unchanged ? "unchanged" : "updated", version, Slashed(RelativePath(slug))));
         }
 
         lockfile.Save(Root);
@@ -112,12 +119,12 @@ public sealed class SkillInstaller(AlavidaClient client, string root)
             throw new SkillInstallException($"'{slug}' is not installed here (see alavida list).");
         }
 
-        if (!force && LocalState(locked) == "edited")
+        if (!force && LocalState(slug, locked) == "edited")
         {
-            throw new SkillInstallException($"{locked.Path} has local changes (see alavida diff {slug}); pass --force to remove it anyway.");
+            throw new SkillInstallException($"{Slashed(RelativePath(slug))} has local changes (see alavida diff {slug}); pass --force to remove it anyway.");
         }
 
-        var path = Path.Combine(Root, locked.Path);
+        var path = Path.Combine(Root, RelativePath(slug));
         File.Delete(path);
         var directory = Path.GetDirectoryName(path)!;
         if (Directory.Exists(directory) && !Directory.EnumerateFileSystemEntries(directory).Any())
@@ -127,7 +134,7 @@ public sealed class SkillInstaller(AlavidaClient client, string root)
 
         lockfile.Skills.Remove(slug);
         lockfile.Save(Root);
-        return new SkillChange(slug, "removed", null, locked.Path);
+        return new SkillChange(slug, "removed", null, Slashed(RelativePath(slug)));
     }
 
     public async Task<IReadOnlyList<SkillStatus>> ListAsync(CancellationToken ct)
@@ -149,13 +156,13 @@ public sealed class SkillInstaller(AlavidaClient client, string root)
                 // Gone from the registry: show it as installed, with no latest version.
             }
 
-            var state = LocalState(locked);
+            var state = LocalState(slug, locked);
             if (state == "up-to-date" && latestHash is not null && latestHash != locked.Sha256)
             {
                 state = "update-available";
             }
 
-            statuses.Add(new SkillStatus(slug, locked.Version, latest, state, locked.Path));
+            statuses.Add(new SkillStatus(slug, locked.Version, latest, state, Slashed(RelativePath(slug))));
         }
 
         return statuses;
@@ -164,8 +171,12 @@ public sealed class SkillInstaller(AlavidaClient client, string root)
     /// <summary>The installed file beside the registry's current skill: (local text or "" when missing, registry text, path).</summary>
     public async Task<(string Local, string Registry, string Path)> CompareAsync(string slug, CancellationToken ct)
     {
-        var lockfile = Lockfile.Load(Root);
-        var relative = lockfile.Skills.GetValueOrDefault(slug)?.Path ?? Slashed(RelativePath(slug));
+        if (!Lockfile.Load(Root).Skills.ContainsKey(slug))
+        {
+            throw new SkillInstallException($"'{slug}' is not installed here (see alavida list); alavida info {slug} shows it.");
+        }
+
+        var relative = Slashed(RelativePath(slug));
         var path = Path.Combine(Root, relative);
         var local = File.Exists(path) ? await File.ReadAllTextAsync(path, ct) : "";
         var (_, content, _) = await FetchAsync(slug, ct);
@@ -174,9 +185,9 @@ public sealed class SkillInstaller(AlavidaClient client, string root)
 
     public IReadOnlyCollection<string> Installed => Lockfile.Load(Root).Skills.Keys;
 
-    private string LocalState(LockedSkill locked)
+    private string LocalState(string slug, LockedSkill locked)
     {
-        var path = Path.Combine(Root, locked.Path);
+        var path = Path.Combine(Root, RelativePath(slug));
         return !File.Exists(path) ? "missing" : Sha256(File.ReadAllText(path)) == locked.Sha256 ? "up-to-date" : "edited";
     }
 

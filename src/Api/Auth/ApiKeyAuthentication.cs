@@ -55,9 +55,9 @@ public sealed class ApiKeyAuthenticationHandler(
 
         var identity = await grains.GrainOf<IApiKeyGrain>(prefix).AuthenticateAsync(key);
         return identity is null ? AuthenticateResult.Fail("The API key is unknown or has been revoked.")
-            : identity.Kind != ApiKeyKinds.Api ? AuthenticateResult.Fail("This is an event key: it only sends events, to POST /e/{event key}. Use an API key here.")
+            : identity.Kind is not (null or ApiKeyKinds.Api) ? AuthenticateResult.Fail("This is an event key: it only sends events, to POST /e/{event key}. Use an API key here.")
             : Success(new Claim(TeamClaim, identity.TeamId.ToString()), new Claim(KeyClaim, identity.KeyId.ToString()),
-                new Claim(KeyNameClaim, identity.Name), new Claim(TeamNameClaim, identity.TeamName));
+                new Claim(KeyNameClaim, identity.Name), new Claim(TeamNameClaim, identity.TeamName ?? ""));
     }
 
     protected override async Task HandleChallengeAsync(AuthenticationProperties properties)

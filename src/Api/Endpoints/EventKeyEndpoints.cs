@@ -2,6 +2,7 @@ using System.Security.Claims;
 using System.Security.Cryptography;
 using System.Text;
 using Alavida.Api.Auth;
+using Alavida.Api.Hosting;
 using Alavida.Grains;
 using Alavida.Grains.Mesh;
 using Alavida.Grains.Platform;
@@ -50,8 +51,9 @@ public static class EventKeyEndpoints
             return Problems.Invalid("The event key is invalid.", [new FieldError("/name", "is required, 1 to 100 characters")]);
         }
 
-        var key = await grains.GetGrain<IPlatformAdminGrain>(0).CreateEventKeyAsync(user.TeamId(), name);
-        return TypedResults.Created($"/event-keys/{key!.KeyId}", new EventKeyCreated(key.KeyId, key.Name, key.Secret, key.Prefix, key.CreatedAt));
+        return await grains.GetGrain<IPlatformAdminGrain>(0).CreateEventKeyAsync(user.TeamId(), name) is { } key
+            ? TypedResults.Created($"/event-keys/{key.KeyId}", new EventKeyCreated(key.KeyId, key.Name, key.Secret, key.Prefix, key.CreatedAt))
+            : Problems.NotFound("Your team no longer exists.");
     }
 
     public static async Task<Ok<ListResponse<EventKeyView>>> ListAsync(ClaimsPrincipal user, IGrainFactory grains)
@@ -65,7 +67,8 @@ public static class EventKeyEndpoints
             ? TypedResults.NoContent()
             : Problems.NotFound($"Your team has no event key '{Problems.Echo(keyId)}'.");
 
-    public static async Task<Results<Ok<InngestSendResponse>, ProblemHttpResult>> SendAsync(string eventKey, HttpRequest request, IGrainFactory grains, TimeProvider time)
+    public static async Task<Results<Ok<InngestSendResponse>, ProblemHttpResult>> SendAsync(
+        string eventKey, HttpRequest request, IGrainFactory grains, RateLimits.VerifiedEventKeys verified, TimeProvider time)
     {
         var identity = ApiKeyFormat.TryGetPrefix(eventKey, out var prefix) ? await grains.GrainOf<IApiKeyGrain>(prefix).AuthenticateAsync(eventKey) : null;
         if (identity is not { Kind: ApiKeyKinds.Event })
@@ -74,6 +77,8 @@ public static class EventKeyEndpoints
                 ? "The event key is unknown or has been revoked: create one with POST /event-keys."
                 : "This is an API key, not an event key: create an event key with POST /event-keys and send to /e/{event key}.");
         }
+
+        verified.Add(prefix);
 
         var (batch, problem) = await EventBatch.ReadAsync(request, StatusCodes.Status400BadRequest);
         if (batch is null)
@@ -106,8 +111,8 @@ public static class EventKeyEndpoints
 
     /// <summary>A request path with an event key's secret cut off (<c>/e/alv_XXXXXXXXXX_…</c>): what logs and traces may keep.</summary>
     public static string Redact(string path) =>
-        path.StartsWith("/e/", StringComparison.Ordinal) && path.Length > 3
-            ? "/e/" + (ApiKeyFormat.TryGetPrefix(path[3..], out var prefix) ? prefix + "_…" : "…")
+        path.StartsWith("/e/", StringComparison.OrdinalIgnoreCase) && path.Length > 3
+            ? path[..3] + (ApiKeyFormat.TryGetPrefix(path[3..].Split('/', '?')[0], out var prefix) ? prefix + "_…" : "…")
             : path;
 }
 

@@ -46,6 +46,7 @@ public static class RateLimits
     public static IServiceCollection AddAlavidaRateLimits(this IServiceCollection services)
     {
         services.AddOptions<RateLimitOptions>().BindConfiguration(RateLimitOptions.SectionName);
+        services.AddSingleton<VerifiedEventKeys>();
         services.AddRateLimiter(o =>
         {
             o.GlobalLimiter = PartitionedRateLimiter.Create<HttpContext, string>(Partition);
@@ -65,7 +66,8 @@ public static class RateLimits
         var user = context.User;
         var path = context.Request.Path.Value ?? "";
         var (key, bucket) = user.FindFirstValue(ApiKeyAuthenticationHandler.KeyClaim) is { } keyId ? ($"key:{keyId}", options.PerKey)
-            : path.StartsWith("/e/", StringComparison.Ordinal) && ApiKeyFormat.TryGetPrefix(path[3..], out var eventKey) ? ($"event-key:{eventKey}", options.PerKey)
+            : path.StartsWith("/e/", StringComparison.OrdinalIgnoreCase) && ApiKeyFormat.TryGetPrefix(path[3..], out var eventKey)
+              && context.RequestServices.GetRequiredService<VerifiedEventKeys>().Contains(eventKey) ? ($"event-key:{eventKey}", options.PerKey)
             : user.IsInRole(ApiKeyAuthenticationHandler.AdminRole) ? ("admin", options.PerKey)
             : ($"address:{context.Connection.RemoteIpAddress ?? IPAddress.None}", options.Anonymous);
         return bucket.Burst <= 0
@@ -78,6 +80,28 @@ public static class RateLimits
                 QueueLimit = 0,
                 AutoReplenishment = true,
             });
+    }
+
+    /// <summary>
+    /// Event keys this process has seen verified: only those get a bucket of their own (an event key is checked by its
+    /// endpoint, after the limiter), so made-up keys share their caller's address bucket instead of each getting one.
+    /// </summary>
+    public sealed class VerifiedEventKeys
+    {
+        private const int Capacity = 100_000;
+        private readonly System.Collections.Concurrent.ConcurrentDictionary<string, bool> _prefixes = new(StringComparer.Ordinal);
+
+        public bool Contains(string prefix) => _prefixes.ContainsKey(prefix);
+
+        public void Add(string prefix)
+        {
+            if (_prefixes.Count >= Capacity)
+            {
+                _prefixes.Clear(); // bounded; the keys in use are seen again at their next request
+            }
+
+            _prefixes.TryAdd(prefix, true);
+        }
     }
 
     private static async ValueTask RejectAsync(OnRejectedContext rejected, CancellationToken cancellationToken)

@@ -23,7 +23,9 @@ public static class AuthCommands
             """) { url };
         login.Handle(env, async (context, parse, ct) =>
         {
-            var address = parse.GetValue(url) is { } given ? CliContext.ParseUrl(given) : context.Url;
+            // An unreadable config file is what login replaces, so it is not read strictly here.
+            var saved = CliConfig.LoadOrEmpty(env);
+            var address = CliContext.ParseUrl(parse.GetValue(url) ?? (env.Variable("ALAVIDA_URL") is { Length: > 0 } fromEnv ? fromEnv : saved.Url ?? CliConfig.DefaultUrl));
             var key = (ReadKey(context) ?? "").Trim();
             if (key.Length == 0)
             {
@@ -32,7 +34,7 @@ public static class AuthCommands
 
             using var client = AlavidaClient.Create(address, key);
             var me = await client.MeAsync(ct);
-            var config = CliConfig.Load(env);
+            var config = saved;
             config.Url = address.ToString().TrimEnd('/');
             config.ApiKey = key;
             config.Save(env);
@@ -68,7 +70,7 @@ public static class AuthCommands
         var logout = new Command("logout", "Forget the saved API key (the URL stays)\n\nExample:\n  alavida auth logout");
         logout.Handle(env, (context, _, _) =>
         {
-            var config = CliConfig.Load(env);
+            var config = CliConfig.LoadOrEmpty(env);
             var had = config.ApiKey is not null;
             config.ApiKey = null;
             if (File.Exists(CliConfig.PathFor(env)))

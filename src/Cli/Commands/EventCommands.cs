@@ -79,7 +79,14 @@ public static class EventCommands
         {
             using var client = context.Client();
             await client.RevokeEventKeyAsync(parse.GetValue(id)!, ct);
-            context.Output.Note($"Revoked event key {parse.GetValue(id)}.");
+            if (context.Output.Human)
+            {
+                context.Output.Note($"Revoked event key {parse.GetValue(id)}.");
+            }
+            else
+            {
+                context.Output.Json(new { key_id = parse.GetValue(id), revoked = true });
+            }
             return ExitCodes.Ok;
         });
 

@@ -60,12 +60,22 @@ public static class RegistryCommands
             using var client = context.Client(requireKey: false);
             var installer = Installer(context, client, parse.GetValue(dir));
             var changes = new List<SkillChange>();
-            foreach (var name in parse.GetValue(slugs)!)
+            try
             {
-                changes.Add(await installer.AddAsync(name, parse.GetValue(force), ct));
+                foreach (var name in parse.GetValue(slugs)!)
+                {
+                    changes.Add(await installer.AddAsync(name, parse.GetValue(force), ct));
+                }
+            }
+            finally
+            {
+                // What was installed before a failure stays installed (and in the lockfile): say so.
+                if (changes.Count > 0)
+                {
+                    PrintChanges(context, changes);
+                }
             }
 
-            PrintChanges(context, changes);
             return ExitCodes.Ok;
         });
 

@@ -29,6 +29,7 @@ public static class TraceCommand
             var trace = await client.GetTraceAsync(parse.GetValue(id)!, ct);
             var runs = trace.GetProperty("runs").EnumerateArray().ToList();
             var details = await StepsAsync(client, runs, ct);
+            var found = trace.GetProperty("jobs").GetArrayLength() > 0 || runs.Count > 0;
             if (!context.Output.Human)
             {
                 var shape = JsonNode.Parse(trace.GetRawText())!.AsObject();
@@ -38,7 +39,7 @@ public static class TraceCommand
                 }
 
                 context.Output.Json(JsonSerializer.SerializeToElement(shape));
-                return ExitCodes.Ok;
+                return found ? ExitCodes.Ok : ExitCodes.NotFound;
             }
 
             var tree = new Tree(Markup.Escape($"trace {trace.Text("trace_id")}"));
@@ -62,7 +63,7 @@ public static class TraceCommand
                 }
             }
 
-            if (jobs.Count == 0 && runs.Count == 0)
+            if (!found)
             {
                 context.Output.Note("Nothing in your team has this trace id.");
                 return ExitCodes.NotFound;

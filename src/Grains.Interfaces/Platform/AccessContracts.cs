@@ -162,8 +162,14 @@ public interface IPlatformAdminGrain : IGrainWithIntegerKey
 /// </summary>
 public static class ApiKeyFormat
 {
-    /// <summary>Every key starts with this, so leaked keys are easy to recognise and scan for.</summary>
+    /// <summary>Every API key starts with this, so leaked keys are easy to recognise and scan for.</summary>
     public const string Marker = "alv_";
+
+    /// <summary>
+    /// Every event key starts with this instead: told apart at a glance, and refused by releases that predate event
+    /// keys (their format check wants <see cref="Marker"/>), so such a release never takes one for an API key.
+    /// </summary>
+    public const string EventMarker = "alve_";
 
     /// <summary>Length of the identifying part after the marker.</summary>
     public const int IdLength = 10;
@@ -176,19 +182,25 @@ public static class ApiKeyFormat
 
     private static readonly System.Buffers.SearchValues<char> Base62 = System.Buffers.SearchValues.Create(Alphabet);
 
-    /// <summary>Extracts the public prefix (<c>alv_XXXXXXXXXX</c>) from a well-formed key.</summary>
+    /// <summary>Extracts the public prefix (<c>alv_XXXXXXXXXX</c> or <c>alve_XXXXXXXXXX</c>) from a well-formed key.</summary>
     public static bool TryGetPrefix(string? key, out string prefix)
     {
         prefix = "";
-        var separator = Marker.Length + IdLength;
-        if (key is null || key.Length != separator + 1 + SecretLength || !key.StartsWith(Marker, StringComparison.Ordinal) || key[separator] != '_'
-            || key.AsSpan(Marker.Length, IdLength).ContainsAnyExcept(Base62)
+        var marker = key is null ? null : key.StartsWith(Marker, StringComparison.Ordinal) ? Marker : key.StartsWith(EventMarker, StringComparison.Ordinal) ? EventMarker : null;
+        if (marker is null)
+        {
+            return false;
+        }
+
+        var separator = marker.Length + IdLength;
+        if (key!.Length != separator + 1 + SecretLength || key[separator] != '_'
+            || key.AsSpan(marker.Length, IdLength).ContainsAnyExcept(Base62)
             || key.AsSpan(separator + 1).ContainsAnyExcept(Base62))
         {
             return false;
         }
 
-        prefix = key[..(Marker.Length + IdLength)];
+        prefix = key[..separator];
         return true;
     }
 }

@@ -9,7 +9,7 @@ internal static class ApiKeyFactory
 {
     public static async Task<NewApiKey> CreateAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, Guid teamId, string name, DateTimeOffset now, string kind = ApiKeyKinds.Api)
     {
-        var prefix = ApiKeyFormat.Marker + RandomNumberGenerator.GetString(ApiKeyFormat.Alphabet, ApiKeyFormat.IdLength);
+        var prefix = (kind == ApiKeyKinds.Event ? ApiKeyFormat.EventMarker : ApiKeyFormat.Marker) + RandomNumberGenerator.GetString(ApiKeyFormat.Alphabet, ApiKeyFormat.IdLength);
         var secret = $"{prefix}_{RandomNumberGenerator.GetString(ApiKeyFormat.Alphabet, ApiKeyFormat.SecretLength)}";
         var id = Guid.CreateVersion7(now);
         var createdAt = await connection.ExecuteScalarAsync<DateTime>(

@@ -27,6 +27,7 @@ public static class ObservabilityExtensions
         new LoggerConfiguration()
             .MinimumLevel.Information()
             .Enrich.With<TraceContextEnricher>()
+            .Enrich.With<EventKeyRedactor>()
             .WriteTo.Console(new CompactJsonFormatter())
             .CreateBootstrapLogger();
 
@@ -55,6 +56,7 @@ public static class ObservabilityExtensions
                 .ReadFrom.Services(services)
                 .Enrich.FromLogContext()
                 .Enrich.With(services.GetRequiredService<TraceContextEnricher>())
+                .Enrich.With<EventKeyRedactor>()
                 .Enrich.WithProperty("service", ServiceName)
                 .WriteTo.Console(new CompactJsonFormatter()),
             preserveStaticLogger: true);
@@ -68,7 +70,7 @@ public static class ObservabilityExtensions
                     o.Filter = ctx => !OperationalPaths.Any(p => ctx.Request.Path.StartsWithSegments(p));
                     o.EnrichWithHttpRequest = (activity, request) =>
                     {
-                        if (request.Path.StartsWithSegments("/e"))
+                        if (request.Path.StartsWithSegments("/e", StringComparison.OrdinalIgnoreCase))
                         {
                             activity.SetTag("url.path", Alavida.Api.Endpoints.EventKeyEndpoints.Redact(request.Path.Value ?? ""));
                         }
@@ -88,6 +90,24 @@ public static class ObservabilityExtensions
         }
 
         return builder;
+    }
+
+    /// <summary>
+    /// An event key travels in the path of Inngest's event API (<c>/e/{key}</c>): every logged value that is such a path
+    /// — the request line, ASP.NET Core's request scope, our own messages — keeps the key's public prefix only.
+    /// </summary>
+    public sealed class EventKeyRedactor : ILogEventEnricher
+    {
+        public void Enrich(LogEvent logEvent, ILogEventPropertyFactory propertyFactory)
+        {
+            foreach (var (name, value) in logEvent.Properties.ToList())
+            {
+                if (value is ScalarValue { Value: var raw } && raw?.ToString() is { } text && text.StartsWith("/e/", StringComparison.OrdinalIgnoreCase))
+                {
+                    logEvent.AddOrUpdateProperty(new LogEventProperty(name, new ScalarValue(Alavida.Api.Endpoints.EventKeyEndpoints.Redact(text))));
+                }
+            }
+        }
     }
 
     /// <summary>Adds <c>trace_id</c> and <c>span_id</c> of the current activity to every log event.</summary>

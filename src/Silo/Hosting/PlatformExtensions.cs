@@ -1,4 +1,3 @@
-using Alavida.Api.Endpoints;
 using Alavida.Api.Hosting;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Orleans.Dashboard;
@@ -43,14 +42,6 @@ public static class PlatformExtensions
             // The host's logger, not the static bootstrap one, so request lines honour configured levels and sinks.
             o.Logger = app.Services.GetRequiredService<Serilog.ILogger>();
             o.GetLevel = RequestLogLevel;
-            // An event key travels in the path (Inngest's /e/{key}): the log keeps its public prefix only.
-            o.GetMessageTemplateProperties = (context, path, elapsed, status) =>
-            [
-                new("RequestMethod", new ScalarValue(context.Request.Method)),
-                new("RequestPath", new ScalarValue(EventKeyEndpoints.Redact(path))),
-                new("StatusCode", new ScalarValue(status)),
-                new("Elapsed", new ScalarValue(elapsed)),
-            ];
         });
         app.MapAlavidaApi();
         if (app.Services.GetRequiredService<ManagementPorts>().Any)

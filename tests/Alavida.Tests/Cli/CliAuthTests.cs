@@ -54,6 +54,28 @@ public sealed class CliAuthTests(GatewayFixture gateway)
     }
 
     [Fact]
+    public async Task Login_ReplacesAnUnreadableConfigFile_AndAPlatformUrlWithAPathKeepsIt()
+    {
+        var team = await gateway.CreateTeamAsync(5);
+        using var cli = new CliRunner();
+        Directory.CreateDirectory(Path.GetDirectoryName(cli.ConfigPath)!);
+        await File.WriteAllTextAsync(cli.ConfigPath, "{not json");
+
+        var broken = await cli.RunAsync("credits");
+        var login = await cli.RunAsync(team.ApiKey, CancellationToken.None, "auth", "login", "--url", Url);
+        var credits = await cli.RunAsync("credits", "--json");
+        cli.With("ALAVIDA_URL", $"{Url}/behind/a/proxy");
+        var prefixed = await cli.RunAsync("credits");
+
+        Assert.Equal(3, broken.ExitCode);
+        Assert.Contains("not valid JSON", broken.Error);
+        Assert.True(login.ExitCode == 0, login.ToString());
+        Assert.Equal(5, credits.Json.GetProperty("balance").GetInt64());
+        Assert.Equal(4, prefixed.ExitCode);
+        Assert.Contains("/behind/a/proxy/credits", prefixed.Error); // the base's path is kept, not replaced by /credits
+    }
+
+    [Fact]
     public async Task EnvironmentVariables_OverrideTheSavedUrlAndKey()
     {
         var saved = await gateway.CreateTeamAsync(10);

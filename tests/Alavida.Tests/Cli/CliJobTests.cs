@@ -140,6 +140,7 @@ public sealed class CliJobTests(GatewayFixture gateway)
         var tree = await cli.RunAsync("trace", traceId);
         var json = await cli.RunAsync("trace", traceId, "--json");
         var unknown = await cli.RunAsync("trace", Guid.NewGuid().ToString("N"));
+        var unknownJson = await cli.RunAsync("trace", Guid.NewGuid().ToString("N"), "--json");
 
         Assert.True(tree.ExitCode == 0, tree.ToString());
         Assert.Contains($"trace {traceId}", tree.Out);
@@ -149,6 +150,7 @@ public sealed class CliJobTests(GatewayFixture gateway)
         var run = json.Json.GetProperty("runs")[0];
         Assert.True(run.GetProperty("steps").GetArrayLength() > 0);
         Assert.Equal(4, unknown.ExitCode);
+        Assert.Equal(4, unknownJson.ExitCode);
     }
 
     [Fact]

@@ -130,6 +130,30 @@ public sealed class CliRegistryTests(GatewayFixture gateway)
     }
 
     [Fact]
+    public async Task ALockfileFromSomewhereElse_NeverMakesTheCliWriteOutsideTheSkillsFolder()
+    {
+        using var cli = Cli();
+        await cli.RunAsync("add", "identity");
+        var lockPath = Path.Combine(cli.Project, "alavida.lock.json");
+        var lockfile = JsonNode.Parse(await File.ReadAllTextAsync(lockPath))!;
+        lockfile["skills"]!["identity"]!["path"] = "../outside.md";                // a path of its own: ignored
+        await File.WriteAllTextAsync(lockPath, lockfile.ToJsonString());
+        File.Delete(SkillPath(cli, "identity"));
+
+        var update = await cli.RunAsync("update");
+        lockfile["skills"]!["../../escape"] = lockfile["skills"]!["identity"]!.DeepClone();   // a slug that is a path: refused
+        await File.WriteAllTextAsync(lockPath, lockfile.ToJsonString());
+        var list = await cli.RunAsync("list");
+
+        Assert.True(update.ExitCode == 0, update.ToString());
+        Assert.True(File.Exists(SkillPath(cli, "identity")));
+        Assert.False(File.Exists(Path.Combine(cli.Home, "outside.md")));
+        Assert.Equal(1, list.ExitCode);
+        Assert.Contains("is not a component slug", list.Error);
+        Assert.False(Directory.Exists(Path.Combine(cli.Home, "escape")));
+    }
+
+    [Fact]
     public async Task Add_IntoAnotherRoot_WithDir_AndRefusesToOverwriteAnUnlockedFileWithOtherContent()
     {
         using var cli = Cli();
