@@ -87,8 +87,10 @@ public sealed class EventBatch : IDisposable
     /// </summary>
     private static IEnumerable<FieldError> Check(JsonElement e, string at)
     {
+        var unkeepable = false;
         foreach (var error in JsonInput.Check(e, NumberRange.Double, at, PathStyle.Dotted))
         {
+            unkeepable = true;
             yield return error;
         }
 
@@ -100,7 +102,7 @@ public sealed class EventBatch : IDisposable
             }
         }
 
-        if (e.TryGetProperty("name", out var eventName) && eventName.ValueKind == JsonValueKind.String
+        if (!unkeepable && e.TryGetProperty("name", out var eventName) && eventName.ValueKind == JsonValueKind.String
             && ReservedPrefixes.FirstOrDefault(p => eventName.GetString()!.StartsWith(p, StringComparison.OrdinalIgnoreCase)) is { } reserved)
         {
             yield return new FieldError($"{at}.name", $"names starting with '{reserved}' are the platform's own events and cannot be sent");
