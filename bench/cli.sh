@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# CLI start-up: wall time of `alavida --version` and of `alavida jobs list --json` against a local platform, p50 and p90
+# CLI start-up, the tool as `dotnet tool install` gives it: wall time of `alavida --version` and of `alavida jobs list --json` against a local platform, p50 and p90
 # over 20 runs each, next to references in the same run: an empty .NET console app (the runtime's own start-up floor)
 # and the same GET /jobs made by curl (the request without the CLI). Prints a Markdown block.
 #   bench/cli.sh
@@ -15,8 +15,9 @@ cleanup() { [[ -n "$pid" ]] && kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/nul
 trap cleanup EXIT
 say() { echo "[$(date +%T)] $*" >&2; }
 
-say "building (Release): the CLI, the platform, an empty console app"
-dotnet build -c Release src/Cli/Cli.csproj -v q -nologo >/dev/null
+say "building (Release): the CLI as users install it (dotnet pack + tool install), the platform, an empty console app"
+dotnet pack -c Release src/Cli/Cli.csproj -o "$work/packages" -v q -nologo >/dev/null
+dotnet tool install --tool-path "$work/tools" --add-source "$work/packages" Alavida.Cli >/dev/null
 dotnet build -c Release src/Silo/Silo.csproj -v q -nologo >/dev/null
 mkdir "$work/empty" && cat >"$work/empty/empty.csproj" <<'XML'
 <Project Sdk="Microsoft.NET.Sdk">
@@ -25,7 +26,7 @@ mkdir "$work/empty" && cat >"$work/empty/empty.csproj" <<'XML'
 XML
 echo 'Console.WriteLine("0.0.0");' >"$work/empty/Program.cs"
 dotnet build -c Release "$work/empty/empty.csproj" -o "$work/empty/bin" -v q -nologo >/dev/null
-cli=src/Cli/bin/Release/net10.0/alavida
+cli="$work/tools/alavida"
 
 dotnet src/Silo/bin/Release/net10.0/Alavida.Silo.dll --Urls="http://127.0.0.1:$port" --Alavida:LocalPostgresDirectory="$work/pg" \
   --Management:Urls= --Orleans:SiloPort=21121 --Orleans:GatewayPort=23010 --Orleans:ClusterId=bench-cli --Platform:AdminKey="$admin_key" \
