@@ -165,6 +165,6 @@ public enum DeliveryOutcome
 /// <summary>The answer to a test or a redelivery.</summary>
 /// <param name="Outcome">Requested, not found or conflict.</param>
 /// <param name="DeliveryId">The delivery, when requested.</param>
-/// <param name="Reason">Why not, on a conflict.</param>
+/// <param name="Reason">Why not: on a conflict, and when the endpoint exists but the delivery does not.</param>
 [GenerateSerializer, Immutable, Alias("Alavida.Webhooks.DeliveryRequest")]
 public sealed record DeliveryRequest([property: Id(0)] DeliveryOutcome Outcome, [property: Id(1)] Guid? DeliveryId = null, [property: Id(2)] string? Reason = null);

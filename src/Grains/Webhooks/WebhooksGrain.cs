@@ -202,7 +202,7 @@ public sealed partial class WebhooksGrain(
             new { deliveryId, webhookId }, transaction);
         if (row is not var (status, traceId))
         {
-            return new DeliveryRequest(DeliveryOutcome.NotFound);
+            return new DeliveryRequest(DeliveryOutcome.NotFound, Reason: $"Webhook {webhookId} has no delivery {deliveryId}.");
         }
 
         if (status == "pending")
