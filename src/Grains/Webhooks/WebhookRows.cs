@@ -14,10 +14,20 @@ internal static class WebhookRows
         created_at, last_attempt_at, next_attempt_at, delivered_at
         """;
 
-    public sealed record Endpoint(
-        Guid Id, string Url, string[] Events, string? Description, bool Enabled, string? DisabledReason, DateTime? FailingSince,
-        DateTime? PreviousSecretExpiresAt, DateTime CreatedAt, DateTime UpdatedAt)
+    /// <summary>A class, not a positional record: Dapper binds <c>text[]</c> to a property but not to a constructor.</summary>
+    public sealed class Endpoint
     {
+        public Guid Id { get; init; }
+        public string Url { get; init; } = "";
+        public string[] Events { get; init; } = [];
+        public string? Description { get; init; }
+        public bool Enabled { get; init; }
+        public string? DisabledReason { get; init; }
+        public DateTime? FailingSince { get; init; }
+        public DateTime? PreviousSecretExpiresAt { get; init; }
+        public DateTime CreatedAt { get; init; }
+        public DateTime UpdatedAt { get; init; }
+
         public WebhookView ToView() => new(Id, Url, Events, Description, Enabled, DisabledReason, FailingSince.Utc(),
             PreviousSecretExpiresAt is { } expires && expires > DateTime.UtcNow ? expires.Utc() : null, CreatedAt.Utc(), UpdatedAt.Utc());
     }

@@ -165,7 +165,9 @@ public sealed partial class WebhookSender : IDisposable
     {
         var id = $"msg_{deliveryId:N}";
         var now = _time.GetUtcNow();
-        var secrets = target.PreviousSecret is { } previous ? [target.Secret, previous] : new[] { target.Secret };
+        // The previous secret's signature first while it is valid: a verifier that reads only the first signature (the
+        // StandardWebhooks .NET library does) keeps working until its owner deploys the new secret.
+        var secrets = target.PreviousSecret is { } previous ? [previous, target.Secret] : new[] { target.Secret };
         var signature = string.Join(' ', secrets.Select(s => new StandardWebhook(s).Sign(id, now, target.Payload)));
         var request = new HttpRequestMessage(HttpMethod.Post, uri) { Content = new StringContent(target.Payload, Encoding.UTF8, "application/json") };
         request.Headers.TryAddWithoutValidation("webhook-id", id);

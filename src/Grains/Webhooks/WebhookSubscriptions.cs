@@ -28,14 +28,14 @@ public sealed partial class WebhookSubscriptions(NpgsqlDataSource db, IOptions<W
     public async Task RefreshAsync()
     {
         await using var connection = await db.OpenConnectionAsync();
-        var rows = await connection.QueryAsync<(Guid TeamId, string[] Patterns)>(
+        var rows = await connection.QueryAsync<Subscription>(
             """
-            SELECT team_id, array_agg(DISTINCT pattern) AS patterns
+            SELECT team_id::text AS team_id, array_agg(DISTINCT pattern) AS patterns
               FROM webhooks.endpoints, unnest(events) AS pattern
              WHERE enabled
              GROUP BY team_id
             """);
-        _byTeam = rows.ToFrozenDictionary(r => r.TeamId.ToString(), r => r.Patterns);
+        _byTeam = rows.ToFrozenDictionary(r => r.TeamId, r => r.Patterns);
     }
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
@@ -53,6 +53,12 @@ public sealed partial class WebhookSubscriptions(NpgsqlDataSource db, IOptions<W
             }
         }
         while (await timer.WaitForNextTickAsync(stoppingToken));
+    }
+
+    private sealed class Subscription
+    {
+        public string TeamId { get; init; } = "";
+        public string[] Patterns { get; init; } = [];
     }
 
     private static partial class Log
