@@ -66,19 +66,22 @@ public sealed class WebhookFixture : GatewayFixture
     /// The first delivery of the webhook that satisfies <paramref name="done"/>: the log is read again each time a
     /// delivery run finishes here (the run ends after its attempt is recorded), never on a timer.
     /// </summary>
-    public async Task<JsonElement> DeliveryAsync(TestTeam team, string webhookId, Func<JsonElement, bool> done)
+    public Task<JsonElement> DeliveryAsync(TestTeam team, string webhookId, Func<JsonElement, bool> done) => DeliveryAsync(Host, team, webhookId, done);
+
+    /// <summary>As <see cref="DeliveryAsync(TestTeam, string, Func{JsonElement, bool})"/> on any host: re-read whenever a delivery run there finishes or suspends.</summary>
+    public static async Task<JsonElement> DeliveryAsync(PlatformHost host, TestTeam team, string webhookId, Func<JsonElement, bool> done)
     {
-        var monitor = Host.Services.GetRequiredService<MeshMonitor>();
+        var monitor = host.Services.GetRequiredService<MeshMonitor>();
         for (var round = 0; round < 100; round++)
         {
-            var finished = monitor.WaitAsync(c => c.FunctionId == WebhookFunctions.DeliverId && RunStatus.IsFinal(c.Status));
+            var finished = monitor.WaitAsync(c => c.FunctionId == WebhookFunctions.DeliverId && c.Status is not (RunStatus.Running or RunStatus.Queued));
             var log = await (await team.Http.GetAsync($"/webhooks/{webhookId}/deliveries?limit=200")).ReadJsonAsync();
             if (log.GetProperty("items").EnumerateArray().Where(done).Select(d => (JsonElement?)d).FirstOrDefault() is { } found)
             {
                 return found;
             }
 
-            await finished.Within(TimeSpan.FromSeconds(60), $"a delivery run of webhook {webhookId} to finish");
+            await finished.Within(TimeSpan.FromSeconds(60), $"a delivery run of webhook {webhookId} to finish or sleep");
         }
 
         throw new InvalidOperationException($"webhook {webhookId}: no delivery came to the expected state");
