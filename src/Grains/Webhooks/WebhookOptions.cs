@@ -14,7 +14,7 @@ public sealed class WebhookOptions
     /// </summary>
     public bool AllowPrivateNetworks { get; set; }
 
-    /// <summary>The waits between attempts (one attempt more than waits) when <see cref="RetrySchedule"/> is not set: about three days.</summary>
+    /// <summary>The waits between attempts (one attempt more than waits) when <see cref="RetrySchedule"/> is not set: 27 h 35 min in all.</summary>
     public static readonly IReadOnlyList<TimeSpan> DefaultRetrySchedule =
     [
         TimeSpan.FromSeconds(5), TimeSpan.FromMinutes(5), TimeSpan.FromMinutes(30), TimeSpan.FromHours(2),
@@ -29,6 +29,13 @@ public sealed class WebhookOptions
 
     /// <summary>The schedule in force.</summary>
     public IReadOnlyList<TimeSpan> Schedule => RetrySchedule is { Length: > 0 } configured ? configured : DefaultRetrySchedule;
+
+    /// <summary>
+    /// How long an endpoint must have failed (no delivery reaching it) before a delivery that exhausts its schedule
+    /// disables it.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:00", "30.00:00:00")]
+    public TimeSpan DisableAfter { get; set; } = TimeSpan.FromDays(3);
 
     /// <summary>How long one attempt may take, connection and response included.</summary>
     [Range(typeof(TimeSpan), "00:00:00.001", "00:05:00")]

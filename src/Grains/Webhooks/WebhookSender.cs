@@ -18,7 +18,7 @@ public sealed record AttemptOutcome(string Result, int? Status, string? Error, b
 /// One attempt of a delivery: signs the stored body (Standard Webhooks: <c>webhook-id</c> is the delivery's, the same
 /// on every attempt; one <c>v1</c> signature per valid secret), posts it with a timeout through a handler that checks
 /// every address it connects to and follows no redirect, reads at most the excerpt of the answer, and records the
-/// attempt. An endpoint that answers 410, or whose last delivery exhausted its retries without a success meanwhile, is
+/// attempt. An endpoint that answers 410, or that a delivery exhausting its retries finds failing for three days, is
 /// disabled and <c>webhook/endpoint.disabled</c> written to the platform outbox in the same statement.
 /// </summary>
 public sealed partial class WebhookSender : IDisposable
@@ -103,7 +103,8 @@ public sealed partial class WebhookSender : IDisposable
 
     /// <summary>
     /// Disables the endpoint (when still enabled; for <c>failing</c>, only when nothing reached it since the delivery's
-    /// first attempt) and writes the event in the same statement: once per disabling.
+    /// first attempt, nor for <see cref="WebhookOptions.DisableAfter"/>) and writes the event in the same statement:
+    /// once per disabling.
     /// </summary>
     private async Task<bool> DisableAsync(NpgsqlConnection connection, Guid deliveryId, Target target, string reason)
     {
@@ -112,7 +113,8 @@ public sealed partial class WebhookSender : IDisposable
             WITH disabled AS (
                 UPDATE webhooks.endpoints SET enabled = false, disabled_reason = @reason, updated_at = now()
                  WHERE id = @EndpointId AND enabled
-                   AND (@reason = 'gone' OR failing_since <= (SELECT first_attempt_at FROM webhooks.deliveries WHERE id = @deliveryId))
+                   AND (@reason = 'gone'
+                        OR failing_since <= least((SELECT first_attempt_at FROM webhooks.deliveries WHERE id = @deliveryId), now() - @disableAfter::interval))
                 RETURNING id, team_id, url, failing_since
             ), announced AS (
                 INSERT INTO outbox_events (id, name, team_id, data, trace_id)
@@ -123,7 +125,7 @@ public sealed partial class WebhookSender : IDisposable
             )
             SELECT EXISTS (SELECT 1 FROM announced)
             """,
-            new { target.EndpointId, deliveryId, reason, target.TraceId });
+            new { target.EndpointId, deliveryId, reason, target.TraceId, disableAfter = _options.DisableAfter });
         if (disabled)
         {
             Log.Disabled(_logger, target.TeamId, target.EndpointId, reason);

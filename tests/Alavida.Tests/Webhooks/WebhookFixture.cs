@@ -12,7 +12,8 @@ namespace Alavida.Tests.Webhooks;
 
 /// <summary>
 /// A platform whose webhooks may call loopback (<c>Webhooks:AllowPrivateNetworks</c>), with a retry schedule of two
-/// tiny waits (three attempts) and a short attempt timeout, and the receiver those webhooks call.
+/// tiny waits (three attempts), a short attempt timeout, endpoints disabled as soon as a delivery exhausts the schedule
+/// (no three days to wait), and the receiver those webhooks call.
 /// </summary>
 public sealed class WebhookFixture : GatewayFixture
 {
@@ -27,6 +28,7 @@ public sealed class WebhookFixture : GatewayFixture
         ["Webhooks:RetrySchedule:0"] = "00:00:00.010",
         ["Webhooks:RetrySchedule:1"] = "00:00:00.010",
         ["Webhooks:AttemptTimeout"] = AttemptTimeout,
+        ["Webhooks:DisableAfter"] = "00:00:00",
     };
 
     protected override void ConfigureServices(IServiceCollection services) => services.AddQuantumAction<FailingAction>();

@@ -2,7 +2,8 @@
 
 -- An endpoint. secret signs every delivery; previous_secret too until previous_secret_expires_at (rotation).
 -- events are names or prefixes ending in '*'. failing_since is the first failed attempt since the last success: a
--- delivery that exhausts its retries with no success since its first attempt disables the endpoint ('failing').
+-- delivery that exhausts its retries while nothing reached the endpoint since its first attempt, nor for
+-- Webhooks:DisableAfter (3 days), disables it ('failing').
 CREATE TABLE endpoints (
     id                         uuid        PRIMARY KEY,
     team_id                    uuid        NOT NULL,
