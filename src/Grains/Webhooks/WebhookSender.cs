@@ -78,6 +78,8 @@ public sealed partial class WebhookSender : IDisposable
         }
 
         var (status, excerpt, error, latency) = await PostAsync(deliveryId, target, cancellationToken);
+        // A delivered message stays delivered: an attempt that fails later (one a dying silo was still making while
+        // another silo delivered) is counted and logged, but does not undo the delivery. A redelivery resets it first.
         var result = status is >= 200 and < 300 ? "delivered" : status == (int)HttpStatusCode.Gone ? "gone" : "retry";
         var final = result != "retry" || retryIn is null;
         await connection.ExecuteAsync(
@@ -85,9 +87,9 @@ public sealed partial class WebhookSender : IDisposable
             UPDATE webhooks.deliveries
                SET attempts = attempts + 1, first_attempt_at = coalesce(first_attempt_at, now()), last_attempt_at = now(), response_status = @status, latency_ms = @latency,
                    response_excerpt = @excerpt, error = @error,
-                   status = CASE WHEN @result = 'delivered' THEN 'delivered' WHEN @final THEN 'failed' ELSE 'pending' END,
-                   next_attempt_at = CASE WHEN @final THEN NULL ELSE now() + @retryIn::interval END,
-                   delivered_at = CASE WHEN @result = 'delivered' THEN now() END
+                   status = CASE WHEN @result = 'delivered' OR status = 'delivered' THEN 'delivered' WHEN @final THEN 'failed' ELSE 'pending' END,
+                   next_attempt_at = CASE WHEN @final OR status = 'delivered' THEN NULL ELSE now() + @retryIn::interval END,
+                   delivered_at = CASE WHEN @result = 'delivered' THEN now() ELSE delivered_at END
              WHERE id = @deliveryId;
             UPDATE webhooks.endpoints
                SET failing_since = CASE WHEN @result = 'delivered' THEN NULL ELSE coalesce(failing_since, now()) END
