@@ -4,13 +4,12 @@ using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using Alavida.Silo.Hosting;
+using Alavida.Bench;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
@@ -22,39 +21,18 @@ using Microsoft.Extensions.Logging;
 //   dotnet run -c Release --project bench/Webhooks.Bench [-- --events 10000 --batch 500 --senders 4 --warmup 1000]
 int Arg(string name, int fallback) => args.SkipWhile(a => a != name).Skip(1).Select(int.Parse).FirstOrDefault(fallback);
 var (events, batch, senders, warmup) = (Arg("--events", 10_000), Arg("--batch", 500), Arg("--senders", 4), Arg("--warmup", 1000));
-const string adminKey = "bench-admin-key-0123456789";
-
 var receiver = await Receiver.StartAsync();
-var work = Directory.CreateTempSubdirectory("alavida-webhooks-bench-");
-if (!OperatingSystem.IsWindows())
+await using var platform = await BenchPlatform.StartAsync("webhooks", new Dictionary<string, string?>
 {
-    File.SetUnixFileMode(work.FullName, (UnixFileMode)0b111_101_101); // the local PostgreSQL runs as postgres and must reach it
-}
-
-var builder = WebApplication.CreateBuilder(new WebApplicationOptions { ContentRootPath = AppContext.BaseDirectory });
-builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
-{
-    ["Alavida:LocalPostgresDirectory"] = Path.Combine(work.FullName, "pg"),
-    ["Urls"] = "http://127.0.0.1:0",
     ["Orleans:SiloPort"] = "21512",
     ["Orleans:GatewayPort"] = "23501",
-    ["Orleans:ClusterId"] = $"bench-{Guid.NewGuid():N}",
-    ["Serilog:MinimumLevel:Default"] = "Warning",
-    ["Platform:AdminKey"] = adminKey,
-    ["Platform:CreateDevTeam"] = "false",
     ["Management:Urls"] = "http://127.0.0.1:19191",
-    ["RateLimits:PerKey:Burst"] = "0",
-    ["RateLimits:Anonymous:Burst"] = "0",
     ["Webhooks:AllowPrivateNetworks"] = "true", // the endpoints are on loopback
 });
-await builder.AddAlavidaPlatformAsync();
-var app = builder.Build();
-app.MapAlavidaPlatform();
-await app.StartAsync();
 try
 {
-    var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-    using var admin = Client(address, adminKey);
+    var address = platform.Address;
+    using var admin = Client(address, BenchPlatform.AdminKey);
 
     await RunAsync("warm-up", withSlow: false, warmup);
     var reference = await RunAsync("reference", withSlow: false, events);
@@ -109,10 +87,7 @@ try
 }
 finally
 {
-    await app.StopAsync();
-    await app.DisposeAsync();
     await receiver.DisposeAsync();
-    work.Delete(recursive: true);
 }
 
 static HttpClient Client(string address, string? key)

@@ -57,15 +57,10 @@ public static class WebhookEndpoints
 
     public static async Task<Results<Ok<ListResponse<WebhookResponse>>, ProblemHttpResult>> ListAsync(HttpRequest request, ClaimsPrincipal user, IGrainFactory grains)
     {
-        var list = ListQuery.Parse(request);
-        if (list.Since is not null)
+        var (list, problem) = ListQuery.ParsePaged(request, "webhooks");
+        if (list is null)
         {
-            list.AddError("since", "is not a filter of the webhooks list (limit and cursor are)");
-        }
-
-        if (list.Errors.Count > 0)
-        {
-            return Problems.Invalid("The query is invalid.", list.Errors);
+            return problem!;
         }
 
         var page = await Grain(grains, user).ListAsync(list.Limit, list.Cursor);
@@ -145,15 +140,10 @@ public static class WebhookEndpoints
             return BadId();
         }
 
-        var list = ListQuery.Parse(request);
-        if (list.Since is not null)
+        var (list, problem) = ListQuery.ParsePaged(request, "deliveries");
+        if (list is null)
         {
-            list.AddError("since", "is not a filter of the deliveries list (limit and cursor are)");
-        }
-
-        if (list.Errors.Count > 0)
-        {
-            return Problems.Invalid("The query is invalid.", list.Errors);
+            return problem!;
         }
 
         return await Grain(grains, user).ListDeliveriesAsync(webhookId, list.Limit, list.Cursor) is { } page
