@@ -8,14 +8,13 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using Alavida.Silo.Hosting;
+using Alavida.Bench;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
 
@@ -27,41 +26,23 @@ using Npgsql;
 int Arg(string name, int fallback) => args.SkipWhile(a => a != name).Skip(1).Select(int.Parse).FirstOrDefault(fallback);
 var (events, replayed, senders, teams) = (Arg("--events", 2000), Arg("--replayed", 600), Arg("--senders", 32), Arg("--teams", 16));
 var fresh = events - replayed;
-const string secret = "whsec_bench", adminKey = "bench-admin-key-0123456789";
+const string secret = "whsec_bench", adminKey = BenchPlatform.AdminKey;
 
 var stripe = await StripeStandIn.StartAsync();
-var work = Directory.CreateTempSubdirectory("alavida-billing-bench-");
-if (!OperatingSystem.IsWindows())
+await using var platform = await BenchPlatform.StartAsync("billing", new Dictionary<string, string?>
 {
-    File.SetUnixFileMode(work.FullName, (UnixFileMode)0b111_101_101); // the local PostgreSQL runs as postgres and must reach it
-}
-
-var builder = WebApplication.CreateBuilder(new WebApplicationOptions { ContentRootPath = AppContext.BaseDirectory });
-builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
-{
-    ["Alavida:LocalPostgresDirectory"] = Path.Combine(work.FullName, "pg"),
-    ["Urls"] = "http://127.0.0.1:0",
     ["Orleans:SiloPort"] = "21511",
     ["Orleans:GatewayPort"] = "23500",
-    ["Orleans:ClusterId"] = $"bench-{Guid.NewGuid():N}",
-    ["Serilog:MinimumLevel:Default"] = "Warning",
-    ["Platform:AdminKey"] = adminKey,
-    ["Platform:CreateDevTeam"] = "false",
     ["Management:Urls"] = "http://127.0.0.1:19190",
     // Every sender is on one loopback address; the webhook's anonymous limit is per address (docs/billing.md).
-    ["RateLimits:PerKey:Burst"] = "0",
     ["RateLimits:Anonymous:Burst"] = "0",
     ["Stripe:SecretKey"] = "sk_test_bench",
     ["Stripe:WebhookSecret"] = secret,
     ["Stripe:ApiBase"] = stripe.Address,
 });
-await builder.AddAlavidaPlatformAsync();
-var app = builder.Build();
-app.MapAlavidaPlatform();
-await app.StartAsync();
 try
 {
-    var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+    var address = platform.Address;
     using var admin = Client(address, adminKey);
     using var anonymous = Client(address, null);
 
@@ -110,7 +91,7 @@ try
     // The ledger, exactly: every team holds 1,000 credits per distinct paid session plus its grants, and nothing else.
     var expected = checkouts.GroupBy(c => c.Team).ToDictionary(g => g.Key, g => 1000L * g.Count());
     var grantsPerTeam = Enumerable.Range(0, events).GroupBy(i => teamKeys[i % teams].Team).ToDictionary(g => g.Key, g => (long)g.Count());
-    await using var db = new NpgsqlConnection(app.Configuration.GetConnectionString("Postgres"));
+    await using var db = new NpgsqlConnection(platform.ConnectionString);
     await db.OpenAsync();
     var mismatches = new List<string>();
     foreach (var (team, _) in teamKeys)
@@ -150,10 +131,7 @@ try
 }
 finally
 {
-    await app.StopAsync();
-    await app.DisposeAsync();
     await stripe.DisposeAsync();
-    work.Delete(recursive: true);
 }
 
 static HttpClient Client(string address, string? key)

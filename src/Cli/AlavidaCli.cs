@@ -35,7 +35,7 @@ public static class AlavidaCli
     public static RootCommand Build(CliEnvironment env)
     {
         var root = new RootCommand("""
-            Alavida from a terminal: the registry, runs and jobs, traces, data, credits and events, and an MCP server.
+            Alavida from a terminal: the registry, runs and jobs, traces, data, credits, events and webhooks, and an MCP server.
 
             Examples:
               alavida auth login --url http://127.0.0.1:8080
@@ -58,6 +58,7 @@ public static class AlavidaCli
         root.Subcommands.Add(CreditCommands.Create(env));
         root.Subcommands.Add(EventCommands.Create(env));
         root.Subcommands.Add(McpCommand.Create(env));
+        root.Subcommands.Add(WebhookCommands.Create(env));
         ExamplesHelp.Apply(root);
         return root;
     }

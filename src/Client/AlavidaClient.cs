@@ -105,6 +105,35 @@ public sealed class AlavidaClient : IDisposable
     public Task<JsonElement> CheckoutAsync(string pack, CancellationToken ct = default) =>
         SendAsync(HttpMethod.Post, "/billing/checkout", new JsonObject { ["pack"] = pack }, null, ct);
 
+    // Webhooks
+    public Task<JsonElement> ListWebhooksAsync(int? limit, string? cursor, CancellationToken ct = default) =>
+        GetAsync("/webhooks", Query(("limit", limit?.ToString()), ("cursor", cursor)), ct);
+
+    public Task<JsonElement> GetWebhookAsync(string webhookId, CancellationToken ct = default) => GetAsync($"/webhooks/{Segment(webhookId)}", null, ct);
+
+    public Task<JsonElement> CreateWebhookAsync(string url, IReadOnlyList<string> events, string? description, CancellationToken ct = default) =>
+        SendAsync(HttpMethod.Post, "/webhooks",
+            new JsonObject { ["url"] = url, ["events"] = new JsonArray([.. events.Select(e => JsonValue.Create(e))]), ["description"] = description }, null, ct);
+
+    /// <summary>Changes the fields given in <paramref name="changes"/> (url, events, enabled, description).</summary>
+    public Task<JsonElement> UpdateWebhookAsync(string webhookId, JsonObject changes, CancellationToken ct = default) =>
+        SendAsync(HttpMethod.Patch, $"/webhooks/{Segment(webhookId)}", changes, null, ct);
+
+    public Task<JsonElement> DeleteWebhookAsync(string webhookId, CancellationToken ct = default) =>
+        SendAsync(HttpMethod.Delete, $"/webhooks/{Segment(webhookId)}", null, null, ct);
+
+    public Task<JsonElement> RotateWebhookSecretAsync(string webhookId, CancellationToken ct = default) =>
+        SendAsync(HttpMethod.Post, $"/webhooks/{Segment(webhookId)}/rotate-secret", null, null, ct);
+
+    public Task<JsonElement> TestWebhookAsync(string webhookId, CancellationToken ct = default) =>
+        SendAsync(HttpMethod.Post, $"/webhooks/{Segment(webhookId)}/test", null, null, ct);
+
+    public Task<JsonElement> ListWebhookDeliveriesAsync(string webhookId, int? limit, string? cursor, CancellationToken ct = default) =>
+        GetAsync($"/webhooks/{Segment(webhookId)}/deliveries", Query(("limit", limit?.ToString()), ("cursor", cursor)), ct);
+
+    public Task<JsonElement> RedeliverWebhookAsync(string webhookId, string deliveryId, CancellationToken ct = default) =>
+        SendAsync(HttpMethod.Post, $"/webhooks/{Segment(webhookId)}/deliveries/{Segment(deliveryId)}/redeliver", null, null, ct);
+
     public Task<JsonElement> GetAsync(string path, IReadOnlyList<(string Name, string? Value)>? query, CancellationToken ct) =>
         SendAsync(HttpMethod.Get, WithQuery(path, query), null, null, ct);
 

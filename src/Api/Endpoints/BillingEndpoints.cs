@@ -68,15 +68,10 @@ public static class BillingEndpoints
 
     public static async Task<Results<Ok<ListResponse<PurchaseView>>, ProblemHttpResult>> PurchasesAsync(HttpRequest request, ClaimsPrincipal user, IGrainFactory grains)
     {
-        var list = ListQuery.Parse(request);
-        if (list.Since is not null)
+        var (list, problem) = ListQuery.ParsePaged(request, "purchases");
+        if (list is null)
         {
-            list.AddError("since", "is not a filter of the purchases list (limit and cursor are)");
-        }
-
-        if (list.Errors.Count > 0)
-        {
-            return Problems.Invalid("The query is invalid.", list.Errors);
+            return problem!;
         }
 
         var page = await grains.GetGrain<ITeamBillingGrain>(user.TeamId()).ListPurchasesAsync(list.Limit, list.Cursor);

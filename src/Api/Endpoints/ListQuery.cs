@@ -1,6 +1,7 @@
 using System.Globalization;
 using Alavida.Grains.Platform;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace Alavida.Api.Endpoints;
 
@@ -68,6 +69,21 @@ internal sealed class ListQuery
         }
 
         return query;
+    }
+
+    /// <summary>
+    /// The query of a list paged by <c>limit</c> and <c>cursor</c> only (<paramref name="list"/> names it in the
+    /// problem): the query, or a 422 problem naming each bad parameter (<c>since</c> included, which it does not take).
+    /// </summary>
+    public static (ListQuery? Query, ProblemHttpResult? Problem) ParsePaged(HttpRequest request, string list)
+    {
+        var query = Parse(request);
+        if (query.Since is not null)
+        {
+            query.AddError("since", $"is not a filter of the {list} list (limit and cursor are)");
+        }
+
+        return query.Errors.Count > 0 ? (null, Problems.Invalid("The query is invalid.", query.Errors)) : (query, null);
     }
 
     public void AddError(string field, string message) => _errors.Add(new FieldError(field, message));

@@ -104,6 +104,7 @@ public static class ApiExtensions
         app.MapCreditEndpoints();
         app.MapMeEndpoints();
         app.MapBillingEndpoints();
+        app.MapWebhookEndpoints();
         app.MapRegistryEndpoints();
         app.MapAdminEndpoints();
         app.MapAdminIdentityEndpoints();

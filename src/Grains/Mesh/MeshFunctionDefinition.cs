@@ -48,6 +48,18 @@ public sealed record MeshTrigger(string? Event, string? If, string? Cron, string
 
     /// <summary>Triggered on a cron schedule (5 fields, or 6 with seconds) in a time zone (IANA id, default UTC).</summary>
     public static MeshTrigger OnCron(string cron, string timeZone = "UTC") => new(null, null, cron, timeZone);
+
+    /// <summary>The event name of a trigger that considers every event (<see cref="OnAnyEvent"/>).</summary>
+    public const string AnyEvent = "*";
+
+    /// <summary>
+    /// Triggered by any event for which <paramref name="accepts"/> is true. It is asked for every event the silo
+    /// accepts, on the accepting path: keep it to an in-memory lookup (webhooks: does the event's team subscribe to it).
+    /// </summary>
+    public static MeshTrigger OnAnyEvent(Func<MeshEvent, bool> accepts) => new(AnyEvent, null, null, null) { Accepts = accepts };
+
+    /// <summary>For <see cref="OnAnyEvent"/>: which events start a run.</summary>
+    public Func<MeshEvent, bool>? Accepts { get; init; }
 }
 
 /// <summary>Concurrency scope: per function within each team, or shared platform-wide by every function using the same key (account).</summary>

@@ -62,6 +62,7 @@ public sealed partial class MeshFunctionRegistry
 
     private readonly Dictionary<string, RegisteredFunction> _byId = new(StringComparer.Ordinal);
     private readonly Dictionary<string, List<(RegisteredFunction Function, MeshTrigger Trigger)>> _byEvent = new(StringComparer.Ordinal);
+    private readonly List<(RegisteredFunction Function, MeshTrigger Trigger)> _anyEvent = [];
 
     public MeshFunctionRegistry(IEnumerable<MeshFunctionDefinition> definitions)
     {
@@ -82,12 +83,8 @@ public sealed partial class MeshFunctionRegistry
     /// <summary>The functions an event triggers (name matches and the <c>if</c> filter holds).</summary>
     public IEnumerable<RegisteredFunction> Match(MeshEvent e, Dictionary<string, object?> variables)
     {
-        if (!_byEvent.TryGetValue(e.Name, out var candidates))
-        {
-            yield break;
-        }
-
-        foreach (var (function, trigger) in candidates)
+        var named = _byEvent.TryGetValue(e.Name, out var candidates) ? candidates : [];
+        foreach (var (function, trigger) in named.Concat(_anyEvent.Where(a => a.Trigger.Accepts?.Invoke(e) == true)))
         {
             if (trigger.If is null || MeshExpressions.IsTrue(trigger.If, variables))
             {
@@ -96,7 +93,7 @@ public sealed partial class MeshFunctionRegistry
         }
     }
 
-    public bool HasTriggerFor(string eventName) => _byEvent.ContainsKey(eventName);
+    public bool HasTriggerFor(string eventName) => _anyEvent.Count > 0 || _byEvent.ContainsKey(eventName);
 
     /// <summary>Every problem with a definition; empty when it is valid.</summary>
     public static IReadOnlyList<string> Validate(MeshFunctionDefinition d)
@@ -127,6 +124,11 @@ public sealed partial class MeshFunctionRegistry
             if (t.Event is not null && string.IsNullOrWhiteSpace(t.Event))
             {
                 problems.Add($"triggers[{i}].event: must not be empty");
+            }
+
+            if ((t.Event == MeshTrigger.AnyEvent) != (t.Accepts is not null))
+            {
+                problems.Add($"triggers[{i}]: an any-event trigger (MeshTrigger.OnAnyEvent) needs its accepts filter, and only it has one");
             }
 
             CheckExpression(problems, $"triggers[{i}].if", t.If);
@@ -254,6 +256,12 @@ public sealed partial class MeshFunctionRegistry
         _byId[d.Id!] = function;
         foreach (var trigger in d.Triggers.Where(t => t.Event is not null))
         {
+            if (trigger.Event == MeshTrigger.AnyEvent)
+            {
+                _anyEvent.Add((function, trigger));
+                continue;
+            }
+
             if (!_byEvent.TryGetValue(trigger.Event!, out var list))
             {
                 _byEvent[trigger.Event!] = list = [];

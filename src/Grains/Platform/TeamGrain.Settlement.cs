@@ -15,7 +15,9 @@ public sealed partial class TeamGrain
     // The job row is locked and must not be settled yet, so a replay changes nothing. Each charge is capped by what
     // the reservation has left after the charges before it (the running sum, clamped to the reservation), and is
     // idempotent by its key. The refund leaves the trace's spend budget too, so the cascade may spend what the job did
-    // not. The usage document is the quantum's figures with ours on top (ours win a name clash).
+    // not. The usage document is the quantum's figures with ours on top (ours win a name clash). The job's lifecycle
+    // event (job.succeeded, job.failed, job.cancelled) goes into the platform outbox in the same statement when the
+    // team has an enabled webhook endpoint: a settled job is announced exactly once, whatever dies after the commit.
     private static readonly string SettleSql = PositionalSql.Of($"""
         WITH job AS (
             SELECT id AS job_id, reserved_credits AS reserved, price_per_unit AS price, component_slug AS quantum
@@ -55,8 +57,19 @@ public sealed partial class TeamGrain
               FROM job j, total t
              WHERE jobs.id = j.job_id
             RETURNING {JobRow.Columns}
+        ), announced AS (
+            INSERT INTO outbox_events (id, name, team_id, data, trace_id)
+            SELECT gen_random_uuid(), 'job.' || f.status, @TeamId,
+                   jsonb_build_object('job_id', f.id, 'quantum', f.component_slug, 'action', f.action, 'status', f.status,
+                                      'created_at', f.created_at, 'started_at', f.started_at, 'ended_at', f.ended_at,
+                                      'credits_charged', t.charged, 'error', @ErrorJson::jsonb, 'status_url', '/jobs/' || f.id),
+                   replace(f.id::text, '-', '')
+              FROM finished f, total t
+             WHERE EXISTS (SELECT 1 FROM webhooks.endpoints e WHERE e.team_id = @TeamId AND e.enabled)
+            RETURNING 1
         )
-        SELECT f.*, a.balance, a.reserved, a.lifetime_used, t.charged FROM finished f, account a, total t
+        SELECT f.*, a.balance, a.reserved, a.lifetime_used, t.charged, EXISTS (SELECT 1 FROM announced) AS announced
+          FROM finished f, account a, total t
         """,
         "jobId", "TeamId", "steps", "units", "amounts", "keys", "unitCount", "status", "ResultJson", "MetricsJson", "ErrorJson", "startedAt");
 
@@ -82,6 +95,7 @@ public sealed partial class TeamGrain
                 return (job(reader), account(reader));
             });
         var answers = new Settlement[settlements.Count];
+        var announced = false;
         for (var i = 0; i < settlements.Count; i++)
         {
             var jobId = settlements[i].JobId;
@@ -100,7 +114,13 @@ public sealed partial class TeamGrain
             _credits = new CreditBalance(account.Balance, account.Reserved, account.LifetimeUsed);
             AlavidaTelemetry.CreditsCharged.Add(account.Charged, new KeyValuePair<string, object?>("quantum", row.ComponentSlug));
             Log.JobSettled(logger, jobId, TeamId, account.Charged, refunded);
+            announced |= account.Announced;
             answers[i] = new Settlement(account.Charged, refunded, false, _credits, row.ToView());
+        }
+
+        if (announced)
+        {
+            outbox.Nudge();
         }
 
         await CheckLowBalanceAsync();
@@ -119,5 +139,5 @@ public sealed partial class TeamGrain
             PositionalSql.OrNull(finish.ErrorJson, NpgsqlDbType.Text), PositionalSql.OrNull(finish.StartedAt, NpgsqlDbType.TimestampTz));
     }
 
-    private sealed record SettledAccountRow(long Balance, long Reserved, long LifetimeUsed, long Charged);
+    private sealed record SettledAccountRow(long Balance, long Reserved, long LifetimeUsed, long Charged, bool Announced);
 }

@@ -10,6 +10,7 @@ using Alavida.Grains.Platform;
 using Alavida.Grains.Identity;
 using Alavida.Grains.Mesh;
 using Alavida.Grains.Prospect;
+using Alavida.Grains.Webhooks;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Npgsql;
 using Orleans.Configuration;
@@ -33,6 +34,7 @@ public static class OrleansHostingExtensions
         var alavida = BindAndValidate<AlavidaOptions>(builder, AlavidaOptions.SectionName);
         var cluster = BindAndValidate<OrleansClusterOptions>(builder, OrleansClusterOptions.SectionName);
         BindAndValidate<JobOptions>(builder, JobOptions.SectionName);
+        BindAndValidate<WebhookOptions>(builder, WebhookOptions.SectionName);
         var connectionString = PostgresPool.WithKeepAlive(new NpgsqlConnectionStringBuilder(builder.Configuration.GetConnectionString(DatabaseHostingExtensions.ConnectionStringName))
         {
             SearchPath = "orleans",
@@ -76,6 +78,7 @@ public static class OrleansHostingExtensions
             silo.AddAlavidaMesh(platformDatabase);
             silo.Services.AddAlavidaProspect(builder.Configuration);
             silo.Services.AddAlavidaBilling();
+            silo.Services.AddAlavidaWebhooks();
             silo.AddStartupTask((services, _) => services.GetRequiredService<IGrainFactory>().GetGrain<IPlatformOutboxRelayGrain>(0).StartAsync());
             silo.Services.AddAlavidaReasoning(builder.Configuration);
             configureSilo?.Invoke(silo);
