@@ -120,16 +120,10 @@ public static class AdminEndpoints
 
     public static async Task<Results<Created<NewApiKey>, ProblemHttpResult>> CreateKeyAsync(string teamId, HttpRequest request, IGrainFactory grains)
     {
-        var (body, problem) = await JsonBody.ReadAsync<CreateApiKeyRequest>(request);
-        if (body is null)
+        var (name, problem) = await CreateApiKeyRequest.ReadNameAsync(request, "The key is invalid.");
+        if (name is null)
         {
             return problem!;
-        }
-
-        var name = body.Name?.Trim();
-        if (string.IsNullOrEmpty(name) || name.Length > 100)
-        {
-            return Problems.Invalid("The key is invalid.", [new FieldError("/name", "is required, 1 to 100 characters")]);
         }
 
         var key = Guid.TryParse(teamId, out var team) ? await grains.GetGrain<IPlatformAdminGrain>(0).CreateApiKeyAsync(team, name) : null;
@@ -162,7 +156,23 @@ public sealed record CreateTeamRequest(string? Name, string? OwnerEmail, long? C
 public sealed record GrantCreditsRequest(long? Credits, string? Note);
 
 /// <summary><c>POST /admin/teams/{id}/api-keys</c>.</summary>
-public sealed record CreateApiKeyRequest(string? Name);
+public sealed record CreateApiKeyRequest(string? Name)
+{
+    /// <summary>The key's name from the body (trimmed, 1 to 100 characters), or the problem to answer.</summary>
+    public static async Task<(string? Name, ProblemHttpResult? Problem)> ReadNameAsync(HttpRequest request, string invalid)
+    {
+        var (body, problem) = await JsonBody.ReadAsync<CreateApiKeyRequest>(request);
+        if (body is null)
+        {
+            return (null, problem);
+        }
+
+        var name = body.Name?.Trim();
+        return string.IsNullOrEmpty(name) || name.Length > 100
+            ? (null, Problems.Invalid(invalid, [new FieldError("/name", "is required, 1 to 100 characters")]))
+            : (name, null);
+    }
+}
 
 /// <summary>The 201 of <c>POST /admin/teams</c>: the API key's secret appears here only.</summary>
 public sealed record TeamCreatedResponse(Guid TeamId, string Name, TeamOwner Owner, string ApiKey, NewApiKey Key, CreditsResponse Credits)

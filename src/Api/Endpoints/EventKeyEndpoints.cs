@@ -39,16 +39,10 @@ public static class EventKeyEndpoints
 
     public static async Task<Results<Created<EventKeyCreated>, ProblemHttpResult>> CreateAsync(HttpRequest request, ClaimsPrincipal user, IGrainFactory grains)
     {
-        var (body, problem) = await JsonBody.ReadAsync<CreateApiKeyRequest>(request);
-        if (body is null)
+        var (name, problem) = await CreateApiKeyRequest.ReadNameAsync(request, "The event key is invalid.");
+        if (name is null)
         {
             return problem!;
-        }
-
-        var name = body.Name?.Trim();
-        if (string.IsNullOrEmpty(name) || name.Length > 100)
-        {
-            return Problems.Invalid("The event key is invalid.", [new FieldError("/name", "is required, 1 to 100 characters")]);
         }
 
         return await grains.GetGrain<IPlatformAdminGrain>(0).CreateEventKeyAsync(user.TeamId(), name) is { } key
