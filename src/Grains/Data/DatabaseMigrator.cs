@@ -30,6 +30,7 @@ public static partial class DatabaseMigrator
         new("icp_discovery", "icp_discovery"),
         new("lead_discovery", "lead_discovery"),
         new("buying_signals", "buying_signals"),
+        new("meetings", "meetings"),
     ];
 
     /// <summary>
