@@ -247,6 +247,26 @@ public sealed class MeetingSyncTests(GatewayFixture fixture)
     }
 
     [Fact]
+    public async Task Ingest_OfLongTranscripts_OverThePlatformsDefaultBodyLimit_IsStored()
+    {
+        var tag = Tag();
+        var team = await fixture.CreateTeamAsync(credits: 10);
+        var line = "Dana Reyes: " + string.Join(' ', Enumerable.Repeat("freight", 11)); // 99 characters and a line break
+        var text = string.Join('\n', Enumerable.Repeat(line, (MeetingLimits.MaxTranscriptChars / 100) - 1));
+        var meetings = Enumerable.Range(0, 3).Select(i => MeetingJson.Of(tag, "zoom", $"long-{i}", m => m["text"] = text)).ToArray();
+        var body = new JsonObject { ["meetings"] = new JsonArray(meetings) }.ToJsonString();
+        Assert.True(body.Length > 2 * 1024 * 1024);
+
+        var accepted = await team.Http.PostExpectingContinueAsync(Ingest, body);
+
+        Assert.Equal(HttpStatusCode.Accepted, accepted.StatusCode);
+        var job = await team.WaitForJobAsync((await accepted.ReadJsonAsync()).GetProperty("job_id").GetString()!);
+        Assert.Equal("succeeded", job.GetProperty("status").GetString());
+        Assert.Equal((3, 3, 0, 0), Counts(job.GetProperty("result")));
+        Assert.All(job.GetProperty("result").GetProperty("results").EnumerateArray(), r => Assert.Equal(9_999, r.GetProperty("segments").GetInt32()));
+    }
+
+    [Fact]
     public async Task ARequestOverTheActionsBodyLimit_Is413_NamingThatLimit()
     {
         var team = await fixture.CreateTeamAsync(credits: 10);
