@@ -43,8 +43,17 @@ public static class MeetingRules
             return ([], problems);
         }
 
+        foreach (var time in (string[])["started_at", "ended_at"])
+        {
+            // The schema's pattern admits month 13 or hour 25; the calendar does not.
+            if (meeting.TryGetProperty(time, out var at) && at.ValueKind == JsonValueKind.String && Time(at.GetString()!) is null)
+            {
+                problems.Add(new FieldProblem($"/{time}", "is not a valid date and time (RFC 3339, e.g. 2026-03-04T15:00:00Z)"));
+            }
+        }
+
         if (meeting.TryGetProperty("started_at", out var started) && meeting.TryGetProperty("ended_at", out var ended)
-            && started.TryGetDateTimeOffset(out var start) && ended.TryGetDateTimeOffset(out var end) && end < start)
+            && Time(started.GetString()!) is { } start && Time(ended.GetString()!) is { } end && end < start)
         {
             problems.Add(new FieldProblem("/ended_at", "must not be before started_at"));
         }
@@ -59,6 +68,16 @@ public static class MeetingRules
             _ => Segments(value, pointer, problems),
         };
         return problems.Count == 0 ? (segments, problems) : ([], problems);
+    }
+
+    /// <summary>
+    /// An RFC 3339 date-time as the schema's pattern admits it (a lowercase <c>t</c> or <c>z</c>, up to nine fractional
+    /// digits), or null when the calendar has no such time (month 13, hour 25).
+    /// </summary>
+    public static DateTimeOffset? Time(string text)
+    {
+        var reader = new Utf8JsonReader(JsonSerializer.SerializeToUtf8Bytes(text.ToUpperInvariant()));
+        return reader.Read() && reader.TryGetDateTimeOffset(out var time) ? time : null;
     }
 
     private static bool TooLong(string text, string pointer, List<FieldProblem> problems)

@@ -68,8 +68,8 @@ public sealed record Meeting(
             .ToList();
         return (new Meeting(
             Json.Str(json, "source")!, Json.Str(json, "external_id")!, Json.Str(json, "title")!,
-            json.GetProperty("started_at").GetDateTimeOffset(),
-            json.TryGetProperty("ended_at", out var ended) ? ended.GetDateTimeOffset() : null,
+            MeetingRules.Time(Json.Str(json, "started_at")!)!.Value,
+            Json.Str(json, "ended_at") is { } ended ? MeetingRules.Time(ended) : null,
             Trimmed(json, "organizer_email"), participants,
             MeetingRules.TranscriptFields.First(f => json.TryGetProperty(f, out _)), segments), problems);
     }

@@ -229,6 +229,7 @@ public sealed class MeetingSyncTests(GatewayFixture fixture)
             { Body(With(m => m["text"] = "Dana: hi"), With(m => m["text"] = "Dana: hello")), "/meetings/1/external_id" },
             { Body([.. Enumerable.Range(0, 101).Select(i => MeetingJson.Of(tag, "zoom", $"n-{i}", m => m["text"] = "Dana: hi"))]), "/meetings" },
             { Body(With(m => { m["text"] = "Dana: hi"; m["participants"]![0]!["role"] = "owner"; })), "/meetings/0/participants/0/role" },
+            { Body(With(m => { m["text"] = "Dana: hi"; m["started_at"] = "2026-13-04T15:00:00Z"; })), "/meetings/0/started_at" },
         };
     }
 

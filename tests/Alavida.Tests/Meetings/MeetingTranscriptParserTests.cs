@@ -70,12 +70,25 @@ public sealed class MeetingTranscriptParserTests
     [InlineData("{\"text\": \"Dana: hi\", \"vtt\": \"WEBVTT\"}", "")]
     [InlineData("{\"title\": \"no transcript\"}", "")]
     [InlineData("{\"text\": \"Dana: hi\", \"started_at\": \"2026-01-02T10:00:00Z\", \"ended_at\": \"2026-01-02T09:00:00Z\"}", "/ended_at")]
+    [InlineData("{\"text\": \"Dana: hi\", \"started_at\": \"2026-13-02T10:00:00Z\"}", "/started_at")]
+    [InlineData("{\"text\": \"Dana: hi\", \"started_at\": \"2026-01-02T10:00:00Z\", \"ended_at\": \"2026-01-02T25:00:00Z\"}", "/ended_at")]
     public void Rules_NameTheField(string meeting, string pointer)
     {
         var (segments, problems) = MeetingRules.Check(JsonDocument.Parse(meeting).RootElement);
 
         Assert.Empty(segments);
         Assert.Contains(problems, p => p.Pointer == pointer);
+    }
+
+    [Theory]
+    [InlineData("2026-03-04T15:00:00.123456789Z")]
+    [InlineData("2026-03-04t15:00:00+05:30")]
+    public void Rules_AcceptEveryTimeTheSchemaPatternAdmitsOnTheCalendar(string startedAt)
+    {
+        var (segments, problems) = MeetingRules.Check(JsonSerializer.SerializeToElement(new { text = "Dana: hi", started_at = startedAt }));
+
+        Assert.Empty(problems);
+        Assert.Single(segments);
     }
 
     [Fact]
