@@ -107,10 +107,10 @@ public static class ApiExtensions
         app.MapAdminEndpoints();
         app.MapAdminIdentityEndpoints();
         app.MapIdentityDataEndpoints();
+        app.MapMeetingEndpoints();
         app.MapMeshEndpoints();
         app.MapEventKeyEndpoints();
         app.MapProspectEndpoints();
-        app.MapMeetingEndpoints();
         MapHealth(app, "/health", ReadyTag).WithSummary("Readiness: PostgreSQL and the Orleans cluster");
         MapHealth(app, "/alive", LiveTag).WithSummary("Liveness: the process answers");
         return app;
