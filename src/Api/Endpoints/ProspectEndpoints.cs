@@ -63,9 +63,7 @@ public static class ProspectEndpoints
         }
 
         var page = await grains.GetGrain<IProspectDataGrain>(0).ListAsync(query);
-        var json = new StringBuilder("{\"items\":[").AppendJoin(',', page.ItemsJson).Append("],\"next_cursor\":")
-            .Append(page.NextCursor is null ? "null" : JsonSerializer.Serialize(page.NextCursor)).Append('}');
-        return Results.Text(json.ToString(), "application/json", Encoding.UTF8);
+        return JsonPage.Of(page.ItemsJson, page.NextCursor);
     }
 
     private static async Task<IResult> GetAsync(string quantum, string entity, string id, ClaimsPrincipal user, IGrainFactory grains)

@@ -10,6 +10,7 @@ using Alavida.Api.Validation;
 using Alavida.Grains.Platform;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.Logging;
@@ -55,6 +56,13 @@ public static partial class QuantumEndpoints
         if (!descriptor.Available)
         {
             return Problems.NotAvailable($"{quantum}/{action} is declared in the registry but its logic has not shipped on this deployment yet.");
+        }
+
+        if (descriptor.MaxRequestBytes is { } maxBody && request.HttpContext.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } bodyLimit)
+        {
+            // Before the body is read: an action with large items (transcripts) takes larger bodies, so that an item over
+            // its own limit is a 422 naming the field rather than a 413 for the whole request.
+            bodyLimit.MaxRequestBodySize = maxBody;
         }
 
         var (idempotencyKey, keyProblem) = IdempotencyKeyHeader.Read(request);

@@ -65,12 +65,13 @@ public sealed record ComponentDetail(
         new ComponentEvents(c.EventsConsumed, c.EventsEmitted), c.DataEntities, $"/registry/{c.Slug}/skill", c.SkillSha256, c.PublishedAt);
 }
 
-/// <summary>An action in full.</summary>
-public sealed record ActionDetail(string Name, string Summary, string Unit, long PricePerUnit, string UnitsFrom, bool Available, JsonElement InputSchema, JsonElement OutputSchema)
+/// <summary>An action in full; <c>max_request_bytes</c> when the action accepts larger bodies than the platform's default.</summary>
+public sealed record ActionDetail(
+    string Name, string Summary, string Unit, long PricePerUnit, string UnitsFrom, bool Available, JsonElement InputSchema, JsonElement OutputSchema, long? MaxRequestBytes)
 {
     public static ActionDetail From(ActionDescriptor a) => new(
         a.Name, a.Summary, a.Unit, a.PricePerUnit, a.UnitsFrom, a.Available,
-        JsonDocument.Parse(a.InputSchemaJson).RootElement.Clone(), JsonDocument.Parse(a.OutputSchemaJson).RootElement.Clone());
+        JsonDocument.Parse(a.InputSchemaJson).RootElement.Clone(), JsonDocument.Parse(a.OutputSchemaJson).RootElement.Clone(), a.MaxRequestBytes);
 }
 
 /// <summary>Events a component listens to and emits.</summary>

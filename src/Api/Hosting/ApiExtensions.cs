@@ -109,6 +109,7 @@ public static class ApiExtensions
         app.MapAdminEndpoints();
         app.MapAdminIdentityEndpoints();
         app.MapIdentityDataEndpoints();
+        app.MapMeetingEndpoints();
         app.MapMeshEndpoints();
         app.MapEventKeyEndpoints();
         app.MapProspectEndpoints();
@@ -124,7 +125,7 @@ public static class ApiExtensions
         StatusCodes.Status404NotFound => $"No endpoint matches {context.Request.Method} {context.Request.Path}. The API reference is at /reference.",
         StatusCodes.Status405MethodNotAllowed => $"{context.Request.Method} is not allowed on {context.Request.Path}.",
         StatusCodes.Status413PayloadTooLarge =>
-            $"The request body is larger than the {context.RequestServices.GetRequiredService<Microsoft.Extensions.Options.IOptions<PlatformOptions>>().Value.MaxRequestBodyBytes} bytes allowed; send fewer items per request.",
+            $"The request body is larger than the {context.Features.Get<Microsoft.AspNetCore.Http.Features.IHttpMaxRequestBodySizeFeature>()?.MaxRequestBodySize ?? context.RequestServices.GetRequiredService<Microsoft.Extensions.Options.IOptions<PlatformOptions>>().Value.MaxRequestBodyBytes} bytes allowed; send fewer items per request.",
         StatusCodes.Status415UnsupportedMediaType => "Send the body as JSON with 'Content-Type: application/json'.",
         _ => "The request could not be processed.",
     };

@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Text.Json;
+using Alavida.Grains.Meetings;
 using Alavida.Grains.Platform;
 using Json.Schema;
 
@@ -52,7 +53,35 @@ public sealed class InputValidator
             errors.Add(new FieldError("/icp/employee_range/max", $"must not be below min ({min.GetDouble()})"));
         }
 
+        if (quantum == MeetingLimits.Quantum && action == "ingest")
+        {
+            errors.AddRange(MeetingErrors(input.GetProperty("meetings")));
+        }
+
         return errors;
+    }
+
+    /// <summary>Each meeting's transcript parsed (the format, the limit, segments with text), and (source, external_id) once per request.</summary>
+    private static IEnumerable<FieldError> MeetingErrors(JsonElement meetings)
+    {
+        var seen = new Dictionary<(string, string), int>();
+        var i = 0;
+        foreach (var meeting in meetings.EnumerateArray())
+        {
+            var pointer = $"/meetings/{i}";
+            foreach (var problem in MeetingRules.Check(meeting).Problems)
+            {
+                yield return new FieldError(pointer + problem.Pointer, problem.Message);
+            }
+
+            var key = (meeting.GetProperty("source").GetString()!, meeting.GetProperty("external_id").GetString()!);
+            if (!seen.TryAdd(key, i))
+            {
+                yield return new FieldError($"{pointer}/external_id", $"repeats /meetings/{seen[key]} (same source and external_id): send a meeting once per request");
+            }
+
+            i++;
+        }
     }
 
     /// <summary>A compiled schema and its text (the messages quote its allowed fields, enums and bounds).</summary>

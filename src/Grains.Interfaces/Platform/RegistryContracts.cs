@@ -9,6 +9,10 @@ namespace Alavida.Grains.Platform;
 /// <param name="PricePerUnit">Credits per unit.</param>
 /// <param name="UnitsFrom">The input array whose length is the number of units (the estimate reserved at acceptance).</param>
 /// <param name="Available">True when this deployment runs the action; false while its logic has not shipped.</param>
+/// <param name="MaxRequestBytes">
+/// The largest request body the action accepts, when it differs from the platform's (<c>Platform:MaxRequestBodyBytes</c>):
+/// actions whose items are large (transcripts) raise it so that an item over its own limit is a 422 naming the field.
+/// </param>
 [GenerateSerializer, Immutable, Alias("Alavida.Platform.ActionDescriptor")]
 public sealed record ActionDescriptor(
     [property: Id(0)] string Name,
@@ -18,7 +22,8 @@ public sealed record ActionDescriptor(
     [property: Id(4)] string Unit,
     [property: Id(5)] long PricePerUnit,
     [property: Id(6)] string UnitsFrom,
-    [property: Id(7)] bool Available);
+    [property: Id(7)] bool Available,
+    [property: Id(8)] long? MaxRequestBytes = null);
 
 /// <summary>A registry component (a quantum) at its latest version.</summary>
 /// <param name="Slug">Kebab-case slug.</param>

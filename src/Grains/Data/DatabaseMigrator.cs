@@ -31,6 +31,7 @@ public static partial class DatabaseMigrator
         new("lead_discovery", "lead_discovery"),
         new("buying_signals", "buying_signals"),
         new("webhooks", "webhooks"),
+        new("meetings", "meetings"),
     ];
 
     /// <summary>

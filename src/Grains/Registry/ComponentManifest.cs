@@ -79,7 +79,8 @@ public sealed record ComponentManifest(string Slug, string Name, string Kind, st
             a["unit"]?.GetValue<string>() ?? "unit",
             a["price_per_unit"]!.GetValue<long>(),
             a["units_from"]!.GetValue<string>(),
-            isAvailable(Slug, a["name"]!.GetValue<string>()))).ToList();
+            isAvailable(Slug, a["name"]!.GetValue<string>()),
+            a["max_request_bytes"]?.GetValue<long>())).ToList();
         return new ComponentDescriptor(Slug, Name, Kind, Version, Description, actions,
             Strings(root["events"]?["consumes"]), Strings(root["events"]?["emits"]), Strings(root["data"]), SkillSha256, publishedAt);
     }

@@ -133,7 +133,8 @@ public sealed class RunTests(GatewayFixture gateway)
         { "/nope/run/resolve-company", """{"companies":[{"domain":"acme.com"}]}""", null, HttpStatusCode.NotFound, null },
         { "/identity/run/nope", """{"companies":[{"domain":"acme.com"}]}""", null, HttpStatusCode.NotFound, null },
         { "/identity%27%3B%20DROP%20TABLE%20jobs%3B--/run/resolve-company", "{}", null, HttpStatusCode.NotFound, null },
-        { "/meeting-sync/run/ingest", """{"transcripts":[]}""", null, HttpStatusCode.NotImplemented, null },
+        { "/meeting-sync/run/ingest", """{"meetings":[]}""", null, HttpStatusCode.UnprocessableEntity, "/meetings" },
+        { "/meeting-analysis/run/analyze", """{"meeting_ids":[]}""", null, HttpStatusCode.NotImplemented, null },
         { ResolveCompany, """{"companies":[{"domain":"acme.com"}]}""", new string('k', 256), HttpStatusCode.BadRequest, null },
     };
 
