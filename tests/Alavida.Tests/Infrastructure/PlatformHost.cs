@@ -46,13 +46,43 @@ public sealed class PlatformHost : IAsyncDisposable
     /// <summary>The grain factory of this silo (or client).</summary>
     public IGrainFactory Grains => _app.Services.GetRequiredService<IGrainFactory>();
 
-    /// <summary>Starts a host on <paramref name="connectionString"/> in <paramref name="cluster"/> with the given role.</summary>
+    /// <summary>
+    /// Starts a host on <paramref name="connectionString"/> in <paramref name="cluster"/> with the given role. Its ports
+    /// are free when chosen, but another process (any outgoing connection's ephemeral port) can take one before the
+    /// host binds it: then it starts again on other ports.
+    /// </summary>
     public static async Task<PlatformHost> StartAsync(
         string connectionString,
         ClusterIdentity cluster,
         HostRole role = HostRole.All,
         IReadOnlyDictionary<string, string?>? settings = null,
         Action<IServiceCollection>? services = null)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                return await StartOnceAsync(connectionString, cluster, role, settings, services);
+            }
+            catch (Exception e) when (attempt < 3 && IsAddressInUse(e))
+            {
+                // Ports taken between choosing and binding: choose again.
+            }
+        }
+    }
+
+    private static bool IsAddressInUse(Exception? e) =>
+        e is not null && (e is Microsoft.AspNetCore.Connections.AddressInUseException
+            || e is SocketException { SocketErrorCode: SocketError.AddressAlreadyInUse }
+            || IsAddressInUse(e.InnerException)
+            || e is AggregateException aggregate && aggregate.InnerExceptions.Any(IsAddressInUse));
+
+    private static async Task<PlatformHost> StartOnceAsync(
+        string connectionString,
+        ClusterIdentity cluster,
+        HostRole role,
+        IReadOnlyDictionary<string, string?>? settings,
+        Action<IServiceCollection>? services)
     {
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions
         {
@@ -87,7 +117,16 @@ public sealed class PlatformHost : IAsyncDisposable
 
         var app = builder.Build();
         app.MapAlavidaPlatform();
-        await app.StartAsync();
+        try
+        {
+            await app.StartAsync();
+        }
+        catch
+        {
+            await app.DisposeAsync(); // what did start (the silo) stops again before a retry
+            throw;
+        }
+
         var management = new Uri(config["Management:Urls"]!);
         var address = app.Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>().Addresses
             .Select(a => new Uri(a)).First(a => a.Port != management.Port);
