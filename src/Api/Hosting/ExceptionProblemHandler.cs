@@ -1,5 +1,4 @@
 using System.Text.RegularExpressions;
-using Alavida.Api.Endpoints;
 using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
@@ -46,13 +45,13 @@ internal sealed partial class ExceptionProblemHandler(ILogger<ExceptionProblemHa
                     : "The cluster is unavailable; retry shortly.").ExecuteAsync(httpContext);
                 break;
             case Fault.InvalidData:
-                Log.InvalidDataRefused(logger, request.Method, EventKeyEndpoints.Redact(request.Path.Value ?? ""), sqlState);
+                Log.InvalidDataRefused(logger, request.Method, request.Path, sqlState);
                 await Problems.Invalid(
                     "The database refused a value of the request as invalid data (text or a number it cannot store). Check the values you sent.",
                     []).ExecuteAsync(httpContext);
                 break;
             default:
-                Log.Unexpected(logger, exception, request.Method, EventKeyEndpoints.Redact(request.Path.Value ?? ""), exception.GetType().Name);
+                Log.Unexpected(logger, exception, request.Method, request.Path, exception.GetType().Name);
                 await Problems.Internal().ExecuteAsync(httpContext);
                 break;
         }

@@ -100,12 +100,20 @@ public static class ObservabilityExtensions
     {
         public void Enrich(LogEvent logEvent, ILogEventPropertyFactory propertyFactory)
         {
-            foreach (var (name, value) in logEvent.Properties.ToList())
+            // Every log event passes here: look without allocating, and copy only what is redacted.
+            List<LogEventProperty>? redacted = null;
+            foreach (var (name, value) in logEvent.Properties)
             {
-                if (value is ScalarValue { Value: var raw } && raw?.ToString() is { } text && text.StartsWith("/e/", StringComparison.OrdinalIgnoreCase))
+                var text = value is ScalarValue { Value: var raw } ? raw switch { string s => s, PathString p => p.Value, _ => null } : null;
+                if (text is not null && text.StartsWith("/e/", StringComparison.OrdinalIgnoreCase))
                 {
-                    logEvent.AddOrUpdateProperty(new LogEventProperty(name, new ScalarValue(Alavida.Api.Endpoints.EventKeyEndpoints.Redact(text))));
+                    (redacted ??= []).Add(new LogEventProperty(name, new ScalarValue(Alavida.Api.Endpoints.EventKeyEndpoints.Redact(text))));
                 }
+            }
+
+            foreach (var property in redacted ?? [])
+            {
+                logEvent.AddOrUpdateProperty(property);
             }
         }
     }
