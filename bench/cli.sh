@@ -5,15 +5,9 @@
 #   bench/cli.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
-export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
+source bench/lib/platform.sh
 runs=${RUNS:-20}
 port=18085
-admin_key="bench-admin-$RANDOM$RANDOM"
-work=$(mktemp -d); chmod 755 "$work"
-pid=""
-cleanup() { [[ -n "$pid" ]] && kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null; rm -rf "$work"; }
-trap cleanup EXIT
-say() { echo "[$(date +%T)] $*" >&2; }
 
 say "building (Release): the CLI as users install it (dotnet pack + tool install), the platform, an empty console app"
 dotnet pack -c Release src/Cli/Cli.csproj -o "$work/packages" -v q -nologo >/dev/null
@@ -28,15 +22,7 @@ echo 'Console.WriteLine("0.0.0");' >"$work/empty/Program.cs"
 dotnet build -c Release "$work/empty/empty.csproj" -o "$work/empty/bin" -v q -nologo >/dev/null
 cli="$work/tools/alavida"
 
-dotnet src/Silo/bin/Release/net10.0/Alavida.Silo.dll --Urls="http://127.0.0.1:$port" --Alavida:LocalPostgresDirectory="$work/pg" \
-  --Management:Urls= --Orleans:SiloPort=21121 --Orleans:GatewayPort=23010 --Orleans:ClusterId=bench-cli --Platform:AdminKey="$admin_key" \
-  --Platform:CreateDevTeam=false --Serilog:MinimumLevel:Default=Warning --RateLimits:PerKey:Burst=0 >"$work/host.log" 2>&1 &
-pid=$!
-say "starting the platform on :$port"
-until curl -sf "http://127.0.0.1:$port/health" >/dev/null; do
-  kill -0 "$pid" 2>/dev/null || { tail -20 "$work/host.log" >&2; exit 1; }
-  sleep 0.2
-done
+start_platform "$port" 21121 23010 bench-cli --Management:Urls=
 key=$(curl -sf -X POST -H "Authorization: Bearer $admin_key" -H 'Content-Type: application/json' \
   -d '{"name":"bench","owner_email":"bench@example.com","credits":1000}' "http://127.0.0.1:$port/admin/teams" | sed -E 's/.*"api_key":"([^"]+)".*/\1/')
 for i in 1 2 3 4 5; do

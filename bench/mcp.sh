@@ -6,30 +6,16 @@
 #   ITERATIONS=1000 bench/mcp.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
-export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
+source bench/lib/platform.sh
 iterations=${ITERATIONS:-300}
 port=18090
-admin_key="bench-admin-$RANDOM$RANDOM"
-work=$(mktemp -d); chmod 755 "$work"
-pid=""
-cleanup() { [[ -n "$pid" ]] && kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null; rm -rf "$work"; }
-trap cleanup EXIT
-say() { echo "[$(date +%T)] $*" >&2; }
 
 say "building (Release)"
 dotnet build -c Release src/Silo/Silo.csproj -v q -nologo >/dev/null
 dotnet build -c Release src/Cli/Cli.csproj -v q -nologo >/dev/null
 dotnet build -c Release bench/Mcp.Bench/Mcp.Bench.csproj -v q -nologo >/dev/null
 
-dotnet src/Silo/bin/Release/net10.0/Alavida.Silo.dll --Urls="http://127.0.0.1:$port" --Alavida:LocalPostgresDirectory="$work/pg" \
-  --Orleans:SiloPort=21211 --Orleans:GatewayPort=23100 --Orleans:ClusterId=bench-mcp --Management:Urls="http://127.0.0.1:19091" \
-  --Platform:AdminKey="$admin_key" --Platform:CreateDevTeam=false --Serilog:MinimumLevel:Default=Warning --RateLimits:PerKey:Burst=0 >"$work/host.log" 2>&1 &
-pid=$!
-say "starting the platform on :$port (its own PostgreSQL in $work)"
-until curl -sf "http://127.0.0.1:$port/health" >/dev/null; do
-  kill -0 "$pid" 2>/dev/null || { tail -20 "$work/host.log" >&2; exit 1; }
-  sleep 0.2
-done
+start_platform "$port" 21211 23100 bench-mcp --Management:Urls="http://127.0.0.1:19091"
 
 say "$iterations calls per path"
 result=$(dotnet bench/Mcp.Bench/bin/Release/net10.0/Alavida.Mcp.Bench.dll --url "http://127.0.0.1:$port" --admin-key "$admin_key" \
