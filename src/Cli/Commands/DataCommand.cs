@@ -51,6 +51,15 @@ public static class DataCommand
                     page = await client.ListDataAsync(q, e, filters, parse.GetValue(limit), next, ct);
                     items.AddRange(page.GetProperty("items").EnumerateArray());
                     pages++;
+                    if (pages % 10 == 0 && context.Env.OutputIsTerminal)
+                    {
+                        context.Output.Note($"{items.Count} records so far…"); // a long --all on a terminal shows it moves
+                    }
+                }
+
+                if (page.Text("next_cursor") is not null)
+                {
+                    context.Output.Note($"Stopped after {MaxPages} pages ({items.Count} records); next_cursor continues from there.");
                 }
 
                 page = JsonSerializer.SerializeToElement(new { items, next_cursor = page.Text("next_cursor") });
