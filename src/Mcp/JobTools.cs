@@ -104,13 +104,13 @@ public sealed class JobTools(AlavidaClient client, TimeProvider time)
         var deadline = time.GetUtcNow().AddSeconds(waitSeconds);
         var job = await client.GetJobAsync(jobId, 0, cancellationToken);
         // Long polls of at most 20 s each until the job is final or the wait is spent: the API answers as soon as it finishes.
-        while (!IsFinal(job) && deadline - time.GetUtcNow() is { TotalSeconds: >= 1 } left)
+        while (!JobStatuses.IsFinal(job) && deadline - time.GetUtcNow() is { TotalSeconds: >= 1 } left)
         {
             job = await client.GetJobAsync(jobId, (int)Math.Min(left.TotalSeconds, AlavidaClient.MaxWaitSeconds), cancellationToken);
         }
 
         var result = ToolOutput.Document(job, cursor, $"get_job with job_id \"{jobId}\"");
-        if (!IsFinal(job) && cursor is null)
+        if (!JobStatuses.IsFinal(job) && cursor is null)
         {
             result.Content.Add(new TextContentBlock
             {
@@ -121,7 +121,6 @@ public sealed class JobTools(AlavidaClient client, TimeProvider time)
         return result;
     }
 
-    private static bool IsFinal(JsonElement job) => job.GetProperty("status").GetString() is "succeeded" or "failed" or "cancelled";
 
     private static JsonNode Summary(JsonNode job)
     {

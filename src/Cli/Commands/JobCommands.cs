@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Alavida.Client;
 
 namespace Alavida.Cli.Commands;
 
@@ -20,7 +21,7 @@ public static class JobCommands
         var jobs = new Command("jobs", "Your team's jobs: list, inspect, watch, cancel");
 
         var status = new Option<string>("--status") { Description = "queued, running, succeeded, failed or cancelled" };
-        status.AcceptOnlyFromAmong("queued", "running", "succeeded", "failed", "cancelled");
+        status.AcceptOnlyFromAmong([.. JobStatuses.All]);
         var quantum = new Option<string>("--quantum") { Description = "Only this component's jobs" };
         var since = new Option<string>("--since") { Description = "Created at or after this time (ISO 8601)" };
         var limit = new Option<int?>("--limit") { Description = "At most this many (1–100; default 20)" };

@@ -13,8 +13,6 @@ public static class JobWatcher
     /// <summary>How long each poll may be held: short enough that progress moves on screen.</summary>
     private const int PollSeconds = 2;
 
-    public static readonly string[] FinalStatuses = ["succeeded", "failed", "cancelled"];
-
     public static async Task<int> WatchAsync(CliContext context, AlavidaClient client, string jobId, bool cancelOnInterrupt, CancellationToken ct)
     {
         JsonElement job;
@@ -51,7 +49,7 @@ public static class JobWatcher
         {
             var job = await client.GetJobAsync(jobId, PollSeconds, ct);
             seen(job);
-            if (FinalStatuses.Contains(job.Text("status")))
+            if (JobStatuses.IsFinal(job))
             {
                 return job;
             }
@@ -84,7 +82,7 @@ public static class JobWatcher
                         task.Description = Markup.Escape($"{job.Text("quantum")}/{job.Text("action")} {status}");
                     }
 
-                    if (FinalStatuses.Contains(status))
+                    if (JobStatuses.IsFinal(job))
                     {
                         task.IsIndeterminate = false;
                         task.Value = task.MaxValue;
