@@ -9,11 +9,16 @@ public sealed class CliContext(CliEnvironment env, OutputFormat format)
 
     public Output Output { get; } = new(env, format);
 
+    private CliConfig? _config;
+
+    /// <summary>The saved configuration, read once per invocation.</summary>
+    private CliConfig Config => _config ??= CliConfig.Load(Env);
+
     /// <summary>The platform's address: ALAVIDA_URL, else the signed-in one, else the local default.</summary>
-    public Uri Url => ParseUrl(Env.Variable("ALAVIDA_URL") is { Length: > 0 } fromEnv ? fromEnv : CliConfig.Load(Env).Url ?? CliConfig.DefaultUrl);
+    public Uri Url => ParseUrl(Env.Variable("ALAVIDA_URL") is { Length: > 0 } fromEnv ? fromEnv : Config.Url ?? CliConfig.DefaultUrl);
 
     /// <summary>The API key: ALAVIDA_API_KEY, else the signed-in one; null when neither.</summary>
-    public string? ApiKey => Env.Variable("ALAVIDA_API_KEY") is { Length: > 0 } fromEnv ? fromEnv : CliConfig.Load(Env).ApiKey;
+    public string? ApiKey => Env.Variable("ALAVIDA_API_KEY") is { Length: > 0 } fromEnv ? fromEnv : Config.ApiKey;
 
     /// <summary>A client for the platform; without a key (and <paramref name="requireKey"/>) an auth error that says how to sign in.</summary>
     public AlavidaClient Client(bool requireKey = true)
