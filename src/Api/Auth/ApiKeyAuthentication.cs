@@ -32,8 +32,9 @@ public sealed class ApiKeyAuthenticationHandler(
     protected override async Task<AuthenticateResult> HandleAuthenticateAsync()
     {
         string header = Request.Headers.Authorization.ToString();
-        if (string.IsNullOrEmpty(header))
+        if (string.IsNullOrEmpty(header) || Endpoints.EventKeyEndpoints.IsEventApi(Request.Path))
         {
+            // The event API's Bearer is an event key, which its endpoint checks (an API key there is refused by it).
             return AuthenticateResult.NoResult();
         }
 

@@ -34,8 +34,32 @@ public static class EventKeyEndpoints
         app.MapPost("/e/{eventKey}", SendAsync).WithTags("Events").WithName("SendEventsWithKey").AllowAnonymous()
             .WithSummary("Inngest's event API: one event or an array ({name, data, id?, ts?, v?, user?}) for the event key's team; answers {ids, status: 200}")
             .Accepts<System.Text.Json.JsonElement>("application/json");
+        app.MapPost("/e", SendWithHeaderKeyAsync).WithTags("Events").WithName("SendEventsWithKeyHeader").AllowAnonymous()
+            .WithSummary("The same as POST /e/{event key}, with the event key in 'Authorization: Bearer <event key>' (for connectors whose credentials set headers, not paths: n8n)")
+            .Accepts<System.Text.Json.JsonElement>("application/json");
         return app;
     }
+
+    /// <summary>
+    /// <c>POST /e</c>: n8n's and most automation tools' credentials can set a header but never a URL's path, and a key
+    /// in a path also lands in their execution logs; so the key may come as a Bearer token instead.
+    /// </summary>
+    public static Task<Results<Ok<InngestSendResponse>, ProblemHttpResult>> SendWithHeaderKeyAsync(
+        HttpRequest request, IGrainFactory grains, RateLimits.VerifiedEventKeys verified, TimeProvider time) =>
+        HeaderKey(request) is { } eventKey
+            ? SendAsync(eventKey, request, grains, verified, time)
+            : Task.FromResult<Results<Ok<InngestSendResponse>, ProblemHttpResult>>(
+                Problems.Unauthorized("Send the event key as 'Authorization: Bearer <event key>', or in the path: POST /e/{event key}."));
+
+    /// <summary>The event key of <c>POST /e</c>'s <c>Authorization: Bearer</c> header, if it has one.</summary>
+    public static string? HeaderKey(HttpRequest request) =>
+        request.Headers.Authorization.ToString() is { } header && header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase)
+            && header["Bearer ".Length..].Trim() is { Length: > 0 } key
+            ? key
+            : null;
+
+    /// <summary>Requests to the event API, <c>/e</c> and <c>/e/{event key}</c>, which authenticate by their event key.</summary>
+    public static bool IsEventApi(PathString path) => path.StartsWithSegments("/e");
 
     public static async Task<Results<Created<EventKeyCreated>, ProblemHttpResult>> CreateAsync(HttpRequest request, ClaimsPrincipal user, IGrainFactory grains)
     {

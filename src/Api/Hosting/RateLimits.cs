@@ -3,6 +3,7 @@ using System.Net;
 using System.Security.Claims;
 using System.Threading.RateLimiting;
 using Alavida.Api.Auth;
+using Alavida.Api.Endpoints;
 using Alavida.Grains.Platform;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Builder;
@@ -64,9 +65,8 @@ public static class RateLimits
         }
 
         var user = context.User;
-        var path = context.Request.Path.Value ?? "";
         var (key, bucket) = user.FindFirstValue(ApiKeyAuthenticationHandler.KeyClaim) is { } keyId ? ($"key:{keyId}", options.PerKey)
-            : path.StartsWith("/e/", StringComparison.OrdinalIgnoreCase) && ApiKeyFormat.TryGetPrefix(path[3..], out var eventKey)
+            : EventKeyPrefix(context) is { } eventKey
               && context.RequestServices.GetRequiredService<VerifiedEventKeys>().Contains(eventKey) ? ($"event-key:{eventKey}", options.PerKey)
             : user.IsInRole(ApiKeyAuthenticationHandler.AdminRole) ? ("admin", options.PerKey)
             : ($"address:{context.Connection.RemoteIpAddress ?? IPAddress.None}", options.Anonymous);
@@ -80,6 +80,16 @@ public static class RateLimits
                 QueueLimit = 0,
                 AutoReplenishment = true,
             });
+    }
+
+    /// <summary>The prefix of the event key a request to the event API carries, in its path or its Bearer header.</summary>
+    private static string? EventKeyPrefix(HttpContext context)
+    {
+        var path = context.Request.Path.Value ?? "";
+        var key = path.StartsWith("/e/", StringComparison.OrdinalIgnoreCase) ? path[3..]
+            : EventKeyEndpoints.IsEventApi(context.Request.Path) ? EventKeyEndpoints.HeaderKey(context.Request)
+            : null;
+        return key is not null && ApiKeyFormat.TryGetPrefix(key, out var prefix) ? prefix : null;
     }
 
     /// <summary>

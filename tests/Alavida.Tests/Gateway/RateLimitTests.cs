@@ -47,6 +47,35 @@ public sealed class RateLimitTests(DatabaseFixture database)
         Assert.All(probes, r => Assert.Equal(HttpStatusCode.OK, r.StatusCode));
     }
 
+    [Fact]
+    public async Task AnEventKey_HasOneBucket_WhetherInThePathOrInTheHeader()
+    {
+        await using var host = await PlatformHost.StartAsync(database.ConnectionString, ClusterIdentity.New(), settings: new Dictionary<string, string?>
+        {
+            ["RateLimits:PerKey:Burst"] = "5",
+            ["RateLimits:PerKey:PerPeriod"] = "1",
+            ["RateLimits:PerKey:Period"] = "01:00:00",
+            ["RateLimits:Anonymous:Burst"] = "3",
+            ["RateLimits:Anonymous:PerPeriod"] = "1",
+            ["RateLimits:Anonymous:Period"] = "01:00:00",
+        });
+        var team = await CreateTeamAsync(host);
+        var key = (await (await team.PostAsJsonAsync("/event-keys", new { name = "limited" })).ReadJsonAsync()).GetProperty("key").GetString()!;
+        using var anonymous = new HttpClient { BaseAddress = host.Address };
+        using var withHeader = new HttpClient { BaseAddress = host.Address, DefaultRequestHeaders = { { "Authorization", $"Bearer {key}" } } };
+        var body = new { name = "limits/probe", data = new { } };
+
+        // The key's first request counts against the address (a made-up key must not get a bucket); then the key has its own.
+        Assert.Equal(HttpStatusCode.OK, (await anonymous.PostAsJsonAsync($"/e/{key}", body)).StatusCode);
+        var burst = await Task.WhenAll(Enumerable.Range(0, 8).Select(i => i % 2 == 0 ? anonymous.PostAsJsonAsync($"/e/{key}", body) : withHeader.PostAsJsonAsync("/e", body)));
+
+        Assert.Equal(5, burst.Count(r => r.StatusCode == HttpStatusCode.OK));
+        var refused = burst.Where(r => r.StatusCode == HttpStatusCode.TooManyRequests).ToList();
+        Assert.Equal(3, refused.Count);
+        Assert.Contains("event key", (await refused[0].AssertProblemAsync(HttpStatusCode.TooManyRequests)).GetProperty("detail").GetString());
+        Assert.Equal(HttpStatusCode.Unauthorized, (await anonymous.GetAsync("/credits")).StatusCode); // the address bucket still has tokens
+    }
+
     private static async Task<HttpClient> CreateTeamAsync(PlatformHost host)
     {
         using var admin = new HttpClient { BaseAddress = host.Address, DefaultRequestHeaders = { { "Authorization", $"Bearer {PlatformHost.AdminKey}" } } };

@@ -7,7 +7,8 @@ namespace Alavida.Tests.Infrastructure;
 /// <summary>
 /// A real client of another stack, as a node script in a folder of the test project with a pinned package.json and
 /// package-lock.json: installed with <c>npm ci</c> the first time a run needs it (node_modules stays, git-ignored),
-/// then run with node. Node and npm are prerequisites of the suite (.ci/run installs them).
+/// then run with node; a folder without a package.json is run as it is. Node and npm are prerequisites of the suite
+/// (.ci/run installs them).
 /// </summary>
 public static class NodeScript
 {
@@ -16,17 +17,19 @@ public static class NodeScript
     /// <summary>The folder <c>tests/Alavida.Tests/{relative}</c> in the repository.</summary>
     public static string Folder(string relative) => Path.Combine(RegistryContractTests.RepositoryRoot(), "tests", "Alavida.Tests", relative);
 
-    /// <summary>Runs <c>node {script}</c> in <paramref name="folder"/> after installing its packages; its exit code and streams.</summary>
-    public static async Task<(int Code, string Output, string Error)> RunAsync(string folder, string script, IReadOnlyDictionary<string, string> environment)
+    /// <summary>Runs <c>node {script} {arguments}</c> in <paramref name="folder"/> after installing its packages; its exit code and streams.</summary>
+    public static async Task<(int Code, string Output, string Error)> RunAsync(
+        string folder, string script, IReadOnlyDictionary<string, string> environment, params string[] arguments)
     {
         await Installs.GetOrAdd(folder, f => new Lazy<Task>(() => InstallAsync(f))).Value;
-        return await RunProcessAsync(folder, "node", [script], environment);
+        return await RunProcessAsync(folder, "node", [script, .. arguments], environment);
     }
 
     private static async Task InstallAsync(string folder)
     {
-        // npm ci writes this file last: its presence means a complete install of the lockfile.
-        if (File.Exists(Path.Combine(folder, "node_modules", ".package-lock.json")))
+        // npm ci writes this file last: its presence means a complete install of the lockfile. A script with no
+        // package.json uses node's own modules only.
+        if (!File.Exists(Path.Combine(folder, "package.json")) || File.Exists(Path.Combine(folder, "node_modules", ".package-lock.json")))
         {
             return;
         }
