@@ -27,11 +27,13 @@ public sealed class LegalForms
 
     private readonly FrozenDictionary<string, string> _canonical;
     private readonly FrozenSet<string> _spellings;
+    private readonly FrozenSet<string> _firstTokens;
 
     private LegalForms(FrozenDictionary<string, string> canonical, FrozenSet<string> spellings, int maxTokens)
     {
         _canonical = canonical;
         _spellings = spellings;
+        _firstTokens = canonical.Keys.Select(FirstToken).ToFrozenSet(StringComparer.Ordinal);
         MaxTokens = maxTokens;
     }
 
@@ -46,6 +48,9 @@ public sealed class LegalForms
 
     /// <summary>The canonical form of a folded token sequence (<c>gmbh and co kg</c> → <c>gmbh &amp; co kg</c>), or null.</summary>
     public string? Canonical(string foldedTokens) => _canonical.GetValueOrDefault(foldedTokens);
+
+    /// <summary>True when some form starts with the first token of <paramref name="folded"/> (a cheap test before <see cref="Canonical"/>).</summary>
+    public bool StartsForm(string folded) => folded.Length > 0 && _firstTokens.Contains(FirstToken(folded));
 
     /// <summary>True when <paramref name="written"/> is a form exactly as the list spells it (case and dots included).</summary>
     public bool IsListedSpelling(string written) => _spellings.Contains(written);
@@ -63,6 +68,8 @@ public sealed class LegalForms
 
         return null;
     }
+
+    private static string FirstToken(string folded) => folded.IndexOf(' ') is var space and >= 0 ? folded[..space] : folded;
 
     private static LegalForms Build(IEnumerable<string> spellings)
     {
