@@ -37,7 +37,7 @@ public sealed class IntentRules
 
         var alternatives = _intentsByPhrase.Keys.OrderByDescending(p => p.Length).Select(p => Regex.Escape(p).Replace("\\ ", "\\s+", StringComparison.Ordinal));
         _pattern = new Regex($@"(?<![\w-])(?:{string.Join('|', alternatives)})(?![\w-])",
-            RegexOptions.IgnoreCase | RegexOptions.CultureInvariant | RegexOptions.Compiled | RegexOptions.NonBacktracking);
+            RegexOptions.IgnoreCase | RegexOptions.CultureInvariant | RegexOptions.Compiled);
     }
 
     /// <summary>The intents of a company from its snippets, each with the first phrase and snippet that shows it, in <see cref="Intents.All"/> order.</summary>

@@ -30,13 +30,13 @@ public sealed class MeetingAnalysisOptions
     public Dictionary<string, List<string>> IntentPhrases { get; set; } = new(StringComparer.Ordinal)
     {
         [Intents.Evaluation] = ["evaluating", "evaluate", "trial", "pilot", "proof of concept", "poc", "demo", "looking at options", "shortlist", "comparing vendors", "test drive", "sandbox"],
-        [Intents.Pain] = ["struggling", "pain point", "problem", "frustrating", "frustrated", "takes forever", "manual process", "bottleneck", "broken", "churn", "losing deals", "too slow", "headache"],
+        [Intents.Pain] = ["struggling", "pain point", "the problem is", "biggest problem", "frustrating", "frustrated", "takes forever", "manual process", "bottleneck", "broken", "churn", "losing deals", "too slow", "headache"],
         [Intents.Competitor] = ["competitor", "we currently use", "currently using", "we use", "switch from", "switching from", "instead of", "compared to", "versus", "vs", "alternative to", "moving away from", "replace"],
         [Intents.Pricing] = ["pricing", "price", "cost", "quote", "discount", "per seat", "license fee", "licence fee", "subscription", "how much"],
         [Intents.Timeline] = ["timeline", "by the end of", "next quarter", "this quarter", "q1", "q2", "q3", "q4", "deadline", "go live", "go-live", "rollout", "by january", "by march", "by june", "by september", "within weeks"],
         [Intents.Budget] = ["budget", "budgeted", "funding", "approved spend", "cfo sign-off", "procurement", "purchase order"],
         [Intents.Objection] = ["concern", "concerned", "too expensive", "not sure", "security review", "risk", "hesitant", "blocker", "pushback", "not a priority"],
-        [Intents.NextStep] = ["next step", "next steps", "follow up", "follow-up", "send over", "schedule", "set up a call", "book a meeting", "introduce you", "send the proposal", "contract", "sign"],
+        [Intents.NextStep] = ["next step", "next steps", "follow up", "follow-up", "send over", "schedule", "set up a call", "book a meeting", "introduce you", "send the proposal", "contract", "sign the"],
     };
 
     /// <summary>What each intent adds to a mentioned company's engagement strength (0–1, after <see cref="BaseEngagement"/>).</summary>

@@ -111,7 +111,12 @@ public static partial class TextScanner
 
             var last = words[at + length - 1];
             var written = text[words[at].Start..(last.Start + last.Text.Length)].TrimEnd(',', ';', ':', '!', '?', ')');
-            if (!IsWrittenAsForm(written, forms))
+            if (written.EndsWith('.') && !forms.IsListedSpelling(written) && !written[..^1].Contains('.'))
+            {
+                written = written[..^1]; // the sentence's full stop, not the form's ("GmbH." ends a sentence; "Inc." and "S.A." keep theirs)
+            }
+
+            if (written.Length == 0 || !IsWrittenAsForm(written, forms))
             {
                 continue;
             }
