@@ -3,8 +3,8 @@ using Microsoft.Extensions.Options;
 
 namespace Alavida.Grains.MeetingAnalysis;
 
-/// <summary>A snippet of a meeting about a company: who said it, when, and the text (bounded).</summary>
-public sealed record Snippet(string Speaker, double? StartS, string Text);
+/// <summary>A snippet of a meeting about a company: who said it, when, the text (bounded), and whether it names the company.</summary>
+public sealed record Snippet(string Speaker, double? StartS, string Text, bool NamesCompany = true);
 
 /// <summary>Why a mention carries an intent: the phrase, and the snippet it is in (index into the mention's snippets).</summary>
 public sealed record IntentEvidence(string Intent, string Phrase, int Snippet);
@@ -49,7 +49,9 @@ public sealed class IntentRules
             foreach (Match m in _pattern.Matches(snippets[i].Text))
             {
                 var phrase = string.Join(' ', m.Value.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries)).ToLowerInvariant();
-                foreach (var intent in _intentsByPhrase.GetValueOrDefault(phrase) ?? [])
+                // What the company's own people say shows its intents, but not that it is someone's competitor: that
+                // takes a snippet naming it ("we currently use Kardex").
+                foreach (var intent in (_intentsByPhrase.GetValueOrDefault(phrase) ?? []).Where(x => snippets[i].NamesCompany || x != Intents.Competitor))
                 {
                     found.TryAdd(intent, new IntentEvidence(intent, phrase, i));
                 }

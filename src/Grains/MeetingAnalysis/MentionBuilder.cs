@@ -63,7 +63,7 @@ public sealed class MentionBuilder(int maxSnippets, int maxSnippetChars)
         var text = segment.Text;
         if (text.Length <= maxSnippetChars)
         {
-            return new Snippet(segment.Speaker, segment.StartS, text);
+            return new Snippet(segment.Speaker, segment.StartS, text, place is not null);
         }
 
         var centre = place is { } p ? p.Start + p.Length / 2 : 0;
@@ -79,6 +79,6 @@ public sealed class MentionBuilder(int maxSnippets, int maxSnippetChars)
             end--;
         }
 
-        return new Snippet(segment.Speaker, segment.StartS, $"{(start > 0 ? "…" : "")}{text[start..end].Trim()}{(end < text.Length ? "…" : "")}");
+        return new Snippet(segment.Speaker, segment.StartS, $"{(start > 0 ? "…" : "")}{text[start..end].Trim()}{(end < text.Length ? "…" : "")}", place is not null);
     }
 }
