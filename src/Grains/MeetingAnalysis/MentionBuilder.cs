@@ -30,11 +30,7 @@ public sealed class MentionBuilder(int maxSnippets, int maxSnippetChars)
             var named = places.ContainsKey(s);
             if (named || speakers.Count > 0 && IsSpokenBy(meeting.Segments[s].Speaker, speakers))
             {
-                var count = intentsAt(s);
-                if (named || count > 0)
-                {
-                    pool.Add((s, named, count));
-                }
+                pool.Add((s, named, intentsAt(s)));
             }
         }
 
