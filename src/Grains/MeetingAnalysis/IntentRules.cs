@@ -36,7 +36,7 @@ public sealed class IntentRules
         }
 
         var alternatives = _intentsByPhrase.Keys.OrderByDescending(p => p.Length).Select(p => Regex.Escape(p).Replace("\\ ", "\\s+", StringComparison.Ordinal));
-        _pattern = new Regex($@"(?<![\w-])(?:{string.Join('|', alternatives)})(?![\w-])",
+        _pattern = new Regex($@"\b(?:{string.Join('|', alternatives)})\b",
             RegexOptions.IgnoreCase | RegexOptions.CultureInvariant | RegexOptions.Compiled);
     }
 

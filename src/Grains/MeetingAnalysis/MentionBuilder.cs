@@ -25,10 +25,12 @@ public sealed class MentionBuilder(int maxSnippets, int maxSnippetChars)
         var places = group.SelectMany(c => c.Places).GroupBy(p => p.Segment).ToDictionary(g => g.Key, g => g.First());
 
         var pool = new List<(int Segment, bool Named, int Intents)>();
+        var spokenBy = new Dictionary<string, bool>(StringComparer.Ordinal); // a call has a handful of speaker labels
         for (var s = 0; s < meeting.Segments.Count; s++)
         {
             var named = places.ContainsKey(s);
-            if (named || speakers.Count > 0 && IsSpokenBy(meeting.Segments[s].Speaker, speakers))
+            var speaker = meeting.Segments[s].Speaker;
+            if (named || speakers.Count > 0 && (spokenBy.TryGetValue(speaker, out var ours) ? ours : spokenBy[speaker] = IsSpokenBy(speaker, speakers)))
             {
                 pool.Add((s, named, intentsAt(s)));
             }

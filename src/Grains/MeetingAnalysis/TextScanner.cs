@@ -48,9 +48,9 @@ public static partial class TextScanner
 
     private static void ScanDomains(string text, FrozenSet<string> ignored, List<TextHit> hits)
     {
-        if (text.IndexOf('.') < 0)
+        if (!HasDottedWord(text))
         {
-            return; // most segments: no domain possible
+            return; // most segments: a dot only ends a sentence, so no domain is possible
         }
 
         foreach (Match m in DomainPattern().Matches(text))
@@ -76,13 +76,28 @@ public static partial class TextScanner
         }
     }
 
+    /// <summary>True when some dot is followed by a letter or digit ("acme.io", "S.A."), which a domain needs.</summary>
+    private static bool HasDottedWord(string text)
+    {
+        for (var i = text.IndexOf('.'); i >= 0 && i < text.Length - 1; i = text.IndexOf('.', i + 1))
+        {
+            if (char.IsLetterOrDigit(text[i + 1]))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
     private static void ScanNames(string text, KnownNames known, List<TextHit> hits)
     {
         var words = Words(text);
         var forms = LegalForms.Default;
         for (var i = 0; i < words.Count; i++)
         {
-            if (i > 0 && forms.StartsForm(words[i].Folded) && LegalName(text, words, i) is var (hit, used))
+            // A form follows a name: the word before is capitalised ("Acme GmbH", "Acme, Inc.").
+            if (i > 0 && IsCapitalised(words[i - 1].Text) && forms.StartsForm(words[i].Folded) && LegalName(text, words, i) is var (hit, used))
             {
                 hits.Add(hit);
                 i += used - 1;
