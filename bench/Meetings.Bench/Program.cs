@@ -1,9 +1,14 @@
+using System.Collections.Frozen;
 using System.Diagnostics;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
 using Alavida.Bench;
+using Alavida.Grains.MeetingAnalysis;
+using Alavida.Grains.Meetings;
+using Microsoft.Extensions.Options;
+using static Alavida.Bench.BenchJobs;
 using Npgsql;
 
 // 1,000 sales calls of about 30 minutes (≈ 5,000 words, 5–10 participants) through meeting-sync's ingest and
@@ -13,6 +18,9 @@ using Npgsql;
 var meetings = args.SkipWhile(a => a != "--meetings").Skip(1).Select(int.Parse).FirstOrDefault(1000);
 var perRequest = args.SkipWhile(a => a != "--per-request").Skip(1).Select(int.Parse).FirstOrDefault(25);
 const int Prospects = 200;
+var calls = Enumerable.Range(0, meetings).Select(Call).ToList();
+var alone = AnalyserAlone(calls.Select(c => c.Meeting).ToList());
+
 await using var platform = await BenchPlatform.StartAsync("meetings", new Dictionary<string, string?>
 {
     ["Orleans:SiloPort"] = "21412",
@@ -21,7 +29,7 @@ await using var platform = await BenchPlatform.StartAsync("meetings", new Dictio
 });
 using var admin = Client(platform.Address, BenchPlatform.AdminKey);
 var created = await (await admin.PostAsJsonAsync("/admin/teams", new { name = "bench", owner_email = "bench@example.com", credits = 10_000_000 })).Content.ReadFromJsonAsync<JsonElement>();
-using var http = Client(platform.Address, created.GetProperty("api_key").GetString()!);
+using var http = Client(platform.Address, created.GetProperty("api_key").GetString()!, TimeSpan.FromSeconds(300));
 
 // The team's ICP and persona, and the facts of the 200 prospects the calls are with (so their mentions qualify).
 await RunAsync(http, "/icp-discovery/run/qualify", new
@@ -31,13 +39,11 @@ await RunAsync(http, "/icp-discovery/run/qualify", new
     companies = Enumerable.Range(0, Prospects).Select(p => new { name = $"Prospect {p} Logistik GmbH", domain = Domain(p), industry = "logistics", employees = 200 + p, country = "DE" }).ToArray(),
 });
 
-var calls = Enumerable.Range(0, meetings).Select(Call).ToList();
 var words = calls.Sum(c => c.Words);
 var payloads = calls.Chunk(perRequest).Select(chunk => JsonSerializer.SerializeToUtf8Bytes(new { meetings = chunk.Select(c => c.Json).ToArray() })).ToList();
 Console.Error.WriteLine($"{meetings} calls, {words / meetings:N0} words and {calls.Average(c => c.Participants):0.0} participants on average, {payloads.Sum(p => p.Length) / 1048576.0:N0} MB");
 
 await using var db = NpgsqlDataSource.Create(platform.ConnectionString);
-var clock = Stopwatch.StartNew();
 var jobs = new List<string>();
 await Parallel.ForEachAsync(payloads, new ParallelOptions { MaxDegreeOfParallelism = 4 }, async (payload, _) =>
 {
@@ -64,24 +70,28 @@ foreach (var job in jobs)
     }
 }
 
-var ingested = clock.Elapsed;
+// Polled gently (the measurement comes from the rows' own timestamps, not from when the poll saw them).
 var traces = jobs.Select(j => Guid.Parse(j).ToString("N")).ToArray();
+var jobIds = jobs.Select(Guid.Parse).ToArray();
 const string Analysis = "meeting-analysis/analyze-added-transcript";
 while (await ScalarAsync<long>(db, "SELECT count(*) FROM mesh.runs WHERE trace_id = ANY(@t) AND function_id = @f AND status IN ('completed', 'failed', 'skipped')",
            ("t", traces), ("f", Analysis)) < meetings)
 {
-    await Task.Delay(20);
+    await Task.Delay(500);
 }
 
-var analysed = clock.Elapsed;
 while (await ScalarAsync<long>(db, "SELECT count(*) FROM mesh.runs WHERE trace_id = ANY(@t) AND status NOT IN ('completed', 'failed', 'cancelled', 'skipped')", ("t", traces)) > 0
        || await ScalarAsync<long>(db, "SELECT count(*) FROM mesh.events WHERE trace_id = ANY(@t) AND name = 'icp/company.qualified'", ("t", traces))
           > await ScalarAsync<long>(db, "SELECT count(*) FROM mesh.runs WHERE trace_id = ANY(@t) AND function_id LIKE 'lead-discovery/%' AND status = 'completed'", ("t", traces)))
 {
-    await Task.Delay(50);
+    await Task.Delay(500);
 }
 
-var cascaded = clock.Elapsed;
+var start = await ScalarAsync<DateTime>(db, "SELECT min(created_at) FROM jobs WHERE id = ANY(@j)", ("j", jobIds));
+TimeSpan Since(string sql, params (string, object)[] parameters) => ScalarAsync<DateTime>(db, sql, parameters).GetAwaiter().GetResult() - start;
+var ingested = Since("SELECT max(ended_at) FROM jobs WHERE id = ANY(@j)", ("j", jobIds));
+var analysed = Since("SELECT max(ended_at) FROM mesh.runs WHERE trace_id = ANY(@t) AND function_id = @f", ("t", traces), ("f", Analysis));
+var cascaded = Since("SELECT max(ended_at) FROM mesh.runs WHERE trace_id = ANY(@t)", ("t", traces));
 long Count(string sql) => ScalarAsync<long>(db, sql, ("t", traces)).GetAwaiter().GetResult();
 var mentions = Count("SELECT count(*) FROM meeting_analysis.mentions WHERE trace_id = ANY(@t)");
 var failed = Count("SELECT count(*) FROM mesh.runs WHERE trace_id = ANY(@t) AND status NOT IN ('completed', 'skipped')");
@@ -89,6 +99,8 @@ var peakRss = File.ReadLines("/proc/self/status").First(l => l.StartsWith("VmHWM
 
 Console.WriteLine();
 Console.WriteLine($"Machine: {Environment.ProcessorCount} cores · {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC · .NET {Environment.Version} · deterministic analyser · {meetings:N0} calls of {words / meetings:N0} words, {perRequest} per ingest request, 4 requests in flight");
+Console.WriteLine();
+Console.WriteLine($"The analyser alone (one thread, in process, no identity or database): {alone.PerSecond:N0} transcripts/s, p50 {alone.P50:0.0} ms, p99 {alone.P99:0.0} ms per transcript");
 Console.WriteLine();
 Console.WriteLine("| Stage (from the first ingest request) | Done after | Transcripts/s |");
 Console.WriteLine("|---|---|---|");
@@ -121,7 +133,36 @@ Console.WriteLine($"Mentions: {mentions:N0} ({(double)mentions / meetings:0.0} p
 
 static string Domain(int prospect) => $"prospect-{prospect}-logistik.de";
 
-static (object Json, int Words, int Participants) Call(int i)
+// The deterministic analyser alone, in this process, one call after another on one thread: find the companies, build
+// each mention's snippets, read its intents (no identity, no database: what the run adds to them).
+static (double PerSecond, double P50, double P99) AnalyserAlone(IReadOnlyList<AnalysisMeeting> calls)
+{
+    var options = new MeetingAnalysisOptions();
+    var rules = new IntentRules(Options.Create(options));
+    var builder = new MentionBuilder(options.MaxSnippets, options.MaxSnippetChars);
+    var ignored = options.IgnoredDomains.ToFrozenSet(StringComparer.Ordinal);
+    var times = new List<double>(calls.Count);
+    MentionFinder.Find(calls[0], KnownNames.Empty, ignored, []); // warm-up: the rule data and the compiled patterns load once
+    var total = Stopwatch.StartNew();
+    foreach (var call in calls)
+    {
+        var one = Stopwatch.StartNew();
+        var found = MentionFinder.Find(call, KnownNames.Empty, ignored, []);
+        var counts = new int?[call.Segments.Count];
+        foreach (var candidate in found.Candidates)
+        {
+            var draft = builder.Build(call, Guid.NewGuid(), [candidate], [], s => counts[s] ??= rules.Count(call.Segments[s].Text));
+            rules.Detect(draft.Snippets);
+        }
+
+        times.Add(one.Elapsed.TotalMilliseconds);
+    }
+
+    times.Sort();
+    return (calls.Count / total.Elapsed.TotalSeconds, times[times.Count / 2], times[(int)(times.Count * 0.99)]);
+}
+
+static (object Json, int Words, int Participants, AnalysisMeeting Meeting) Call(int i)
 {
     var random = new Random(i);
     var prospect = i % Prospects;
@@ -137,7 +178,7 @@ static (object Json, int Words, int Participants) Call(int i)
     }
 
     participants.Add(new() { ["name"] = $"Free Consultant{i}", ["email"] = $"consultant{i}@gmail.com", ["role"] = "guest" });
-    var segments = new List<object>();
+    var segments = new List<TranscriptSegment>();
     var count = 0;
     var t = 0.0;
     while (count < 5000)
@@ -145,15 +186,19 @@ static (object Json, int Words, int Participants) Call(int i)
         var speaker = participants[random.Next(participants.Count)]["name"];
         var text = Sentence(random, prospect, segments.Count);
         count += text.Count(c => c == ' ') + 1;
-        segments.Add(new { speaker, text, start_s = t, end_s = t + 6 });
+        segments.Add(new TranscriptSegment(speaker, text, t, t + 6));
         t += 6;
     }
 
+    var startedAt = DateTimeOffset.UtcNow.AddDays(-1);
+    var meeting = new AnalysisMeeting(Guid.NewGuid(), "bench", startedAt, $"maya{i % 7}@brightwave-bench.io",
+        [.. participants.Select(p => new MeetingParticipant(p["name"], p["email"], p.GetValueOrDefault("title"), null, p["role"]))], segments);
     return (new
     {
-        source = "gong", external_id = $"bench-{i}", title = $"Discovery call {i}", started_at = DateTimeOffset.UtcNow.AddDays(-1).ToString("yyyy-MM-ddTHH:mm:ssZ"),
-        organizer_email = $"maya{i % 7}@brightwave-bench.io", participants, segments,
-    }, count, participants.Count);
+        source = "gong", external_id = $"bench-{i}", title = $"Discovery call {i}", started_at = startedAt.ToString("yyyy-MM-ddTHH:mm:ssZ"),
+        organizer_email = $"maya{i % 7}@brightwave-bench.io", participants,
+        segments = segments.Select(x => new { speaker = x.Speaker, text = x.Text, start_s = x.StartS, end_s = x.EndS }),
+    }, count, participants.Count, meeting);
 }
 
 // Mostly small talk and process detail; now and then a company (a URL, a legal name, a competitor) and an intent.
@@ -179,44 +224,4 @@ static string Sentence(Random random, int prospect, int n)
     }
 
     return sb.ToString();
-}
-
-static HttpClient Client(string address, string key)
-{
-    var client = new HttpClient { BaseAddress = new Uri(address), Timeout = TimeSpan.FromSeconds(300) };
-    client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", key);
-    return client;
-}
-
-static async Task RunAsync(HttpClient http, string path, object body)
-{
-    var response = await http.PostAsJsonAsync(path, body);
-    var accepted = await response.Content.ReadFromJsonAsync<JsonElement>();
-    if (!response.IsSuccessStatusCode || (await WaitAsync(http, accepted.GetProperty("job_id").GetString()!)).GetProperty("status").GetString() != "succeeded")
-    {
-        throw new InvalidOperationException($"{path}: {(int)response.StatusCode} {accepted}");
-    }
-}
-
-static async Task<JsonElement> WaitAsync(HttpClient http, string jobId)
-{
-    while (true)
-    {
-        var job = await http.GetFromJsonAsync<JsonElement>($"/jobs/{jobId}?wait_seconds=20");
-        if (job.GetProperty("status").GetString() is "succeeded" or "failed" or "cancelled")
-        {
-            return job;
-        }
-    }
-}
-
-static async Task<T> ScalarAsync<T>(NpgsqlDataSource db, string sql, params (string Name, object Value)[] parameters)
-{
-    await using var command = db.CreateCommand(sql);
-    foreach (var (name, value) in parameters)
-    {
-        command.Parameters.AddWithValue(name, value);
-    }
-
-    return (T)(await command.ExecuteScalarAsync())!;
 }

@@ -3,7 +3,6 @@ using System.Diagnostics;
 using System.Text.Json;
 using Alavida.Grains.MeetingAnalysis;
 using Alavida.Grains.Meetings;
-using Alavida.Grains.Prospect.Reasoning;
 using Alavida.Tests.Gateway;
 using Alavida.Tests.Prospect;
 
@@ -21,13 +20,7 @@ public sealed class MeetingAnalysisLlmTests(LlmFixture fixture)
         var answer = """{"intents":[{"intent":"evaluation","snippet":0,"phrase":"kicking the tyres"}]}""";
         fixture.Model.Script = schema => schema == "mention_intents" ? ScriptedChatClient.Answer(answer) : throw new InvalidOperationException(schema);
         var spans = new ConcurrentBag<Activity>();
-        using var listener = new ActivityListener
-        {
-            ShouldListenTo = s => s.Name == ReasonerOptions.TelemetrySource,
-            Sample = (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.AllDataAndRecorded,
-            ActivityStopped = spans.Add,
-        };
-        ActivitySource.AddActivityListener(listener);
+        using var listener = ScriptedChatClient.ListenToModelCalls(spans);
 
         var quoted = await AnalyseAsync(team, tag, "a", "We are kicking the tyres on three vendors this month.");
 
