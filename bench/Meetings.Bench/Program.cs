@@ -14,9 +14,10 @@ using Npgsql;
 // 1,000 sales calls of about 30 minutes (≈ 5,000 words, 5–10 participants) through meeting-sync's ingest and
 // meeting-analysis (deterministic), and the prospect cascade their mentions start, over real HTTP against the run
 // command's host composition and a local PostgreSQL. meeting-sync's ingest jobs alone are the reference.
-//   dotnet run -c Release --project bench/Meetings.Bench [-- --meetings 1000 --per-request 25]
+//   dotnet run -c Release --project bench/Meetings.Bench [-- --meetings 1000 --per-request 25 --concurrency 5]
 var meetings = args.SkipWhile(a => a != "--meetings").Skip(1).Select(int.Parse).FirstOrDefault(1000);
 var perRequest = args.SkipWhile(a => a != "--per-request").Skip(1).Select(int.Parse).FirstOrDefault(25);
+var concurrency = args.SkipWhile(a => a != "--concurrency").Skip(1).FirstOrDefault("5"); // MeetingAnalysis:ConcurrencyPerTeam
 const int Prospects = 200;
 var calls = Enumerable.Range(0, meetings).Select(Call).ToList();
 var alone = AnalyserAlone(calls.Select(c => c.Meeting).ToList());
@@ -26,6 +27,7 @@ await using var platform = await BenchPlatform.StartAsync("meetings", new Dictio
     ["Orleans:SiloPort"] = "21412",
     ["Orleans:GatewayPort"] = "23401",
     ["Management:Urls"] = "http://127.0.0.1:19091",
+    ["MeetingAnalysis:ConcurrencyPerTeam"] = concurrency,
 });
 using var admin = Client(platform.Address, BenchPlatform.AdminKey);
 var created = await (await admin.PostAsJsonAsync("/admin/teams", new { name = "bench", owner_email = "bench@example.com", credits = 10_000_000 })).Content.ReadFromJsonAsync<JsonElement>();
@@ -98,7 +100,7 @@ var failed = Count("SELECT count(*) FROM mesh.runs WHERE trace_id = ANY(@t) AND 
 var peakRss = File.ReadLines("/proc/self/status").First(l => l.StartsWith("VmHWM:", StringComparison.Ordinal)).Split(' ', StringSplitOptions.RemoveEmptyEntries)[1];
 
 Console.WriteLine();
-Console.WriteLine($"Machine: {Environment.ProcessorCount} cores · {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC · .NET {Environment.Version} · deterministic analyser · {meetings:N0} calls of {words / meetings:N0} words, {perRequest} per ingest request, 4 requests in flight");
+Console.WriteLine($"Machine: {Environment.ProcessorCount} cores · {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC · .NET {Environment.Version} · deterministic analyser · {meetings:N0} calls of {words / meetings:N0} words, {perRequest} per ingest request, 4 requests in flight, analysis concurrency {concurrency} per team");
 Console.WriteLine();
 Console.WriteLine($"The analyser alone (one thread, in process, no identity or database): {alone.PerSecond:N0} transcripts/s, p50 {alone.P50:0.0} ms, p99 {alone.P99:0.0} ms per transcript");
 Console.WriteLine();

@@ -14,7 +14,8 @@ public static class MeetingAnalysisHostingExtensions
 {
     /// <summary>
     /// meeting-analysis in a silo: its <c>analyze</c> action, its <c>meeting/transcript.added</c> function (at most
-    /// <c>Prospect:ConcurrencyPerTeam</c> runs per team at once, as the cascade's), its rules (section
+    /// <c>MeetingAnalysis:ConcurrencyPerTeam</c> runs per team at once, by default the cascade's
+    /// <c>Prospect:ConcurrencyPerTeam</c>), its rules (section
     /// <c>MeetingAnalysis</c>, checked at start) and the intent reasoner chosen by <c>Reasoning:Provider</c>.
     /// Needs the prospect chain (<see cref="ProspectHostingExtensions.AddAlavidaProspect"/>): its store takes the people and signals.
     /// </summary>
@@ -39,8 +40,8 @@ public static class MeetingAnalysisHostingExtensions
         services.AddSingleton<MeetingAnalyzer>();
         services.AddSingleton<MentionCommitter>();
         services.AddQuantumAction<AnalyzeMeetingsAction>();
-        services.AddMeshFunction(TranscriptAddedFunction.Create(
-            configuration.GetValue("Prospect:ConcurrencyPerTeam", ProspectHostingExtensions.DefaultConcurrencyPerTeam)));
+        var cascade = configuration.GetValue("Prospect:ConcurrencyPerTeam", ProspectHostingExtensions.DefaultConcurrencyPerTeam);
+        services.AddMeshFunction(TranscriptAddedFunction.Create(configuration.GetValue($"{MeetingAnalysisOptions.SectionName}:ConcurrencyPerTeam", cascade)));
         return services;
     }
 }

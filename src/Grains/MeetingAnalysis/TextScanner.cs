@@ -24,7 +24,7 @@ public static partial class TextScanner
          "called", "named", "is", "what", "who", "which", "where", "how", "why", "even", "only", "all", "every", "some", "any", "not", "of", "de", "and"],
         StringComparer.Ordinal);
 
-    /// <summary>Lower-case words allowed inside a name ("Bank of America Corp.", "Müller und Söhne GmbH").</summary>
+    /// <summary>Lower-case words allowed inside a name ("Bank of America Corp.", "Müller und Söhne GmbH"); numbers are too.</summary>
     private static readonly FrozenSet<string> Connectors = FrozenSet.ToFrozenSet(
         ["&", "and", "of", "de", "du", "des", "la", "le", "von", "van", "der", "den", "da", "do", "y", "e", "und", "et"], StringComparer.Ordinal);
 
@@ -96,8 +96,8 @@ public static partial class TextScanner
         var forms = LegalForms.Default;
         for (var i = 0; i < words.Count; i++)
         {
-            // A form follows a name: the word before is capitalised ("Acme GmbH", "Acme, Inc.").
-            if (i > 0 && IsCapitalised(words[i - 1].Text) && forms.StartsForm(words[i].Folded) && LegalName(text, words, i) is var (hit, used))
+            // A form follows a name: the word before is capitalised or a number ("Acme GmbH", "Acme, Inc.", "Studio 54 GmbH").
+            if (i > 0 && (IsCapitalised(words[i - 1].Text) || IsJoiner(words[i - 1].Text)) && forms.StartsForm(words[i].Folded) && LegalName(text, words, i) is var (hit, used))
             {
                 hits.Add(hit);
                 i += used - 1;
@@ -178,7 +178,7 @@ public static partial class TextScanner
         {
             var w = words[j];
             var endsSentence = w.Text[^1] is '.' or '!' or '?' or ':' or ';' or '"' || w.Text[^1] == ',' && j != at - 1;
-            if (endsSentence || !(IsCapitalised(w.Text) || Connectors.Contains(w.Text)))
+            if (endsSentence || !(IsCapitalised(w.Text) || IsJoiner(w.Text)))
             {
                 break;
             }
@@ -186,13 +186,16 @@ public static partial class TextScanner
             first = j;
         }
 
-        while (first < at && (Openers.Contains(words[first].Folded) || Connectors.Contains(words[first].Text)))
+        while (first < at && (Openers.Contains(words[first].Folded) || IsJoiner(words[first].Text)))
         {
             first++;
         }
 
         return first < at && IsCapitalised(words[first].Text) ? first : -1;
     }
+
+    // Inside a name, not at its start: "Bank of Lisbon", "Müller & Söhne", "Studio 54".
+    private static bool IsJoiner(string word) => Connectors.Contains(word) || word.All(char.IsAsciiDigit);
 
     internal static bool IsCapitalised(string word) => word.Length > 0 && (char.IsUpper(word[0]) || char.IsDigit(word[0]) && word.Any(char.IsLetter));
 

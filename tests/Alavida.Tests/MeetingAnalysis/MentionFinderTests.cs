@@ -53,6 +53,8 @@ public sealed class MentionFinderTests
     [InlineData("Yesterday Acme Robotics Ltd called us back.", "Acme Robotics Ltd")]
     [InlineData("Their parent, Orbis Group Holdings, Inc., owns it.", "Orbis Group Holdings, Inc.")]
     [InlineData("Bank of Lisbon S.A. is the lender.", "Bank of Lisbon S.A.")]
+    [InlineData("We signed with Studio 54 GmbH yesterday.", "Studio 54 GmbH")]
+    [InlineData("In 2024 Ltd. was a word, not a name.", null)]
     [InlineData("check https://www.acme-robotics.io/pricing today", "acme-robotics.io")]
     [InlineData("the site is shop.acme.co.uk/en.", "acme.co.uk")]
     [InlineData("Inc. and Ltd. alone are not companies.", null)]
