@@ -1,8 +1,8 @@
 using System.Diagnostics;
-using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text.Json;
 using Alavida.Bench;
+using static Alavida.Bench.BenchJobs;
 using Npgsql;
 
 // The prospect chain at scale: 1,000 candidate companies through icp-discovery → lead-discovery → buying-signals with the
@@ -135,49 +135,3 @@ Console.WriteLine();
 Console.WriteLine(charged == expected && balanceBefore - balanceAfter == expected && qualifications == companies && failed == 0
     ? "Consistent: one qualification per company, every run completed, credits = 2 × evaluated + people evaluated at companies with leads + companies scored."
     : "INCONSISTENT: see the figures above.");
-
-static HttpClient Client(string address, string key)
-{
-    var client = new HttpClient { BaseAddress = new Uri(address), Timeout = TimeSpan.FromSeconds(120) };
-    client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", key);
-    return client;
-}
-
-static async Task RunAsync(HttpClient http, string path, object body)
-{
-    var response = await http.PostAsJsonAsync(path, body);
-    var accepted = await response.Content.ReadFromJsonAsync<JsonElement>();
-    if (!response.IsSuccessStatusCode)
-    {
-        throw new InvalidOperationException($"{path}: {(int)response.StatusCode} {accepted}");
-    }
-
-    var job = await WaitAsync(http, accepted.GetProperty("job_id").GetString()!);
-    if (job.GetProperty("status").GetString() != "succeeded")
-    {
-        throw new InvalidOperationException($"{path}: {job}");
-    }
-}
-
-static async Task<JsonElement> WaitAsync(HttpClient http, string jobId)
-{
-    while (true)
-    {
-        var job = await http.GetFromJsonAsync<JsonElement>($"/jobs/{jobId}?wait_seconds=20");
-        if (job.GetProperty("status").GetString() is "succeeded" or "failed" or "cancelled")
-        {
-            return job;
-        }
-    }
-}
-
-static async Task<T> ScalarAsync<T>(NpgsqlDataSource db, string sql, params (string Name, object Value)[] parameters)
-{
-    await using var command = db.CreateCommand(sql);
-    foreach (var (name, value) in parameters)
-    {
-        command.Parameters.AddWithValue(name, value);
-    }
-
-    return (T)(await command.ExecuteScalarAsync())!;
-}

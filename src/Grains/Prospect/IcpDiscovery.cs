@@ -32,10 +32,14 @@ public sealed class Qualifier(
         public int Evaluated => Distinct.Count;
     }
 
-    /// <summary>Resolves (as the team sees them) and scores every candidate; <paramref name="progress"/> hears after each chunk of 100.</summary>
+    /// <summary>
+    /// Resolves (as the team sees them) and scores every candidate; <paramref name="progress"/> hears after each chunk of
+    /// 100. With <paramref name="requireFacts"/> a company lacking a fact the ICP judges on is not scored but kept as
+    /// <c>insufficient_data</c> with what is missing (a company named in a meeting comes with a name and a domain only).
+    /// </summary>
     public async Task<Evaluation> EvaluateAsync(
         Guid teamId, IcpProfile icp, IReadOnlyList<CompanyCandidate> companies, string source, ReasoningLedger ledger, Func<int, Task>? progress,
-        CancellationToken cancellationToken)
+        bool requireFacts, CancellationToken cancellationToken)
     {
         var minScore = icp.MinScore ?? scoring.Value.DefaultMinScore;
         var items = new JsonObject[companies.Count];
@@ -77,9 +81,10 @@ public sealed class Qualifier(
             }
         }
 
+        var missing = distinct.Select(d => requireFacts ? MissingFacts(icp, d.Company) : []).ToList();
         var evaluations = new FitEvaluation[distinct.Count];
         await Parallel.ForEachAsync(
-            Enumerable.Range(0, distinct.Count),
+            Enumerable.Range(0, distinct.Count).Where(i => missing[i].Count == 0),
             new ParallelOptions { MaxDegreeOfParallelism = reasoning.Value.UsesModel ? reasoning.Value.MaxParallelCalls : 1, CancellationToken = cancellationToken },
             async (i, ct) => evaluations[i] = await reasoner.QualifyAsync(icp, distinct[i].Company, minScore, ledger, ct));
 
@@ -87,6 +92,18 @@ public sealed class Qualifier(
         for (var i = 0; i < distinct.Count; i++)
         {
             var (index, companyId, company) = distinct[i];
+            if (missing[i].Count > 0)
+            {
+                var unknown = new FitEvaluation(false, 0, [], [], [$"not enough facts to judge: {string.Join(", ", missing[i])} unknown"], DeterministicReasoner.Name);
+                qualifications.Add(new ProspectStore.Qualification(companyId, company, unknown, minScore, missing[i]));
+                items[index] = new JsonObject
+                {
+                    ["index"] = index, ["status"] = "insufficient_data", ["company_id"] = companyId, ["qualified"] = false,
+                    ["missing_facts"] = Json.Array(missing[i]), ["reasons"] = Json.Array(unknown.Reasons),
+                };
+                continue;
+            }
+
             var e = evaluations[i];
             qualifications.Add(new ProspectStore.Qualification(companyId, company, e, minScore));
             items[index] = new JsonObject
@@ -105,12 +122,12 @@ public sealed class Qualifier(
     {
         var ids = await store.SaveQualificationsAsync(scope, evaluation.Distinct);
         await linker.LinkAsync(scope.TeamId, scope.JobId, IdentityKind.Company, [.. ids.Keys]);
-        foreach (var item in evaluation.Items.Where(i => i["status"]!.GetValue<string>() is "qualified" or "disqualified"))
+        foreach (var item in evaluation.Items.Where(i => i["status"]!.GetValue<string>() is "qualified" or "disqualified" or "insufficient_data"))
         {
             item["qualification_id"] = ids[item["company_id"]!.GetValue<Guid>()];
         }
 
-        return [.. evaluation.Distinct.Where(q => q.Evaluation.Qualified).Select(q => MeshEvents.Create(
+        return [.. evaluation.Distinct.Where(q => q.Status == "qualified").Select(q => MeshEvents.Create(
             ProspectEvents.CompanyQualified,
             new Dictionary<string, object?>
             {
@@ -127,11 +144,41 @@ public sealed class Qualifier(
             traceId: scope.TraceId))];
     }
 
-    /// <summary>The job result document (schema: the registry's qualify output).</summary>
+    /// <summary>
+    /// The facts an ICP judges on that a company lacks (each ICP criterion needs one: industries the industry,
+    /// employee_range the employee count, countries the country, required_keywords a description or technologies).
+    /// </summary>
+    public static IReadOnlyList<string> MissingFacts(IcpProfile icp, CompanyCandidate company)
+    {
+        var missing = new List<string>();
+        if (icp.Industries.Count > 0 && company.Industry is null)
+        {
+            missing.Add("industry");
+        }
+
+        if (icp.HasEmployeeRange && company.Employees is null)
+        {
+            missing.Add("employees");
+        }
+
+        if (icp.Countries.Count > 0 && company.Country is null)
+        {
+            missing.Add("country");
+        }
+
+        if (icp.RequiredKeywords.Count > 0 && company.Description is null && company.Technologies.Count == 0)
+        {
+            missing.Add("description");
+        }
+
+        return missing;
+    }
+
+    /// <summary>The job result document (schema: the registry's qualify output; <c>insufficient_data</c> only for meeting mentions).</summary>
     public static JsonObject Result(Evaluation evaluation)
     {
         var statuses = evaluation.Items.Select(i => i["status"]!.GetValue<string>()).ToList();
-        return new JsonObject
+        var result = new JsonObject
         {
             ["counts"] = new JsonObject
             {
@@ -144,6 +191,12 @@ public sealed class Qualifier(
             },
             ["results"] = new JsonArray([.. evaluation.Items]),
         };
+        if (statuses.Count(s => s == "insufficient_data") is var insufficient and > 0)
+        {
+            result["counts"]!["insufficient_data"] = insufficient;
+        }
+
+        return result;
     }
 }
 
@@ -166,7 +219,7 @@ public sealed class QualifyAction(IGrainFactory grains, Qualifier qualifier, Pro
 
         var ledger = new ReasoningLedger();
         var evaluation = await qualifier.EvaluateAsync(job.TeamId, icp, companies, $"job:{job.JobId}", ledger,
-            done => context.ReportProgressAsync(done, companies.Count, $"{done} of {companies.Count} companies resolved"), cancellationToken);
+            done => context.ReportProgressAsync(done, companies.Count, $"{done} of {companies.Count} companies resolved"), requireFacts: false, cancellationToken);
         cancellationToken.ThrowIfCancellationRequested();
 
         // The real cost is known now (duplicates and rejected items are free): give the rest of the reservation back
@@ -183,7 +236,8 @@ public sealed class QualifyAction(IGrainFactory grains, Qualifier qualifier, Pro
 
 /// <summary>
 /// <c>meeting/company.mentioned</c>: a company discussed in a team's meeting is qualified against the team's last ICP
-/// (facts it lacks are taken from the team's earlier evaluation of it) and, if it qualifies, starts the same cascade.
+/// (facts it lacks are taken from the team's earlier evaluation of it) and, if it qualifies, starts the same cascade. A
+/// company still lacking a fact the ICP judges on is stored as <c>insufficient_data</c> with the facts missing, and stops there.
 /// </summary>
 public static class QualifyMentionFunction
 {
@@ -208,8 +262,9 @@ public static class QualifyMentionFunction
             var known = companyId is { } id ? await store.FindKnownCompanyAsync(run.Scope.TeamId, id) : null;
             var candidate = known is null ? mentioned : mentioned.FillFrom(known);
             var evaluation = await qualifier.EvaluateAsync(
-                run.Scope.TeamId, IcpProfile.Parse(JsonDocument.Parse(icpJson).RootElement), [candidate], $"run:{run.Scope.RunId}", run.Ledger, null, run.Context.CancellationToken);
-            if (evaluation.Distinct.FirstOrDefault() is { } evaluated && await run.ChargeAsync(Qualifier.Quantum, "qualify", 1, evaluated.CompanyId) is { } skip)
+                run.Scope.TeamId, IcpProfile.Parse(JsonDocument.Parse(icpJson).RootElement), [candidate], $"run:{run.Scope.RunId}", run.Ledger, null, requireFacts: true, run.Context.CancellationToken);
+            // Not judged, not charged: a company stored as insufficient_data costs nothing.
+            if (evaluation.Distinct.FirstOrDefault() is { Status: not "insufficient_data" } evaluated && await run.ChargeAsync(Qualifier.Quantum, "qualify", 1, evaluated.CompanyId) is { } skip)
             {
                 return CascadeRun.Skip(skip);
             }

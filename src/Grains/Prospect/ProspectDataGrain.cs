@@ -19,7 +19,8 @@ public sealed class ProspectDataGrain(NpgsqlDataSource db) : Grain, IProspectDat
     {
         [("icp-discovery", "qualifications")] = new("icp_discovery.qualifications", "id", "created_at",
             """
-            jsonb_build_object('qualification_id', id, 'company_id', polyseme_company_id, 'company', company, 'qualified', qualified, 'score', score,
+            jsonb_build_object('qualification_id', id, 'company_id', polyseme_company_id, 'company', company, 'qualified', qualified,
+                'status', coalesce(status, CASE WHEN qualified THEN 'qualified' ELSE 'disqualified' END), 'missing_facts', coalesce(missing_facts, '[]'::jsonb), 'score', score,
                 'min_score', min_score, 'passed_criteria', passed_criteria, 'failed_criteria', failed_criteria, 'reasons', reasons, 'reasoner', reasoner,
                 'job_id', job_id, 'run_id', run_id, 'trace_id', trace_id, 'created_at', created_at)
             """, HasPerson: false, HasTrace: true),

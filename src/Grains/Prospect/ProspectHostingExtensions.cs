@@ -3,6 +3,7 @@ using Alavida.Grains.Platform;
 using Alavida.Grains.Prospect.Reasoning;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 
 namespace Alavida.Grains.Prospect;
@@ -28,6 +29,7 @@ public static class ProspectHostingExtensions
         services.AddSingleton<LeadFinder>();
         services.AddSingleton<SignalScorer>();
         services.AddSingleton<DeterministicReasoner>();
+        services.TryAddSingleton<StructuredChat>(); // resolved only when a model reasons (it needs the keyed chat client)
         services.AddSingleton<IProspectReasoner>(sp => sp.GetRequiredService<IOptions<ReasonerOptions>>().Value.UsesModel
             ? ActivatorUtilities.CreateInstance<LlmReasoner>(sp)
             : sp.GetRequiredService<DeterministicReasoner>());

@@ -17,7 +17,11 @@ public sealed record CascadeScope(Guid TeamId, string TraceId, Guid? JobId, Guid
 public sealed class ProspectStore(NpgsqlDataSource db, TimeProvider time)
 {
     /// <summary>One company's evaluation to store.</summary>
-    public sealed record Qualification(Guid CompanyId, CompanyCandidate Company, FitEvaluation Evaluation, double MinScore);
+    public sealed record Qualification(Guid CompanyId, CompanyCandidate Company, FitEvaluation Evaluation, double MinScore, IReadOnlyList<string>? MissingFacts = null)
+    {
+        /// <summary>qualified, disqualified, or insufficient_data (the ICP needs facts the company lacks).</summary>
+        public string Status => MissingFacts is { Count: > 0 } ? "insufficient_data" : Evaluation.Qualified ? "qualified" : "disqualified";
+    }
 
     /// <summary>Stores evaluations; returns the qualification id per company.</summary>
     public async Task<IReadOnlyDictionary<Guid, Guid>> SaveQualificationsAsync(CascadeScope scope, IReadOnlyList<Qualification> items)
@@ -31,15 +35,15 @@ public sealed class ProspectStore(NpgsqlDataSource db, TimeProvider time)
         var rows = await connection.QueryAsync<(Guid Id, Guid CompanyId)>(
             """
             INSERT INTO icp_discovery.qualifications (id, team_id, trace_id, job_id, run_id, polyseme_company_id, company, qualified, score, min_score,
-                                                      passed_criteria, failed_criteria, reasons, reasoner)
+                                                      passed_criteria, failed_criteria, reasons, reasoner, status, missing_facts)
             SELECT u.id, @TeamId, @TraceId, @JobId, @RunId, u.company_id, u.company::jsonb, u.qualified, u.score, u.min_score,
-                   u.passed::jsonb, u.failed::jsonb, u.reasons::jsonb, u.reasoner
-              FROM unnest(@ids, @companyIds, @companies, @qualified, @scores, @minScores, @passed, @failed, @reasons, @reasoners)
-                   AS u(id, company_id, company, qualified, score, min_score, passed, failed, reasons, reasoner)
+                   u.passed::jsonb, u.failed::jsonb, u.reasons::jsonb, u.reasoner, u.status, u.missing::jsonb
+              FROM unnest(@ids, @companyIds, @companies, @qualified, @scores, @minScores, @passed, @failed, @reasons, @reasoners, @statuses, @missing)
+                   AS u(id, company_id, company, qualified, score, min_score, passed, failed, reasons, reasoner, status, missing)
             ON CONFLICT (team_id, trace_id, polyseme_company_id) DO UPDATE
                SET company = excluded.company, qualified = excluded.qualified, score = excluded.score, min_score = excluded.min_score,
                    passed_criteria = excluded.passed_criteria, failed_criteria = excluded.failed_criteria, reasons = excluded.reasons,
-                   reasoner = excluded.reasoner
+                   reasoner = excluded.reasoner, status = excluded.status, missing_facts = excluded.missing_facts
             RETURNING id, polyseme_company_id AS company_id
             """,
             new
@@ -55,6 +59,8 @@ public sealed class ProspectStore(NpgsqlDataSource db, TimeProvider time)
                 failed = items.Select(i => JsonArray(i.Evaluation.Failed)).ToArray(),
                 reasons = items.Select(i => JsonArray(i.Evaluation.Reasons)).ToArray(),
                 reasoners = items.Select(i => i.Evaluation.Reasoner).ToArray(),
+                statuses = items.Select(i => i.Status).ToArray(),
+                missing = items.Select(i => i.MissingFacts is { Count: > 0 } m ? JsonArray(m) : null).ToArray(),
             });
         return rows.ToDictionary(r => r.CompanyId, r => r.Id);
     }

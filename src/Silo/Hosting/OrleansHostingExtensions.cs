@@ -8,6 +8,7 @@ using Alavida.Grains.Billing;
 using Alavida.Grains.Data;
 using Alavida.Grains.Platform;
 using Alavida.Grains.Identity;
+using Alavida.Grains.MeetingAnalysis;
 using Alavida.Grains.Meetings;
 using Alavida.Grains.Mesh;
 using Alavida.Grains.Prospect;
@@ -79,6 +80,7 @@ public static class OrleansHostingExtensions
             silo.AddAlavidaMesh(platformDatabase);
             silo.Services.AddAlavidaProspect(builder.Configuration);
             silo.Services.AddAlavidaMeetings(builder.Configuration);
+            silo.Services.AddAlavidaMeetingAnalysis(builder.Configuration);
             silo.Services.AddAlavidaBilling();
             silo.Services.AddAlavidaWebhooks();
             silo.AddStartupTask((services, _) => services.GetRequiredService<IGrainFactory>().GetGrain<IPlatformOutboxRelayGrain>(0).StartAsync());

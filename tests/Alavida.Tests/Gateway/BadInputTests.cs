@@ -303,7 +303,7 @@ public sealed class BadInputTests(GatewayFixture gateway)
             }
         }
 
-        Assert.Equal(9, examples.Count); // every shipped action: meeting-analysis/analyze is not yet
+        Assert.Equal(10, examples.Count); // every action of the six quantums has shipped
         return examples;
     }
 

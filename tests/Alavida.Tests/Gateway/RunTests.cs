@@ -134,7 +134,8 @@ public sealed class RunTests(GatewayFixture gateway)
         { "/identity/run/nope", """{"companies":[{"domain":"acme.com"}]}""", null, HttpStatusCode.NotFound, null },
         { "/identity%27%3B%20DROP%20TABLE%20jobs%3B--/run/resolve-company", "{}", null, HttpStatusCode.NotFound, null },
         { "/meeting-sync/run/ingest", """{"meetings":[]}""", null, HttpStatusCode.UnprocessableEntity, "/meetings" },
-        { "/meeting-analysis/run/analyze", """{"meeting_ids":[]}""", null, HttpStatusCode.NotImplemented, null },
+        { "/meeting-analysis/run/analyze", """{"meeting_ids":[]}""", null, HttpStatusCode.UnprocessableEntity, "/meeting_ids" },
+        { "/meeting-analysis/run/analyze", """{"meeting_ids":["not-a-uuid"]}""", null, HttpStatusCode.UnprocessableEntity, "/meeting_ids/0" },
         { ResolveCompany, """{"companies":[{"domain":"acme.com"}]}""", new string('k', 256), HttpStatusCode.BadRequest, null },
     };
 

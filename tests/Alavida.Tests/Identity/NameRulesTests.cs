@@ -24,6 +24,13 @@ public sealed class NameRulesTests
     [InlineData("ＡＣＭＥ　Ｌｔｄ", "acme", "ltd", "ACME")]
     [InlineData("McDonald's Corporation", "mcdonalds", "corp", "McDonald's")]
     [InlineData("Company", "company", null, "Company")]
+    [InlineData("Danske Robotics A/S", "danske robotics", "as", "Danske Robotics")]
+    [InlineData("Nova Tehnika d.o.o.", "nova tehnika", "doo", "Nova Tehnika")]
+    [InlineData("Kowalski Sp. z o.o.", "kowalski", "spzoo", "Kowalski")]
+    [InlineData("Ferretti S.p.A.", "ferretti", "spa", "Ferretti")]
+    [InlineData("Lumen S.à r.l.", "lumen", "sarl", "Lumen")]
+    [InlineData("Sakura Trading K.K.", "sakura trading", "kk", "Sakura Trading")]
+    [InlineData("Acme Trust", "acme trust", null, "Acme Trust")]
     [InlineData("Яндекс", "яндекс", null, "Яндекс")]
     [InlineData("トヨタ自動車", "トヨタ自動車", null, "トヨタ自動車")]
     public void CompanyName_IsFoldedAndKeepsItsLegalForm(string input, string key, string? legalForm, string display)

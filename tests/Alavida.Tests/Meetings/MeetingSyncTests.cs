@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Alavida.Grains.MeetingAnalysis;
 using Alavida.Grains.Meetings;
 using Alavida.Tests.Gateway;
 using Alavida.Tests.Prospect;
@@ -144,14 +145,15 @@ public sealed class MeetingSyncTests(GatewayFixture fixture)
 
         foreach (var (trace, source) in new[] { ($"events-{tag}", "zoom"), ($"key-{tag}", "granola") })
         {
-            var runs = await CascadeWait.UntilAsync(fixture, trace, c => c.Runs(TranscriptReceivedFunction.Id) == 1);
+            var runs = await CascadeWait.UntilAsync(fixture, trace, c => c.Runs(TranscriptReceivedFunction.Id) == 1 && c.Runs(TranscriptAddedFunction.Id) == 1);
             Assert.Equal(1, runs.Runs(TranscriptReceivedFunction.Id, "completed"));
             var meeting = Assert.Single(await team.Http.ListAllAsync($"/meeting-sync/data/meetings?trace_id={trace}"));
             Assert.Equal(source, meeting.GetProperty("source").GetString());
             Assert.Equal(meeting.GetProperty("meeting_id").GetString(), Assert.Single(await AddedEventsAsync(team, trace)).MeetingId);
         }
 
-        Assert.Equal(98, (await (await team.Http.GetAsync("/credits")).ReadJsonAsync()).GetProperty("balance").GetInt64());
+        // 1 credit to store each meeting, 2 to analyse it (meeting-analysis runs on meeting/transcript.added in the same trace).
+        Assert.Equal(94, (await (await team.Http.GetAsync("/credits")).ReadJsonAsync()).GetProperty("balance").GetInt64());
 
         // The same meeting sent again by event, unchanged: the run completes, stores nothing new, announces nothing, is free.
         await team.Http.PostAsJsonAsync("/events", new
@@ -161,7 +163,7 @@ public sealed class MeetingSyncTests(GatewayFixture fixture)
         });
         await CascadeWait.UntilAsync(fixture, $"events-again-{tag}", c => c.Runs(TranscriptReceivedFunction.Id, "completed") == 1);
         Assert.Empty(await AddedEventsAsync(team, $"events-again-{tag}"));
-        Assert.Equal(98, (await (await team.Http.GetAsync("/credits")).ReadJsonAsync()).GetProperty("balance").GetInt64());
+        Assert.Equal(94, (await (await team.Http.GetAsync("/credits")).ReadJsonAsync()).GetProperty("balance").GetInt64());
     }
 
     [Fact]

@@ -34,6 +34,19 @@ public sealed class ScriptedChatClient : IChatClient
     {
     }
 
+    /// <summary>Collects the GenAI spans of model calls (<see cref="ReasonerOptions.TelemetrySource"/>) into <paramref name="spans"/> until disposed.</summary>
+    public static ActivityListener ListenToModelCalls(ConcurrentBag<Activity> spans)
+    {
+        var listener = new ActivityListener
+        {
+            ShouldListenTo = s => s.Name == ReasonerOptions.TelemetrySource,
+            Sample = (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.AllDataAndRecorded,
+            ActivityStopped = spans.Add,
+        };
+        ActivitySource.AddActivityListener(listener);
+        return listener;
+    }
+
     public static ChatResponse Answer(string json, long input = 120, long output = 30) =>
         new(new ChatMessage(ChatRole.Assistant, json)) { Usage = new UsageDetails { InputTokenCount = input, OutputTokenCount = output }, ModelId = "scripted-1" };
 }
@@ -71,13 +84,7 @@ public sealed class ProspectLlmTests(LlmFixture fixture)
             ? ScriptedChatClient.Answer("""{"score": 88, "passed_criteria": ["industries"], "failed_criteria": [], "reasons": ["Freight software for shippers fits the logistics ICP."]}""")
             : throw new InvalidOperationException(schema);
         var spans = new ConcurrentBag<Activity>();
-        using var listener = new ActivityListener
-        {
-            ShouldListenTo = s => s.Name == ReasonerOptions.TelemetrySource,
-            Sample = (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.AllDataAndRecorded,
-            ActivityStopped = spans.Add,
-        };
-        ActivitySource.AddActivityListener(listener);
+        using var listener = ScriptedChatClient.ListenToModelCalls(spans);
 
         var team = await fixture.CreateTeamAsync(credits: 100);
         var job = await team.RunToSuccessAsync("/icp-discovery/run/qualify", new

@@ -6,22 +6,12 @@ namespace Alavida.Grains.Identity.Rules;
 /// <param name="LegalForm">The canonical legal form that was removed (<c>inc</c>, <c>gmbh</c>…), if any.</param>
 public sealed record CompanyName(string Key, string Display, string? LegalForm);
 
-/// <summary>Company names to a match key: see <see cref="TextRules.Fold"/>, then legal-form suffixes removed.</summary>
+/// <summary>
+/// Company names to a match key: see <see cref="TextRules.Fold"/>, then a trailing legal form removed (the ISO 20275
+/// list, see <see cref="LegalForms"/>).
+/// </summary>
 public static class CompanyNameRules
 {
-    // Folded token sequences (as they appear after Fold) → canonical legal form. Longest sequences are tried first.
-    private static readonly (string[] Tokens, string Form)[] LegalForms = new (string, string)[]
-    {
-        ("gmbh and co kg", "gmbh & co kg"), ("pty ltd", "pty ltd"), ("pte ltd", "pte ltd"), ("co ltd", "co ltd"),
-        ("sdn bhd", "sdn bhd"), ("private limited", "pvt ltd"), ("pvt ltd", "pvt ltd"), ("public limited company", "plc"),
-        ("limited liability company", "llc"), ("s a r l", "sarl"), ("s a", "sa"), ("b v", "bv"), ("n v", "nv"),
-        ("incorporated", "inc"), ("inc", "inc"), ("corporation", "corp"), ("corp", "corp"), ("llc", "llc"), ("l l c", "llc"),
-        ("ltd", "ltd"), ("limited", "ltd"), ("llp", "llp"), ("lp", "lp"), ("plc", "plc"), ("gmbh", "gmbh"), ("ag", "ag"),
-        ("kg", "kg"), ("ug", "ug"), ("sa", "sa"), ("sas", "sas"), ("sarl", "sarl"), ("srl", "srl"), ("spa", "spa"),
-        ("bv", "bv"), ("nv", "nv"), ("oy", "oy"), ("oyj", "oyj"), ("ab", "ab"), ("aps", "aps"), ("as", "as"), ("asa", "asa"),
-        ("kk", "kk"), ("sl", "sl"), ("se", "se"), ("co", "co"), ("company", "co"),
-    }.Select(f => (f.Item1.Split(' '), f.Item2)).OrderByDescending(f => f.Item1.Length).ToArray();
-
     /// <summary>Normalizes a company name, or rejects it (empty, too long, no letters or digits).</summary>
     public static Normalized<CompanyName> Normalize(string? input)
     {
@@ -38,14 +28,10 @@ public static class CompanyNameRules
 
         string? legalForm = null;
         // Only a trailing legal form, and never the whole name ("Company" alone stays a name).
-        foreach (var (form, canonical) in LegalForms)
+        if (LegalForms.Default.TrailingForm(tokens) is var (length, form))
         {
-            if (tokens.Count > form.Length && tokens[^form.Length..].SequenceEqual(form))
-            {
-                tokens.RemoveRange(tokens.Count - form.Length, form.Length);
-                legalForm = canonical;
-                break;
-            }
+            tokens.RemoveRange(tokens.Count - length, length);
+            legalForm = form;
         }
 
         var key = string.Join(' ', tokens);

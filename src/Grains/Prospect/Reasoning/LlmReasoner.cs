@@ -1,29 +1,21 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using Json.Schema;
-using Microsoft.Extensions.AI;
-using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Options;
 
 namespace Alavida.Grains.Prospect.Reasoning;
 
 /// <summary>
-/// Reasons with a chat model (<see cref="IChatClient"/>: Anthropic, or any OpenAI-compatible endpoint). Each question
+/// Reasons with a chat model (<c>IChatClient</c>: Anthropic, or any OpenAI-compatible endpoint). Each question
 /// asks for JSON in a fixed schema; an answer that is not valid JSON, breaks the schema, or comes back as an error
 /// falls back to the <see cref="DeterministicReasoner"/>, so a decision is always made and always explained. Hard rules
 /// stay deterministic (exclusions disqualify; the evidence of a score is the weighted signals).
 /// </summary>
-public sealed partial class LlmReasoner(
-    [Microsoft.Extensions.DependencyInjection.FromKeyedServices(ReasonerOptions.ChatClientKey)] IChatClient chat,
-    DeterministicReasoner fallback,
-    IOptions<ReasonerOptions> options,
-    ILogger<LlmReasoner> logger) : IProspectReasoner
+public sealed class LlmReasoner(StructuredChat chat, DeterministicReasoner fallback) : IProspectReasoner
 {
     public const string Name = "llm";
 
     private static readonly JsonSerializerOptions Web = new(JsonSerializerDefaults.Web);
 
-    private static readonly Answer Qualification = new("qualification", """
+    private static readonly StructuredChat.Answer Qualification = new("qualification", """
         {"type":"object","additionalProperties":false,"required":["score","passed_criteria","failed_criteria","reasons"],
          "properties":{"score":{"type":"number","minimum":0,"maximum":100},
                        "passed_criteria":{"type":"array","items":{"type":"string"}},
@@ -31,14 +23,14 @@ public sealed partial class LlmReasoner(
                        "reasons":{"type":"array","minItems":1,"items":{"type":"string","minLength":1}}}}
         """);
 
-    private static readonly Answer Matches = new("lead_matches", """
+    private static readonly StructuredChat.Answer Matches = new("lead_matches", """
         {"type":"object","additionalProperties":false,"required":["matches"],
          "properties":{"matches":{"type":"array","items":{"type":"object","additionalProperties":false,"required":["index","score","reasons"],
            "properties":{"index":{"type":"integer","minimum":0},"score":{"type":"number","minimum":0,"maximum":100},
                          "reasons":{"type":"array","minItems":1,"items":{"type":"string","minLength":1}}}}}}}
         """);
 
-    private static readonly Answer Intent = new("buying_intent", """
+    private static readonly StructuredChat.Answer Intent = new("buying_intent", """
         {"type":"object","additionalProperties":false,"required":["score","reasons"],
          "properties":{"score":{"type":"number","minimum":0,"maximum":100},
                        "reasons":{"type":"array","minItems":1,"items":{"type":"string","minLength":1}}}}
@@ -58,7 +50,7 @@ public sealed partial class LlmReasoner(
             ["company"] = company.ToJson(),
             ["criteria"] = Json.Array(rules.Passed.Concat(rules.Failed)),
         };
-        var answer = await AskAsync(Qualification,
+        var answer = await chat.AskAsync(Qualification,
             "You judge how well a company fits an ideal customer profile (ICP). Score the fit 0-100, list the ICP criteria the company " +
             "passed and failed (use the names given in 'criteria') and give one short reason per criterion. Judge only on the facts given.",
             question, ledger, cancellationToken);
@@ -89,7 +81,7 @@ public sealed partial class LlmReasoner(
                 ["index"] = i, ["title"] = p.Title, ["seniority"] = p.Seniority, ["department"] = p.Department,
             })]),
         };
-        var answer = await AskAsync(Matches,
+        var answer = await chat.AskAsync(Matches,
             "You match people at a company against a buyer persona. For every person (by index) give a match score 0-100 and short reasons " +
             "naming which persona criteria (title keywords, seniorities, departments) they meet or miss.",
             question, ledger, cancellationToken);
@@ -100,8 +92,7 @@ public sealed partial class LlmReasoner(
         {
             if (answer is not null)
             {
-                ledger.RecordFallback();
-                Log.Fallback(logger, Matches.Name, "the answer does not cover every person exactly once");
+                chat.Fallback(ledger, Matches.Name, "the answer does not cover every person exactly once");
             }
 
             return rules;
@@ -126,7 +117,7 @@ public sealed partial class LlmReasoner(
                 ["type"] = s.Type, ["observed_at"] = s.ObservedAt, ["strength"] = s.Strength, ["recency_factor"] = fallback.DecayOf(now - s.ObservedAt), ["evidence"] = s.Evidence,
             })]),
         };
-        var answer = await AskAsync(Intent,
+        var answer = await chat.AskAsync(Intent,
             "You score a company's buying intent 0-100 from observed signals. Recent, strong signals count most; layoffs and careers-only " +
             "visits count against. Give the score and short reasons.",
             question, ledger, cancellationToken);
@@ -139,81 +130,5 @@ public sealed partial class LlmReasoner(
         return rules with { Score = score, Tier = fallback.TierOf(score), Reasons = Strings(answer["reasons"]), Reasoner = Name };
     }
 
-    private async Task<JsonObject?> AskAsync(Answer answer, string instructions, JsonObject question, ReasoningLedger ledger, CancellationToken cancellationToken)
-    {
-        ChatResponse response;
-        try
-        {
-            response = await chat.GetResponseAsync(
-                [new ChatMessage(ChatRole.System, instructions + " Answer with one JSON object only."), new ChatMessage(ChatRole.User, question.ToJsonString())],
-                new ChatOptions
-                {
-                    ModelId = options.Value.Model,
-                    Temperature = 0,
-                    MaxOutputTokens = options.Value.MaxOutputTokens,
-                    ResponseFormat = ChatResponseFormat.ForJsonSchema(answer.SchemaElement, answer.Name),
-                },
-                cancellationToken);
-        }
-        catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
-        {
-            ledger.RecordFallback();
-            Log.ProviderFailed(logger, ex, answer.Name);
-            return null;
-        }
-
-        ledger.RecordCall(response.Usage?.InputTokenCount, response.Usage?.OutputTokenCount);
-        JsonNode? parsed;
-        try
-        {
-            parsed = JsonNode.Parse(StripFence(response.Text));
-        }
-        catch (JsonException)
-        {
-            parsed = null;
-        }
-
-        if (parsed is not JsonObject obj || !answer.Schema.Evaluate(JsonSerializer.SerializeToElement(obj)).IsValid)
-        {
-            ledger.RecordFallback();
-            Log.Fallback(logger, answer.Name, "the answer is not JSON in the expected schema");
-            return null;
-        }
-
-        return obj;
-    }
-
-    /// <summary>Models sometimes wrap JSON in a Markdown fence despite the instructions.</summary>
-    private static string StripFence(string text)
-    {
-        var t = text.Trim();
-        if (!t.StartsWith("```", StringComparison.Ordinal))
-        {
-            return t;
-        }
-
-        var start = t.IndexOf('\n');
-        var end = t.LastIndexOf("```", StringComparison.Ordinal);
-        return start >= 0 && end > start ? t[(start + 1)..end] : t;
-    }
-
-    private static IReadOnlyList<string> Strings(JsonNode? node) => node is JsonArray a ? [.. a.Select(n => n!.GetValue<string>())] : [];
-
-    private sealed class Answer(string name, string schema)
-    {
-        public string Name { get; } = name;
-
-        public JsonSchema Schema { get; } = JsonSchema.FromText(schema, new BuildOptions { SchemaRegistry = new SchemaRegistry() });
-
-        public JsonElement SchemaElement { get; } = JsonDocument.Parse(schema).RootElement.Clone();
-    }
-
-    private static partial class Log
-    {
-        [LoggerMessage(1, LogLevel.Warning, "The model's {Question} answer was not used ({Why}); the deterministic scorer decided")]
-        public static partial void Fallback(ILogger logger, string question, string why);
-
-        [LoggerMessage(2, LogLevel.Warning, "The model failed to answer {Question}; the deterministic scorer decided")]
-        public static partial void ProviderFailed(ILogger logger, Exception exception, string question);
-    }
+    private static IReadOnlyList<string> Strings(JsonNode? node) => StructuredChat.Strings(node);
 }
