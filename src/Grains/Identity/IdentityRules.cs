@@ -4,7 +4,7 @@ namespace Alavida.Grains.Identity;
 public static class IdentityRules
 {
     /// <summary>Bump with any change to a rule or a data file that can change a result.</summary>
-    public const string Version = "identity-rules/1.1.0";
+    public const string Version = "identity-rules/1.1.1";
 
     /// <summary>Key kinds, which are also the <c>evidence</c> values of company results.</summary>
     public static class Keys

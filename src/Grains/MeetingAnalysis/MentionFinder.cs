@@ -126,12 +126,12 @@ public static class MentionFinder
             if (c.Domain is null && c.NameKey is { } key)
             {
                 var compact = Compact(key);
-                if (hostLabels.Contains(compact))
+                if (hostLabels.Contains(compact) || LeadingWords(key).Any(hostLabels.Contains))
                 {
                     continue; // the host's own company named in the call
                 }
 
-                if (byLabel.TryGetValue(compact, out var owner) || byName.TryGetValue(compact, out owner))
+                if ((byLabel.GetValueOrDefault(compact) ?? byName.GetValueOrDefault(compact) ?? DomainOfLeadingWords(key, byLabel)) is { } owner)
                 {
                     owner.Absorb(c);
                     continue;
@@ -147,6 +147,28 @@ public static class MentionFinder
         }
 
         return result;
+    }
+
+    /// <summary>
+    /// The domain's company whose first label is the name's first words ("Van der Berg Distributie B.V." and
+    /// vanderberg.nl), when that label is not an ordinary word ("Global Freight GmbH" is not global.com's).
+    /// </summary>
+    private static Candidate? DomainOfLeadingWords(string nameKey, Dictionary<string, Candidate> byLabel) =>
+        LeadingWords(nameKey).Select(p => byLabel.GetValueOrDefault(p)).FirstOrDefault(c => c is not null);
+
+    /// <summary>The compacted first words of a name key, shorter than the whole: "van", "vander", "vanderberg" of "van der berg distributie".</summary>
+    private static IEnumerable<string> LeadingWords(string nameKey)
+    {
+        var words = nameKey.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+        var prefix = "";
+        for (var i = 0; i < words.Length - 1; i++)
+        {
+            prefix += Compact(words[i]);
+            if (prefix.Length >= 4 && !LegalForms.IsEnglishWord(prefix))
+            {
+                yield return prefix;
+            }
+        }
     }
 
     public static bool IsHost(MeetingParticipant p) => string.Equals(p.Role, "host", StringComparison.OrdinalIgnoreCase);

@@ -1,4 +1,5 @@
 using System.Collections.Frozen;
+using System.Globalization;
 using System.Text.RegularExpressions;
 using Alavida.Grains.Identity.Rules;
 
@@ -178,9 +179,9 @@ public static partial class TextScanner
         {
             var w = words[j];
             var endsSentence = w.Text[^1] is '.' or '!' or '?' or ':' or ';' or '"' || w.Text[^1] == ',' && j != at - 1;
-            if (endsSentence || !(IsCapitalised(w.Text) || IsJoiner(w.Text)))
+            if (endsSentence || !(IsCapitalised(w.Text) || IsJoiner(w.Text)) || Conjunctions.Contains(w.Folded) && j > 0 && EndsLegalName(words[j - 1].Text))
             {
-                break;
+                break; // "Nordkraft Oy and Fjellvind AS": a conjunction after a legal form joins two companies, not one name
             }
 
             first = j;
@@ -191,7 +192,31 @@ public static partial class TextScanner
             first++;
         }
 
+        // "in Spain Hermanos García S.L.": a country after "in" or "from" says where, it is not the name's first word.
+        if (first > 0 && at - first >= 2 && Locatives.Contains(words[first - 1].Folded) && CountryNames.Value.Contains(words[first].Text))
+        {
+            first++;
+        }
+
         return first < at && IsCapitalised(words[first].Text) ? first : -1;
+    }
+
+    private static readonly FrozenSet<string> Conjunctions = FrozenSet.ToFrozenSet(["and", "&", "und", "et", "y", "e"], StringComparer.Ordinal);
+
+    private static readonly FrozenSet<string> Locatives = FrozenSet.ToFrozenSet(["in", "from", "across", "throughout", "outside"], StringComparer.Ordinal);
+
+    /// <summary>Countries' English names (one word: "Spain", "Brazil"), from the platform's region data.</summary>
+    private static readonly Lazy<FrozenSet<string>> CountryNames = new(() => CultureInfo.GetCultures(CultureTypes.SpecificCultures)
+        .Select(c => { try { return new RegionInfo(c.Name).EnglishName; } catch (ArgumentException) { return null; } })
+        .OfType<string>().Where(n => !n.Contains(' ')).ToFrozenSet(StringComparer.Ordinal));
+
+    /// <summary>True when <paramref name="word"/> is written as a legal form ("Oy", "Ltd.", "Limited"), ending a name before it.</summary>
+    private static bool EndsLegalName(string word)
+    {
+        var written = word.TrimEnd(',', ';');
+        var folded = TextRules.Fold(written);
+        return written.Length > 0 && (LegalForms.Default.Canonical(folded) ?? LegalForms.Default.Canonical(folded.TrimEnd('.'))) is not null
+            && IsWrittenAsForm(written, LegalForms.Default);
     }
 
     // Inside a name, not at its start: "Bank of Lisbon", "Müller & Söhne", "Studio 54".
