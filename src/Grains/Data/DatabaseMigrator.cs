@@ -32,6 +32,7 @@ public static partial class DatabaseMigrator
         new("buying_signals", "buying_signals"),
         new("webhooks", "webhooks"),
         new("meetings", "meetings"),
+        new("dashboard", "dashboard"),
     ];
 
     /// <summary>
