@@ -177,9 +177,11 @@ public static partial class QuantumEndpoints
         }
 
         var actions = component.Actions.Select(a => new ActionHealth(a.Name, a.Available)).ToList();
-        var status = actions.Any(a => a.Available) ? "ok" : "not_available";
-        return TypedResults.Ok(new QuantumHealth(component.Slug, component.Version, status, time.GetUtcNow(), actions));
+        return TypedResults.Ok(new QuantumHealth(component.Slug, component.Version, HealthOf(component), time.GetUtcNow(), actions));
     }
+
+    /// <summary>A quantum's health: <c>ok</c> when this deployment runs at least one of its actions, else <c>not_available</c>.</summary>
+    public static string HealthOf(ComponentDescriptor component) => component.Actions.Any(a => a.Available) ? "ok" : "not_available";
 
     /// <summary>Quantums map their own data routes (literal routes win); anything that reaches here is unknown.</summary>
     public static async Task<ProblemHttpResult> UnknownData(string quantum, string? path, RegistryLookup registry)
