@@ -43,6 +43,7 @@ public static class DashboardExtensions
         app.UseAntiforgery();
         app.MapGet("/app/assets/{name}", Asset).ExcludeFromDescription().AllowAnonymous();
         app.MapLiveEndpoints();
+        app.MapCsvExport();
         app.MapRazorComponents<App>().RequireAuthorization(SignedInPolicy).ExcludeFromDescription();
         return app;
     }
