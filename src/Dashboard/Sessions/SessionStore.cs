@@ -19,7 +19,7 @@ public sealed class SessionStore(NpgsqlDataSource database, IOptions<DashboardOp
     {
         var id = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)).TrimEnd('=').Replace('+', '-').Replace('/', '_');
         await using var command = database.CreateCommand("""
-            DELETE FROM dashboard.sessions WHERE expires_at < $3;
+            WITH swept AS (DELETE FROM dashboard.sessions WHERE expires_at < $3)
             INSERT INTO dashboard.sessions (id_hash, team_id, team_name, key_id, key_name, is_admin, expires_at)
             VALUES ($1, $2, $4, $5, $6, $7, $3 + $8)
             """);

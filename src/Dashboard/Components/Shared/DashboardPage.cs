@@ -45,9 +45,26 @@ public abstract class DashboardPage : ComponentBase
         Error = message;
         if (!Http.Response.HasStarted)
         {
+            // The page is the error's answer: the API's status-code pages must not replace it with a problem document.
+            if (Http.Features.Get<Microsoft.AspNetCore.Diagnostics.IStatusCodePagesFeature>() is { } pages)
+            {
+                pages.Enabled = false;
+            }
+
+            if (status == StatusCodes.Status404NotFound)
+            {
+                // A 404 page is rendered by the router's NotFoundPage (a component's own 404 would go out without a body).
+                Http.Items[NotFoundMessageKey] = message;
+                Navigation.NotFound();
+                return;
+            }
+
             Http.Response.StatusCode = status;
         }
     }
+
+    /// <summary>Where a page leaves the message <see cref="NotFoundPage"/> shows.</summary>
+    public const string NotFoundMessageKey = "alavida.dashboard.not-found";
 
     /// <summary>Puts the page in its error state from an API problem (same words as the API's answer).</summary>
     protected void Fail(ProblemHttpResult problem) => Fail(problem.StatusCode, Describe(problem.ProblemDetails));
