@@ -7,7 +7,7 @@ using Alavida.Tests.Prospect;
 namespace Alavida.Tests.Dashboard;
 
 /// <summary>A team with real data on every page: an identity job, the prospect cascade (runs, events, scores), a meeting.</summary>
-public sealed record DashboardData(TestTeam Team, string JobId, string RunId, string CompanyId, string MeetingId, string EventName)
+public sealed record DashboardData(TestTeam Team, string JobId, string CascadeJobId, string RunId, string CompanyId, string MeetingId, string EventName)
 {
     public static async Task<DashboardData> CreateAsync(GatewayFixture fixture)
     {
@@ -39,7 +39,7 @@ public sealed record DashboardData(TestTeam Team, string JobId, string RunId, st
         var runs = await team.Http.ListAllAsync($"/runs?trace_id={trace}");
         var hot = await team.Http.ListAllAsync("/buying-signals/data/scores?tier=hot");
         var events = await (await team.Http.GetAsync("/events?limit=1")).ReadJsonAsync();
-        return new DashboardData(team, job.GetProperty("job_id").GetString()!, runs[0].GetProperty("run_id").GetString()!,
+        return new DashboardData(team, job.GetProperty("job_id").GetString()!, qualify.GetProperty("job_id").GetString()!, runs[0].GetProperty("run_id").GetString()!,
             hot[0].GetProperty("company_id").GetString()!, meeting.GetProperty("result").GetProperty("results")[0].GetProperty("meeting_id").GetString()!,
             events.GetProperty("items")[0].GetProperty("name").GetString()!);
     }

@@ -22,7 +22,7 @@ public sealed class DashboardPageTests(DashboardFixture fixture)
         [
             ("/app", "overview", "Overview", "Jobs by status"),
             ("/app/jobs", "jobs", "Jobs", "identity/resolve-company"),
-            ($"/app/jobs/{data.JobId}", "job", "Job identity/resolve-company", "Trace timeline"),
+            ($"/app/jobs/{data.CascadeJobId}", "job", "Job icp-discovery/qualify", "lead-discovery"),
             ("/app/runs", "runs", "Runs", "lead-discovery"),
             ($"/app/runs/{data.RunId}", "run", "Run of", "Steps"),
             ("/app/events", "events", "Events", data.EventName),
