@@ -67,6 +67,30 @@ await using (var db = new NpgsqlConnection(platform.ConnectionString))
 
 Console.Error.WriteLine($"seeded {jobs:N0} jobs and {companies:N0} scores in {seed.Elapsed.TotalSeconds:0.0} s");
 
+// The plans of the pages' queries on this data (the same SQL as PlatformQueryGrain and ProspectDataGrain), on stderr.
+await using (var db = new NpgsqlConnection(platform.ConnectionString))
+{
+    await db.OpenAsync();
+    foreach (var (name, sql) in new[]
+    {
+        ("jobs, first page", "SELECT id FROM jobs WHERE team_id = @team ORDER BY created_at DESC, id DESC LIMIT 51"),
+        ("jobs, status + quantum", "SELECT id FROM jobs WHERE team_id = @team AND status = 'failed' AND component_slug = 'identity' ORDER BY created_at DESC, id DESC LIMIT 51"),
+        ("jobs by status", "SELECT status, count(*) FROM jobs WHERE team_id = @team GROUP BY status"),
+        ("usage by day, 30 days", "SELECT date_trunc('day', created_at AT TIME ZONE 'UTC'), quantum, sum(amount) FROM credit_usage WHERE team_id = @team AND created_at >= now() - interval '30 days' GROUP BY 1, 2"),
+        ("scores, hot tier", "SELECT id FROM buying_signals.scores WHERE team_id = @team AND tier = 'hot' ORDER BY scored_at DESC, id DESC LIMIT 51"),
+    })
+    {
+        await using var explain = new NpgsqlCommand($"EXPLAIN (ANALYZE, BUFFERS, COSTS OFF) {sql}", db);
+        explain.Parameters.AddWithValue("team", teamId);
+        await using var reader = await explain.ExecuteReaderAsync();
+        Console.Error.WriteLine($"-- {name}");
+        while (await reader.ReadAsync())
+        {
+            Console.Error.WriteLine(reader.GetString(0));
+        }
+    }
+}
+
 // Sign in as a browser does: the form with its antiforgery token; then the session cookie only.
 var cookies = new CookieContainer();
 using var browser = new HttpClient(new HttpClientHandler { CookieContainer = cookies, AllowAutoRedirect = false }) { BaseAddress = address };

@@ -142,14 +142,9 @@ public abstract class DashboardPage : ComponentBase
         return false;
     }
 
-    protected static string When(DateTimeOffset? at) => at?.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture) + (at is null ? "—" : " UTC");
+    protected static string When(DateTimeOffset? at) => Show.When(at);
 
-    protected static string Duration(DateTimeOffset? start, DateTimeOffset? end) => start is null ? "—" : Format((end ?? DateTimeOffset.UtcNow) - start.Value);
+    protected static string Duration(DateTimeOffset? start, DateTimeOffset? end) => start is null ? "—" : Show.Duration((end ?? DateTimeOffset.UtcNow) - start.Value);
 
-    protected static string Format(TimeSpan span) => span.TotalSeconds < 1 ? $"{span.TotalMilliseconds:0} ms"
-        : span.TotalMinutes < 1 ? $"{span.TotalSeconds:0.0} s"
-        : span.TotalHours < 1 ? $"{(int)span.TotalMinutes} min {span.Seconds} s"
-        : $"{(int)span.TotalHours} h {span.Minutes} min";
-
-    protected static string N(long value) => value.ToString("N0", CultureInfo.InvariantCulture);
+    protected static string N(long value) => Show.Number(value);
 }
