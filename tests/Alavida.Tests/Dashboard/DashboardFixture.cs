@@ -93,7 +93,11 @@ public sealed class DashboardFixture : GatewayFixture
     }
 }
 
-[CollectionDefinition(Name)]
+/// <summary>
+/// The browser tests run after the parallel collections, on their own: Playwright's client continues on the test's
+/// synchronization context, and with every xunit worker busy in other collections the run deadlocked.
+/// </summary>
+[CollectionDefinition(Name, DisableParallelization = true)]
 public sealed class DashboardCollection : ICollectionFixture<DashboardFixture>
 {
     public const string Name = "dashboard";

@@ -30,7 +30,7 @@ public sealed class DashboardPageTests(DashboardFixture fixture)
             ("/app/billing", "billing", "Billing", "Billing is not configured"),
             ("/app/registry", "registry", "Registry", "buying-signals"),
             ("/app/registry/identity", "component", "Identity", "alavida add identity"),
-            ("/app/accounts?tier=hot", "accounts", "Accounts", "hot"),
+            ("/app/accounts", "accounts", "Accounts", "hot"),
             ($"/app/accounts/{data.CompanyId}", "company", "", "Score history"),
             ("/app/meetings", "meetings", "Meetings", "Acme x Northwind discovery"),
             ($"/app/meetings/{data.MeetingId}", "meeting", "Acme x Northwind discovery", "replace our spreadsheets"),
