@@ -19,8 +19,7 @@ public sealed class ApiKeyAuthenticationHandler(
     IOptionsMonitor<AuthenticationSchemeOptions> options,
     ILoggerFactory logger,
     UrlEncoder encoder,
-    IGrainFactory grains,
-    AdminKey adminKey) : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)
+    ApiKeyVerifier verifier) : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)
 {
     public const string SchemeName = "ApiKey";
     public const string TeamClaim = "alavida:team_id";
@@ -43,22 +42,9 @@ public sealed class ApiKeyAuthenticationHandler(
             return AuthenticateResult.Fail("The Authorization header must be 'Bearer <api key>'.");
         }
 
-        var key = header["Bearer ".Length..].Trim();
-        if (adminKey.Matches(key))
-        {
-            return Success(new Claim(ClaimTypes.Role, AdminRole));
-        }
-
-        if (!ApiKeyFormat.TryGetPrefix(key, out var prefix))
-        {
-            return AuthenticateResult.Fail("The API key is not well-formed (keys look like alv_XXXXXXXXXX_…).");
-        }
-
-        var identity = await grains.GrainOf<IApiKeyGrain>(prefix).AuthenticateAsync(key);
-        return identity is null ? AuthenticateResult.Fail("The API key is unknown or has been revoked.")
-            : identity.Kind is not (null or ApiKeyKinds.Api) ? AuthenticateResult.Fail("This is an event key: it only sends events, to POST /e/{event key}. Use an API key here.")
-            : Success(new Claim(TeamClaim, identity.TeamId.ToString()), new Claim(KeyClaim, identity.KeyId.ToString()),
-                new Claim(KeyNameClaim, identity.Name), new Claim(TeamNameClaim, identity.TeamName ?? ""));
+        var (claims, failure) = await verifier.VerifyAsync(header["Bearer ".Length..].Trim());
+        return claims is null ? AuthenticateResult.Fail(failure!)
+            : AuthenticateResult.Success(new AuthenticationTicket(new ClaimsPrincipal(new ClaimsIdentity(claims, SchemeName)), SchemeName));
     }
 
     protected override async Task HandleChallengeAsync(AuthenticationProperties properties)
@@ -73,8 +59,33 @@ public sealed class ApiKeyAuthenticationHandler(
             ? "This endpoint acts for a team: call it with one of the team's API keys, not the platform admin key."
             : "This endpoint needs the platform admin key.").ExecuteAsync(Context);
 
-    private AuthenticateResult Success(params Claim[] claims) =>
-        AuthenticateResult.Success(new AuthenticationTicket(new ClaimsPrincipal(new ClaimsIdentity(claims, SchemeName)), SchemeName));
+}
+
+/// <summary>
+/// Checks an API key or the admin key and says who it is, as claims: what the bearer scheme and the dashboard's
+/// sign-in both use, so a key means the same everywhere.
+/// </summary>
+public sealed class ApiKeyVerifier(IGrainFactory grains, AdminKey adminKey)
+{
+    /// <summary>The caller's claims, or null with the reason the key is refused.</summary>
+    public async Task<(IReadOnlyList<Claim>? Claims, string? Failure)> VerifyAsync(string key)
+    {
+        if (adminKey.Matches(key))
+        {
+            return ([new Claim(ClaimTypes.Role, ApiKeyAuthenticationHandler.AdminRole)], null);
+        }
+
+        if (!ApiKeyFormat.TryGetPrefix(key, out var prefix))
+        {
+            return (null, "The API key is not well-formed (keys look like alv_XXXXXXXXXX_…).");
+        }
+
+        var identity = await grains.GrainOf<IApiKeyGrain>(prefix).AuthenticateAsync(key);
+        return identity is null ? (null, "The API key is unknown or has been revoked.")
+            : identity.Kind is not (null or ApiKeyKinds.Api) ? (null, "This is an event key: it only sends events, to POST /e/{event key}. Use an API key here.")
+            : ([new Claim(ApiKeyAuthenticationHandler.TeamClaim, identity.TeamId.ToString()), new Claim(ApiKeyAuthenticationHandler.KeyClaim, identity.KeyId.ToString()),
+                new Claim(ApiKeyAuthenticationHandler.KeyNameClaim, identity.Name), new Claim(ApiKeyAuthenticationHandler.TeamNameClaim, identity.TeamName ?? "")], null);
+    }
 }
 
 /// <summary>The admin key, compared in constant time.</summary>

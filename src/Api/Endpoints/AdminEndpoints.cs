@@ -10,7 +10,8 @@ namespace Alavida.Api.Endpoints;
 /// <summary><c>/admin</c>: platform administration with the admin key (teams, credit grants, API keys).</summary>
 public static class AdminEndpoints
 {
-    private const long MaxCredits = 1_000_000_000_000;
+    /// <summary>The most credits one grant or opening balance may give.</summary>
+    public const long MaxCredits = 1_000_000_000_000;
 
     public static IEndpointRouteBuilder MapAdminEndpoints(this IEndpointRouteBuilder app)
     {
@@ -52,31 +53,38 @@ public static class AdminEndpoints
             return problem!;
         }
 
+        var (team, errors) = ValidateTeam(body.Name, body.OwnerEmail, body.Credits);
+        if (team is null)
+        {
+            return Problems.Invalid("The team is invalid.", errors);
+        }
+
+        var created = await grains.GetGrain<IPlatformAdminGrain>(0).CreateTeamAsync(team);
+        return TypedResults.Created($"/admin/teams/{created.TeamId}", TeamCreatedResponse.From(created));
+    }
+
+    /// <summary>A new team from its fields, or what is wrong with them (the API and the dashboard's admin page).</summary>
+    public static (NewTeam? Team, IReadOnlyList<FieldError> Errors) ValidateTeam(string? name, string? ownerEmail, long? credits)
+    {
         var errors = new List<FieldError>();
-        var name = body.Name?.Trim();
+        name = name?.Trim();
         if (string.IsNullOrEmpty(name) || name.Length > 200)
         {
             errors.Add(new FieldError("/name", "is required, 1 to 200 characters"));
         }
 
-        var email = body.OwnerEmail?.Trim();
+        var email = ownerEmail?.Trim();
         if (email is null || email.Length > 320 || !MailAddress.TryCreate(email, out var parsed) || parsed.Address != email)
         {
             errors.Add(new FieldError("/owner_email", "is required and must be a plain email address"));
         }
 
-        if (body.Credits is < 0 or > MaxCredits)
+        if (credits is < 0 or > MaxCredits)
         {
             errors.Add(new FieldError("/credits", $"must be from 0 to {MaxCredits}"));
         }
 
-        if (errors.Count > 0)
-        {
-            return Problems.Invalid("The team is invalid.", errors);
-        }
-
-        var team = await grains.GetGrain<IPlatformAdminGrain>(0).CreateTeamAsync(new NewTeam(name!, email!, body.Credits ?? 0));
-        return TypedResults.Created($"/admin/teams/{team.TeamId}", TeamCreatedResponse.From(team));
+        return errors.Count > 0 ? (null, errors) : (new NewTeam(name!, email!, credits ?? 0), errors);
     }
 
     public static async Task<Results<Ok<CreditsResponse>, ProblemHttpResult>> GrantAsync(string teamId, HttpRequest request, IGrainFactory grains)
@@ -167,7 +175,13 @@ public sealed record CreateApiKeyRequest(string? Name)
             return (null, problem);
         }
 
-        var name = body.Name?.Trim();
+        return ValidateName(body.Name, invalid);
+    }
+
+    /// <summary>A key's name, trimmed; or the problem (1 to 100 characters). The API and the dashboard's settings use it.</summary>
+    public static (string? Name, ProblemHttpResult? Problem) ValidateName(string? name, string invalid)
+    {
+        name = name?.Trim();
         return string.IsNullOrEmpty(name) || name.Length > 100
             ? (null, Problems.Invalid(invalid, [new FieldError("/name", "is required, 1 to 100 characters")]))
             : (name, null);

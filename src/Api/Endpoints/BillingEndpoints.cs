@@ -48,19 +48,25 @@ public static class BillingEndpoints
             return problem!;
         }
 
-        if (PackOf(body.Pack, billing.Value, "/pack") is { } invalid)
+        return await StartCheckoutAsync(user.TeamId(), body.Pack, grains, stripe.Value, billing.Value);
+    }
+
+    /// <summary>Starts a Stripe Checkout of a pack for a team (the API's checkout and the dashboard's Buy button).</summary>
+    public static async Task<Results<Ok<CheckoutResponse>, ProblemHttpResult>> StartCheckoutAsync(
+        Guid teamId, string? pack, IGrainFactory grains, StripeOptions stripe, BillingOptions billing)
+    {
+        if (PackOf(pack, billing, "/pack") is { } invalid)
         {
             return invalid;
         }
 
-        if (NotConfigured(stripe.Value) is { } off)
+        if (NotConfigured(stripe) is { } off)
         {
             return off;
         }
 
-        var options = billing.Value;
-        var started = await grains.GetGrain<ITeamBillingGrain>(user.TeamId())
-            .StartCheckoutAsync(new CheckoutOrder(options.Find(body.Pack!)!, options.SuccessUrl, options.CancelUrl));
+        var started = await grains.GetGrain<ITeamBillingGrain>(teamId)
+            .StartCheckoutAsync(new CheckoutOrder(billing.Find(pack!)!, billing.SuccessUrl, billing.CancelUrl));
         return started.Refusal is { } refusal
             ? Problems.Upstream($"The checkout could not be started: {refusal}")
             : TypedResults.Ok(new CheckoutResponse(started.CheckoutUrl, started.SessionId, started.PurchaseId));
@@ -93,13 +99,20 @@ public static class BillingEndpoints
             return problem!;
         }
 
+        return await ApplySettingsAsync(user.TeamId(), body.LowBalanceThreshold, body.AutoTopUpPack, grains, stripe.Value, billing.Value);
+    }
+
+    /// <summary>Validates and saves a team's low-balance threshold and auto top-up (the API and the dashboard's settings).</summary>
+    public static async Task<Results<Ok<BillingSettingsResponse>, ProblemHttpResult>> ApplySettingsAsync(
+        Guid teamId, long? threshold, string? pack, IGrainFactory grains, StripeOptions stripe, BillingOptions billing)
+    {
         var errors = new List<FieldError>();
-        if (body.LowBalanceThreshold is < 0 or > MaxThreshold)
+        if (threshold is < 0 or > MaxThreshold)
         {
             errors.Add(new FieldError("/low_balance_threshold", $"must be from 0 to {MaxThreshold}, or null to switch it off"));
         }
 
-        if (body.AutoTopUpPack is not null && body.LowBalanceThreshold is null)
+        if (pack is not null && threshold is null)
         {
             errors.Add(new FieldError("/auto_top_up_pack", "needs a low_balance_threshold: a top-up is bought when the balance falls below it"));
         }
@@ -109,18 +122,18 @@ public static class BillingEndpoints
             return Problems.Invalid("The settings are invalid.", errors);
         }
 
-        if (body.AutoTopUpPack is not null && PackOf(body.AutoTopUpPack, billing.Value, "/auto_top_up_pack") is { } invalid)
+        if (pack is not null && PackOf(pack, billing, "/auto_top_up_pack") is { } invalid)
         {
             return invalid;
         }
 
-        if (body.AutoTopUpPack is not null && NotConfigured(stripe.Value) is { } off)
+        if (pack is not null && NotConfigured(stripe) is { } off)
         {
             return off;
         }
 
-        var team = grains.GetGrain<ITeamGrain>(user.TeamId());
-        var settings = new BillingSettings(body.LowBalanceThreshold, body.AutoTopUpPack is null ? null : billing.Value.Find(body.AutoTopUpPack));
+        var team = grains.GetGrain<ITeamGrain>(teamId);
+        var settings = new BillingSettings(threshold, pack is null ? null : billing.Find(pack));
         if (await team.UpdateBillingSettingsAsync(settings) == SettingsOutcome.NoSavedPaymentMethod)
         {
             return Problems.Conflict("Auto top-up pays off-session with the card of an earlier purchase: buy a pack through POST /billing/checkout first.");

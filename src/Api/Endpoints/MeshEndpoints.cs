@@ -100,15 +100,18 @@ public static class MeshEndpoints
         };
     }
 
+    /// <summary>The statuses a run can be listed by.</summary>
+    public static readonly IReadOnlyList<string> RunStatuses =
+        [RunStatus.Queued, RunStatus.Paused, RunStatus.Running, RunStatus.Sleeping, RunStatus.Waiting, RunStatus.Completed, RunStatus.Failed, RunStatus.Cancelled, RunStatus.Skipped];
+
     public static async Task<Results<Ok<ListResponse<RunResponse>>, ProblemHttpResult>> ListRunsAsync(
         HttpRequest request, ClaimsPrincipal user, IGrainFactory grains,
         string? function = null, string? status = null, string? team = null, string? trace_id = null)
     {
         var list = ListQuery.Parse(request, validateCursor: false);
-        string[] statuses = [RunStatus.Queued, RunStatus.Paused, RunStatus.Running, RunStatus.Sleeping, RunStatus.Waiting, RunStatus.Completed, RunStatus.Failed, RunStatus.Cancelled, RunStatus.Skipped];
-        if (status is not null && !statuses.Contains(status))
+        if (status is not null && !RunStatuses.Contains(status))
         {
-            list.AddError("status", $"must be one of {string.Join(", ", statuses)}");
+            list.AddError("status", $"must be one of {string.Join(", ", RunStatuses)}");
         }
 
         var scope = Scope(user);

@@ -2,8 +2,6 @@ using System.Security.Claims;
 using System.Text;
 using System.Text.Json;
 using Alavida.Api.Auth;
-using Alavida.Grains.Mesh;
-using Alavida.Grains.Platform;
 using Alavida.Grains.Prospect;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
@@ -19,8 +17,6 @@ namespace Alavida.Api.Endpoints;
 /// </summary>
 public static class ProspectEndpoints
 {
-    private const int MaxTraceRuns = 10_000;
-
     public static IEndpointRouteBuilder MapProspectEndpoints(this IEndpointRouteBuilder app)
     {
         foreach (var (quantum, entity) in IProspectDataGrain.Entities)
@@ -84,32 +80,18 @@ public static class ProspectEndpoints
             return Problems.BadRequest("The trace id must be 32 hexadecimal digits (a job id), or an event's trace id of at most 256 printable characters.");
         }
 
-        var team = user.TeamId();
-        var jobs = new List<TraceJob>();
-        if (Guid.TryParse(traceId, out var jobId) && await grains.GetGrain<IJobGrain>(jobId).GetAsync() is { } job && job.TeamId == team)
-        {
-            jobs.Add(new TraceJob(job.JobId, job.Quantum, job.Action, job.Status.ToString().ToLowerInvariant(), job.CreatedAt, job.StartedAt, job.EndedAt));
-        }
-
-        traceId = jobs.Count > 0 ? jobs[0].JobId.ToString("N") : traceId; // a job id in UUID form names the job's trace
-        var runs = new List<RunResponse>();
-        string? cursor = null;
-        do
-        {
-            var page = await grains.GetGrain<IMeshGrain>(0).QueryRunsAsync(new RunQuery(team.ToString(), TraceId: traceId, Limit: 500, Cursor: cursor));
-            runs.AddRange(page.Items.Select(RunResponse.From));
-            cursor = page.NextCursor;
-        }
-        while (cursor is not null && runs.Count < MaxTraceRuns);
-
-        if (jobs.Count == 0 && runs.Count == 0)
+        var trace = await TraceQuery.LoadAsync(grains, user.TeamId(), traceId);
+        if (trace is null)
         {
             return Problems.NotFound($"Your team has no job or run with trace id {Problems.Echo(traceId)}.");
         }
 
-        runs.Reverse(); // newest first from the mesh; a timeline reads oldest first
+        var jobs = trace.Job is { } job
+            ? [new TraceJob(job.JobId, job.Quantum, job.Action, job.Status.ToString().ToLowerInvariant(), job.CreatedAt, job.StartedAt, job.EndedAt)]
+            : new List<TraceJob>();
+        var runs = trace.Runs.Select(RunResponse.From).ToList();
         var counts = runs.GroupBy(r => r.Status).ToDictionary(g => g.Key, g => g.Count());
-        return TypedResults.Ok(new TraceResponse(traceId, jobs, runs, counts, Truncated: cursor is not null));
+        return TypedResults.Ok(new TraceResponse(trace.TraceId, jobs, runs, counts, trace.Truncated));
     }
 }
 

@@ -83,14 +83,27 @@ public static partial class QuantumEndpoints
             return Problems.BadRequest($"The body must be a JSON object, not {JsonBody.Kind(document.RootElement)}.");
         }
 
+        return await SubmitAsync(component, descriptor, document.RootElement, idempotencyKey, user, grains, validator, acceptances,
+            loggers.CreateLogger(typeof(QuantumEndpoints)), request.HttpContext.Response);
+    }
+
+    /// <summary>
+    /// Validates a run's body (the action's input, with <c>max_credits</c>), reserves its estimate and starts the job: what
+    /// <c>POST /{quantum}/run/{action}</c> and the dashboard's Try-it form both do.
+    /// </summary>
+    public static async Task<Results<Accepted<RunAccepted>, ProblemHttpResult>> SubmitAsync(
+        ComponentDescriptor component, ActionDescriptor descriptor, JsonElement body, string? idempotencyKey, ClaimsPrincipal user,
+        IGrainFactory grains, InputValidator validator, TeamAcceptanceBatcher acceptances, ILogger logger, HttpResponse? response)
+    {
+        var (quantum, action) = (component.Slug, descriptor.Name);
         // Values the platform cannot keep first: the schema validator itself throws on some of them.
-        var unkeepable = JsonInput.Check(document.RootElement, NumberRange.Decimal);
+        var unkeepable = JsonInput.Check(body, NumberRange.Decimal);
         if (unkeepable.Count > 0)
         {
             return Problems.Invalid("The body has values that cannot be kept; nothing was accepted.", unkeepable);
         }
 
-        if (!TryTakeMaxCredits(document.RootElement, out var input, out var maxCredits))
+        if (!TryTakeMaxCredits(body, out var input, out var maxCredits))
         {
             return Problems.Invalid("The request is invalid.", [new FieldError($"/{MaxCreditsField}", "must be a whole number of credits, 0 or more")]);
         }
@@ -128,7 +141,7 @@ public static partial class QuantumEndpoints
                 // The earlier job, as it stands now.
                 var earlier = await grains.GetGrain<IJobGrain>(acceptance.JobId).GetAsync()
                     ?? throw new InvalidOperationException($"Replayed job {acceptance.JobId} could not be read back.");
-                request.HttpContext.Response.Headers["Idempotent-Replayed"] = "true";
+                response?.Headers["Idempotent-Replayed"] = "true";
                 return Accepted(earlier.JobId, earlier.Quantum, earlier.Action, earlier.Status);
             default:
                 Activity.Current?.SetTag("alavida.job_id", acceptance.JobId);
@@ -142,7 +155,7 @@ public static partial class QuantumEndpoints
                 {
                     // The job is accepted and stored: the caller gets its 202, and the reconciler (or the recovery
                     // from a silo's death) runs it.
-                    Log.DispatchFailed(loggers.CreateLogger(typeof(QuantumEndpoints)), ex, acceptance.JobId);
+                    Log.DispatchFailed(logger, ex, acceptance.JobId);
                 }
 
                 return Accepted(submission.JobId, quantum, action, JobStatus.Queued);
@@ -164,9 +177,11 @@ public static partial class QuantumEndpoints
         }
 
         var actions = component.Actions.Select(a => new ActionHealth(a.Name, a.Available)).ToList();
-        var status = actions.Any(a => a.Available) ? "ok" : "not_available";
-        return TypedResults.Ok(new QuantumHealth(component.Slug, component.Version, status, time.GetUtcNow(), actions));
+        return TypedResults.Ok(new QuantumHealth(component.Slug, component.Version, HealthOf(component), time.GetUtcNow(), actions));
     }
+
+    /// <summary>A quantum's health: <c>ok</c> when this deployment runs at least one of its actions, else <c>not_available</c>.</summary>
+    public static string HealthOf(ComponentDescriptor component) => component.Actions.Any(a => a.Available) ? "ok" : "not_available";
 
     /// <summary>Quantums map their own data routes (literal routes win); anything that reaches here is unknown.</summary>
     public static async Task<ProblemHttpResult> UnknownData(string quantum, string? path, RegistryLookup registry)

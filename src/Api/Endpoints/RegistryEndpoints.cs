@@ -10,7 +10,7 @@ namespace Alavida.Api.Endpoints;
 /// <summary><c>/registry</c>: the installable components, their contracts and consumer skills. Public.</summary>
 public static class RegistryEndpoints
 {
-    private const int MaxQueryLength = 200;
+    public const int MaxQueryLength = 200;
 
     public static IEndpointRouteBuilder MapRegistryEndpoints(this IEndpointRouteBuilder app)
     {

@@ -51,6 +51,7 @@ public static class ApiExtensions
         builder.Services.AddOptions<PlatformOptions>().BindConfiguration(PlatformOptions.SectionName);
         builder.Services.TryAddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<AdminKey>();
+        builder.Services.AddSingleton<ApiKeyVerifier>();
         builder.Services.AddSingleton<InputValidator>();
         builder.Services.AddSingleton<TeamAcceptanceBatcher>();
         builder.Services.AddSingleton<RegistryLookup>();

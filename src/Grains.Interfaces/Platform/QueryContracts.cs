@@ -45,4 +45,25 @@ public interface IPlatformQueryGrain : IGrainWithIntegerKey
     /// <summary>A team's credit usage per quantum (same filters as <see cref="ListUsageAsync"/>, without paging).</summary>
     [Alias("UsageByQuantum")]
     Task<IReadOnlyList<QuantumUsage>> UsageByQuantumAsync(UsageQuery query);
+
+    /// <summary>A team's credit usage per UTC day and quantum (same filters as <see cref="ListUsageAsync"/>, without paging), oldest day first.</summary>
+    [Alias("UsageByDay")]
+    Task<IReadOnlyList<DailyUsage>> UsageByDayAsync(UsageQuery query);
+
+    /// <summary>How many of a team's jobs are in each status (statuses with none are left out).</summary>
+    [Alias("CountJobsByStatus")]
+    Task<IReadOnlyList<StatusCount>> CountJobsByStatusAsync(Guid teamId);
 }
+
+/// <summary>Credits used on one UTC day by one quantum.</summary>
+/// <param name="Day">The UTC day.</param>
+/// <param name="Quantum">The quantum.</param>
+/// <param name="Credits">Credits charged.</param>
+[GenerateSerializer, Immutable, Alias("Alavida.Platform.DailyUsage")]
+public sealed record DailyUsage([property: Id(0)] DateOnly Day, [property: Id(1)] string Quantum, [property: Id(2)] long Credits);
+
+/// <summary>Jobs in one status.</summary>
+/// <param name="Status">The status.</param>
+/// <param name="Jobs">How many.</param>
+[GenerateSerializer, Immutable, Alias("Alavida.Platform.StatusCount")]
+public sealed record StatusCount([property: Id(0)] JobStatus Status, [property: Id(1)] long Jobs);

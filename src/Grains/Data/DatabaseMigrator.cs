@@ -33,6 +33,7 @@ public static partial class DatabaseMigrator
         new("webhooks", "webhooks"),
         new("meetings", "meetings"),
         new("meeting_analysis", "meeting_analysis"),
+        new("dashboard", "dashboard"),
     ];
 
     /// <summary>

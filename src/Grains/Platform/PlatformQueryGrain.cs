@@ -65,5 +65,33 @@ public sealed class PlatformQueryGrain(NpgsqlDataSource db) : Grain, IPlatformQu
         return rows.ToList();
     }
 
+    public async Task<IReadOnlyList<DailyUsage>> UsageByDayAsync(UsageQuery query)
+    {
+        await using var connection = await db.OpenConnectionAsync();
+        var rows = await connection.QueryAsync<(DateTime Day, string Quantum, long Credits)>(
+            """
+            SELECT date_trunc('day', created_at AT TIME ZONE 'UTC') AS day, quantum, sum(amount)::bigint AS credits
+              FROM credit_usage
+             WHERE team_id = @TeamId
+               AND (@Quantum::text IS NULL OR quantum = @Quantum)
+               AND (@since::timestamptz IS NULL OR created_at >= @since)
+             GROUP BY 1, 2
+             ORDER BY 1, 2
+            """,
+            new { query.TeamId, query.Quantum, since = query.Since?.UtcDateTime });
+        return rows.Select(r => new DailyUsage(DateOnly.FromDateTime(r.Day), r.Quantum, r.Credits)).ToList();
+    }
+
+    public async Task<IReadOnlyList<StatusCount>> CountJobsByStatusAsync(Guid teamId)
+    {
+        await using var connection = await db.OpenConnectionAsync();
+        var rows = await connection.QueryAsync<(string Status, long Jobs)>(
+            """
+            SELECT status, count(*) AS jobs FROM jobs WHERE team_id = @teamId GROUP BY status
+            """,
+            new { teamId });
+        return rows.Select(r => new StatusCount(Db.ParseStatus(r.Status), r.Jobs)).OrderBy(r => r.Status).ToList();
+    }
+
     private sealed record UsageRow(Guid JobId, string Quantum, string Action, long Units, long Credits, DateTime ChargedAt);
 }

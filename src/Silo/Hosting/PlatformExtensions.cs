@@ -1,4 +1,5 @@
 using Alavida.Api.Hosting;
+using Alavida.Dashboard.Hosting;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Orleans.Dashboard;
 using Serilog;
@@ -19,6 +20,7 @@ public static class PlatformExtensions
         await builder.AddAlavidaDatabaseAsync();
         builder.AddAlavidaOrleans(configureSilo);
         builder.AddAlavidaApi();
+        builder.AddAlavidaDashboard();
         builder.AddAlavidaManagement();
         builder.WebHost.ConfigureKestrel(o => o.Limits.MaxRequestBodySize =
             builder.Configuration.GetSection(PlatformOptions.SectionName).Get<PlatformOptions>()?.MaxRequestBodyBytes ?? new PlatformOptions().MaxRequestBodyBytes);
@@ -31,7 +33,7 @@ public static class PlatformExtensions
     }
 
     /// <summary>
-    /// Maps request logging, the gateway API, and on the management listener <c>/metrics</c> and the Orleans dashboard
+    /// Maps request logging, the gateway API, the dashboard at <c>/app</c>, and on the management listener <c>/metrics</c> and the Orleans dashboard
     /// at <c>/dashboard</c> (<see cref="ManagementExtensions"/>).
     /// </summary>
     public static WebApplication MapAlavidaPlatform(this WebApplication app)
@@ -44,10 +46,13 @@ public static class PlatformExtensions
             o.GetLevel = RequestLogLevel;
         });
         app.MapAlavidaApi();
+        app.MapAlavidaDashboard();
         if (app.Services.GetRequiredService<ManagementPorts>().Any)
         {
             app.MapPrometheusScrapingEndpoint("/metrics").ForManagement();
-            app.MapOrleansDashboard(routePrefix: "/dashboard").ForManagement();
+            // Behind the admin's dashboard session: the session cookie is the host's, so signing in at /app/sign-in on the
+            // public address opens it on the management listener too (docs/dashboard.md).
+            app.MapOrleansDashboard(routePrefix: "/dashboard").ForManagement().RequireAuthorization(DashboardExtensions.AdminPolicy);
         }
         return app;
     }

@@ -56,10 +56,10 @@ public static class StartupBanner
         }
 
         text.AppendLine()
-            .AppendLine($"  API reference: {url}/reference · health: {url}/health");
+            .AppendLine($"  Dashboard: {url}/app · API reference: {url}/reference · health: {url}/health");
         if (facts.Management is { } management)
         {
-            text.AppendLine($"  Metrics and the Orleans dashboard (the management listener): {management}/metrics · {management}/dashboard");
+            text.AppendLine($"  Metrics and the Orleans dashboard (the management listener; the dashboard after the admin's sign-in at {url}/app): {management}/metrics · {management}/dashboard");
         }
 
         return text.AppendLine().ToString();

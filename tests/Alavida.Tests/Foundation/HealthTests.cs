@@ -28,7 +28,7 @@ public sealed class HealthTests(DatabaseFixture database)
     public async Task OperationalEndpoints_AreServedOnTheManagementListener_AndNowhereElse()
     {
         await using var host = await PlatformHost.StartAsync(database.ConnectionString, ClusterIdentity.New());
-        using var management = new HttpClient { BaseAddress = host.ManagementAddress };
+        using var management = await AdminManagementClientAsync(host);
         await host.Http.GetAsync("/health");
 
         var metrics = await management.GetStringAsync("/metrics");
@@ -64,7 +64,7 @@ public sealed class HealthTests(DatabaseFixture database)
     public async Task TheDashboard_AnswersAMalformedSiloAddressWithA400Problem(string path)
     {
         await using var host = await PlatformHost.StartAsync(database.ConnectionString, ClusterIdentity.New());
-        using var management = new HttpClient { BaseAddress = host.ManagementAddress };
+        using var management = await AdminManagementClientAsync(host);
 
         var response = await management.GetAsync(path);
 
@@ -72,6 +72,15 @@ public sealed class HealthTests(DatabaseFixture database)
         Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
         var silo = host.Services.GetRequiredService<ILocalSiloDetails>().SiloAddress.ToParsableString();
         Assert.Equal(HttpStatusCode.OK, (await management.GetAsync($"/dashboard/SiloProperties/{Uri.EscapeDataString(silo)}")).StatusCode);
+    }
+
+    /// <summary>A client of the management listener signed in to the dashboard as the admin (the Orleans dashboard needs it).</summary>
+    private static async Task<HttpClient> AdminManagementClientAsync(PlatformHost host)
+    {
+        var session = await DashboardSignIn.SessionAsync(host.Address, PlatformHost.AdminKey);
+        var client = new HttpClient(new HttpClientHandler { UseCookies = false }) { BaseAddress = host.ManagementAddress };
+        client.DefaultRequestHeaders.Add("Cookie", $"{DashboardSignIn.CookieName}={session}");
+        return client;
     }
 
     [Fact]
