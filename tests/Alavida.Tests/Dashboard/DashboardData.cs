@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using Alavida.Grains.MeetingAnalysis;
 using Alavida.Grains.Prospect;
 using Alavida.Tests.Gateway;
 using Alavida.Tests.Meetings;
@@ -32,9 +33,12 @@ public sealed record DashboardData(TestTeam Team, string JobId, string CascadeJo
         {
             MeetingJson.Of(tag, "manual", "m-1", m => m["segments"] = new JsonArray(
                 new JsonObject { ["speaker"] = "Dana Reyes", ["text"] = "Thanks for joining, Chris.", ["start_s"] = 0.5, ["end_s"] = 2 },
-                new JsonObject { ["speaker"] = "Chris Park", ["text"] = "We want to replace our spreadsheets this quarter.", ["start_s"] = 2.5, ["end_s"] = 6 })),
+                new JsonObject { ["speaker"] = "Chris Park", ["text"] = "We want to replace our spreadsheets this quarter.", ["start_s"] = 2.5, ["end_s"] = 6 },
+                new JsonObject { ["speaker"] = "Chris Park", ["text"] = $"The budget is approved; northwind-{tag}.io/about says who we are.", ["start_s"] = 6.5, ["end_s"] = 9 })),
         };
         var meeting = await team.RunToSuccessAsync("/meeting-sync/run/ingest", new { meetings });
+        // Its analysis (a mention of Northwind with the budget intent) and what that starts, so the meeting page shows marks.
+        await CascadeWait.UntilAsync(fixture, meeting.GetProperty("trace_id").GetString()!, c => c.Runs(TranscriptAddedFunction.Id, "completed") == 1);
 
         var runs = await team.Http.ListAllAsync($"/runs?trace_id={trace}");
         var hot = await team.Http.ListAllAsync("/buying-signals/data/scores?tier=hot");

@@ -46,6 +46,12 @@ public sealed class DashboardPageTests(DashboardFixture fixture)
             await DashboardFixture.ScreenshotAsync(page, name);
         }
 
+        // The transcript marks what meeting analysis found: the company, and the phrase behind each intent with its name.
+        await page.GotoAsync($"/app/meetings/{data.MeetingId}");
+        await Expect(page.Locator(".transcript mark.mention").First).ToContainTextAsync("northwind", new() { IgnoreCase = true });
+        await Expect(page.Locator(".transcript mark.intent").Filter(new() { HasText = "budget" }).Locator(".tag").First).ToHaveTextAsync("budget");
+        await Expect(page.Locator("#mentions-h + table")).ToContainTextAsync("email domain");
+
         var admin = await fixture.SignInAsync(Infrastructure.PlatformHost.AdminKey);
         await Expect(admin.Locator("h1")).ToHaveTextAsync("Platform admin");
         await Expect(admin.Locator("main")).ToContainTextAsync("Active silos");
