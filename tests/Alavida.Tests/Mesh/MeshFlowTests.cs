@@ -147,8 +147,9 @@ public sealed class MeshFlowTests(MeshFlowFixture fixture) : IClassFixture<MeshF
         var id = await Host.SendAsync("test/routed", new { n = 5 }, "team-a");
         await Task.WhenAll(big, all).WaitAsync(MeshHost.Limit);
 
+        var unfiltered = Host.When("route-all"); // before the send: the run can finish before SendAsync returns
         var small = await Host.SendAsync("test/routed", new { n = 0 }, "team-a");
-        await Host.When("route-all").Within(MeshHost.Limit, "the unfiltered run");
+        await unfiltered.Within(MeshHost.Limit, "the unfiltered run");
 
         var detail = await Host.Mesh.GetEventAsync(id, "team-a");
         Assert.Equal(["route-all", "route-big"], detail!.Runs.Select(r => r.FunctionId).Order());
