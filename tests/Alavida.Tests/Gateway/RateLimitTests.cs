@@ -11,16 +11,7 @@ public sealed class RateLimitTests(DatabaseFixture database)
     [Fact]
     public async Task AKeyPastItsBurst_Gets429ProblemsWithRetryAfter_WhileAnotherTeamsKeyIsServed()
     {
-        // Five requests at once, then one an hour: the sixth within the hour is refused.
-        await using var host = await PlatformHost.StartAsync(database.ConnectionString, ClusterIdentity.New(), settings: new Dictionary<string, string?>
-        {
-            ["RateLimits:PerKey:Burst"] = "5",
-            ["RateLimits:PerKey:PerPeriod"] = "1",
-            ["RateLimits:PerKey:Period"] = "01:00:00",
-            ["RateLimits:Anonymous:Burst"] = "3",
-            ["RateLimits:Anonymous:PerPeriod"] = "1",
-            ["RateLimits:Anonymous:Period"] = "01:00:00",
-        });
+        await using var host = await StartLimitedAsync();
         var (busy, calm) = (await CreateTeamAsync(host), await CreateTeamAsync(host));
 
         var burst = await Task.WhenAll(Enumerable.Range(0, 12).Select(_ => busy.GetAsync("/credits")));
@@ -50,15 +41,7 @@ public sealed class RateLimitTests(DatabaseFixture database)
     [Fact]
     public async Task AnEventKey_HasOneBucket_WhetherInThePathOrInTheHeader()
     {
-        await using var host = await PlatformHost.StartAsync(database.ConnectionString, ClusterIdentity.New(), settings: new Dictionary<string, string?>
-        {
-            ["RateLimits:PerKey:Burst"] = "5",
-            ["RateLimits:PerKey:PerPeriod"] = "1",
-            ["RateLimits:PerKey:Period"] = "01:00:00",
-            ["RateLimits:Anonymous:Burst"] = "3",
-            ["RateLimits:Anonymous:PerPeriod"] = "1",
-            ["RateLimits:Anonymous:Period"] = "01:00:00",
-        });
+        await using var host = await StartLimitedAsync();
         var team = await CreateTeamAsync(host);
         var key = (await (await team.PostAsJsonAsync("/event-keys", new { name = "limited" })).ReadJsonAsync()).GetProperty("key").GetString()!;
         using var anonymous = new HttpClient { BaseAddress = host.Address };
@@ -75,6 +58,17 @@ public sealed class RateLimitTests(DatabaseFixture database)
         Assert.Contains("event key", (await refused[0].AssertProblemAsync(HttpStatusCode.TooManyRequests)).GetProperty("detail").GetString());
         Assert.Equal(HttpStatusCode.Unauthorized, (await anonymous.GetAsync("/credits")).StatusCode); // the address bucket still has tokens
     }
+
+    /// <summary>A platform whose keys have 5 requests at once, then one an hour; anonymous callers 3.</summary>
+    private Task<PlatformHost> StartLimitedAsync() => PlatformHost.StartAsync(database.ConnectionString, ClusterIdentity.New(), settings: new Dictionary<string, string?>
+    {
+        ["RateLimits:PerKey:Burst"] = "5",
+        ["RateLimits:PerKey:PerPeriod"] = "1",
+        ["RateLimits:PerKey:Period"] = "01:00:00",
+        ["RateLimits:Anonymous:Burst"] = "3",
+        ["RateLimits:Anonymous:PerPeriod"] = "1",
+        ["RateLimits:Anonymous:Period"] = "01:00:00",
+    });
 
     private static async Task<HttpClient> CreateTeamAsync(PlatformHost host)
     {
