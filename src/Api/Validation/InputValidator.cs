@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Text.Json;
+using Alavida.Grains.MeetingAnalysis;
 using Alavida.Grains.Meetings;
 using Alavida.Grains.Platform;
 using Json.Schema;
@@ -58,7 +59,28 @@ public sealed class InputValidator
             errors.AddRange(MeetingErrors(input.GetProperty("meetings")));
         }
 
+        if (quantum == MeetingAnalysisLimits.Quantum && action == "analyze")
+        {
+            errors.AddRange(RepeatedIds(input.GetProperty("meeting_ids"), "/meeting_ids"));
+        }
+
         return errors;
+    }
+
+    /// <summary>Ids that name the same meeting in another letter case ("uniqueItems" compares the strings as written).</summary>
+    private static IEnumerable<FieldError> RepeatedIds(JsonElement ids, string pointer)
+    {
+        var seen = new Dictionary<Guid, int>();
+        var i = 0;
+        foreach (var id in ids.EnumerateArray())
+        {
+            if (Guid.TryParse(id.GetString(), out var guid) && !seen.TryAdd(guid, i))
+            {
+                yield return new FieldError($"{pointer}/{i}", $"repeats {pointer}/{seen[guid]} (the same id in another letter case): send each meeting once");
+            }
+
+            i++;
+        }
     }
 
     /// <summary>Each meeting's transcript parsed (the format, the limit, segments with text), and (source, external_id) once per request.</summary>

@@ -136,6 +136,7 @@ public sealed class RunTests(GatewayFixture gateway)
         { "/meeting-sync/run/ingest", """{"meetings":[]}""", null, HttpStatusCode.UnprocessableEntity, "/meetings" },
         { "/meeting-analysis/run/analyze", """{"meeting_ids":[]}""", null, HttpStatusCode.UnprocessableEntity, "/meeting_ids" },
         { "/meeting-analysis/run/analyze", """{"meeting_ids":["not-a-uuid"]}""", null, HttpStatusCode.UnprocessableEntity, "/meeting_ids/0" },
+        { "/meeting-analysis/run/analyze", """{"meeting_ids":["0f8fad5b-d9cb-469f-a165-70867728950e","0F8FAD5B-D9CB-469F-A165-70867728950E"]}""", null, HttpStatusCode.UnprocessableEntity, "/meeting_ids/1" },
         { ResolveCompany, """{"companies":[{"domain":"acme.com"}]}""", new string('k', 256), HttpStatusCode.BadRequest, null },
     };
 
