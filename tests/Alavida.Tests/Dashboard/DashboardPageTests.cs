@@ -68,7 +68,8 @@ public sealed class DashboardPageTests(DashboardFixture fixture)
         var page = await fixture.SignInAsync(data.Team.ApiKey);
         foreach (var (path, status) in new[] { ("/app/jobs/not-a-uuid", 400), ("/app/jobs?status=exploded", 400), ("/app/jobs?cursor=garbage", 400),
                      ("/app/runs?status=nope", 400), ("/app/accounts?tier=lukewarm", 400), ("/app/events?since=yesterday-ish", 400),
-                     ("/app/registry/no-such-component", 404), ($"/app/jobs/{Guid.NewGuid()}", 404), ("/app?days=9", 400) })
+                     ("/app/registry/no-such-component", 404), ($"/app/jobs/{Guid.NewGuid()}", 404), ("/app?days=9", 400),
+                     ("/app/credits?since=2100-01-01", 400), ("/app/runs?cursor=garbage", 400), ("/app/events?cursor=garbage", 400) })
         {
             var response = await page.GotoAsync(path);
             Assert.True(response!.Status == status, $"{path}: {response.Status}");
