@@ -5,6 +5,10 @@
     for (const node of document.querySelectorAll('[data-live-src]')) {
       try {
         const response = await fetch(node.dataset.liveSrc, { credentials: 'same-origin', headers: { Accept: 'text/html' } });
+        if (response.status === 401 || response.redirected) {
+          window.location.reload(); // the session ended: the page itself goes to the sign-in form
+          return;
+        }
         if (!response.ok) {
           node.removeAttribute('data-live-src');
           continue;

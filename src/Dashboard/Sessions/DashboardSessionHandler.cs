@@ -43,14 +43,15 @@ public sealed class DashboardSessionHandler(
     /// <summary>Pages send the browser to the sign-in page; other paths (<c>/dashboard</c>) answer 401 saying where to sign in.</summary>
     protected override Task HandleChallengeAsync(AuthenticationProperties properties)
     {
-        if (Request.Path.StartsWithSegments("/app"))
+        // Pages go to the sign-in form; their live fragments answer 401, and the page's script reloads the page.
+        if (Request.Path.StartsWithSegments("/app") && !Request.Path.StartsWithSegments("/app/live"))
         {
             Response.Redirect($"{SignInPath}?return_url={Uri.EscapeDataString(Request.Path + Request.QueryString)}");
             return Task.CompletedTask;
         }
 
         return Problem(StatusCodes.Status401Unauthorized, "Unauthorized",
-            $"Sign in with the platform admin key at {SignInPath} on the public address of this host, then open {Request.Path} again.");
+            $"Sign in at {SignInPath} on the public address of this host (with the platform admin key for /dashboard), then open {Request.Path} again.");
     }
 
     protected override Task HandleForbiddenAsync(AuthenticationProperties properties) =>

@@ -121,6 +121,19 @@ public sealed class DashboardActionTests(DashboardFixture fixture)
     }
 
     [Fact]
+    public async Task ALiveFragment_WithoutASession_Is401_SoItsPageReloadsToTheSignIn()
+    {
+        using var anonymous = new HttpClient(new HttpClientHandler { AllowAutoRedirect = false }) { BaseAddress = fixture.Host.Address };
+
+        var live = await anonymous.GetAsync($"/app/live/jobs/{Guid.NewGuid()}");
+        var page = await anonymous.GetAsync("/app/jobs");
+
+        Assert.Contains("Sign in at /app/sign-in", (await live.AssertProblemAsync(HttpStatusCode.Unauthorized)).GetProperty("detail").GetString());
+        Assert.Equal(HttpStatusCode.Redirect, page.StatusCode);
+        Assert.StartsWith("/app/sign-in?return_url=", page.Headers.Location!.OriginalString);
+    }
+
+    [Fact]
     public async Task AWrongKey_IsRefused()
     {
         var team = await fixture.CreateTeamAsync(credits: 0);
