@@ -21,8 +21,19 @@ public sealed class KnownNamesCache(AnalysisStore store, TeamMerges merges, Time
             teamId,
             _ => (now, new Lazy<Task<KnownNames>>(() => LoadAsync(teamId))),
             (_, old) => now - old.At < FreshFor && !old.Names.Value.IsFaulted ? old : (now, new Lazy<Task<KnownNames>>(() => LoadAsync(teamId))));
+        if (_teams.Count > MaxTeams)
+        {
+            // Bounded: teams not read within the window go (they are read again at their next meeting).
+            foreach (var (team, stale) in _teams.Where(t => now - t.Value.At >= FreshFor))
+            {
+                _teams.TryRemove(new KeyValuePair<Guid, (DateTimeOffset, Lazy<Task<KnownNames>>)>(team, stale));
+            }
+        }
+
         return entry.Names.Value;
     }
+
+    private const int MaxTeams = 256;
 
     private async Task<KnownNames> LoadAsync(Guid teamId)
     {
