@@ -37,6 +37,26 @@ public static class DashboardExtensions
         return builder;
     }
 
+    /// <summary>
+    /// Signs a request to <c>/app</c> or <c>/dashboard</c> in by its session cookie before the API's middleware runs, so
+    /// the rate limiter puts a signed-in browser in its key's bucket rather than its address's. The policies' own
+    /// authentication of the scheme reuses this result (one session read per request).
+    /// </summary>
+    public static WebApplication UseDashboardSessions(this WebApplication app)
+    {
+        app.UseWhen(c => c.Request.Path.StartsWithSegments("/app") || c.Request.Path.StartsWithSegments("/dashboard"), branch => branch.Use(async (context, next) =>
+        {
+            if (context.Request.Cookies.ContainsKey(DashboardSessionHandler.CookieName)
+                && await context.AuthenticateAsync(DashboardSessionHandler.SchemeName) is { Succeeded: true, Principal: { } user })
+            {
+                context.User = user;
+            }
+
+            await next();
+        }));
+        return app;
+    }
+
     /// <summary>Maps the pages under <c>/app</c> and their assets; call after <c>MapAlavidaApi</c> (authentication first).</summary>
     public static WebApplication MapAlavidaDashboard(this WebApplication app)
     {

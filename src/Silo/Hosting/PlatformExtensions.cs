@@ -45,6 +45,7 @@ public static class PlatformExtensions
             o.Logger = app.Services.GetRequiredService<Serilog.ILogger>();
             o.GetLevel = RequestLogLevel;
         });
+        app.UseDashboardSessions(); // before the API's rate limiter: a signed-in browser uses its key's bucket
         app.MapAlavidaApi();
         app.MapAlavidaDashboard();
         if (app.Services.GetRequiredService<ManagementPorts>().Any)

@@ -59,6 +59,25 @@ public sealed class RateLimitTests(DatabaseFixture database)
         Assert.Equal(HttpStatusCode.Unauthorized, (await anonymous.GetAsync("/credits")).StatusCode); // the address bucket still has tokens
     }
 
+    [Fact]
+    public async Task ASignedInBrowser_UsesItsKeysBucket_NotItsAddresss()
+    {
+        await using var host = await StartLimitedAsync();
+        using var admin = new HttpClient { BaseAddress = host.Address, DefaultRequestHeaders = { { "Authorization", $"Bearer {PlatformHost.AdminKey}" } } };
+        var created = await (await admin.PostAsJsonAsync("/admin/teams", new { name = $"browser-{Guid.NewGuid():N}", owner_email = "ops@example.com", credits = 0 })).ReadJsonAsync();
+        var session = await DashboardSignIn.SessionAsync(host.Address, created.GetProperty("api_key").GetString()!); // two of the address's three
+        using var browser = new HttpClient(new HttpClientHandler { UseCookies = false }) { BaseAddress = host.Address };
+        browser.DefaultRequestHeaders.Add("Cookie", $"{DashboardSignIn.CookieName}={session}");
+
+        var statuses = new List<HttpStatusCode>();
+        for (var i = 0; i < 6; i++)
+        {
+            statuses.Add((await browser.GetAsync("/app/jobs")).StatusCode);
+        }
+
+        Assert.Equal([.. Enumerable.Repeat(HttpStatusCode.OK, 5), HttpStatusCode.TooManyRequests], statuses);
+    }
+
     /// <summary>A platform whose keys have 5 requests at once, then one an hour; anonymous callers 3.</summary>
     private Task<PlatformHost> StartLimitedAsync() => PlatformHost.StartAsync(database.ConnectionString, ClusterIdentity.New(), settings: new Dictionary<string, string?>
     {
