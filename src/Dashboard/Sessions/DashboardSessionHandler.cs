@@ -1,6 +1,7 @@
 using System.Security.Claims;
 using System.Text.Encodings.Web;
 using Alavida.Api.Auth;
+using Alavida.Dashboard.Hosting;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
@@ -57,7 +58,7 @@ public sealed class DashboardSessionHandler(
     protected override Task HandleForbiddenAsync(AuthenticationProperties properties) =>
         Problem(StatusCodes.Status403Forbidden, "Forbidden", "This page is for the platform admin: sign in with the admin key.");
 
-    /// <summary>Writes the session cookie: HttpOnly, SameSite=Strict, Secure under HTTPS, for the whole host.</summary>
+    /// <summary>Writes the session cookie: HttpOnly, SameSite=Strict, Secure under HTTPS (or <c>Dashboard:SecureCookies</c>), for the whole host.</summary>
     public static void WriteCookie(HttpContext context, string id) =>
         context.Response.Cookies.Append(CookieName, id, CookieOptions(context));
 
@@ -74,7 +75,7 @@ public sealed class DashboardSessionHandler(
     {
         HttpOnly = true,
         SameSite = SameSiteMode.Strict,
-        Secure = context.Request.IsHttps,
+        Secure = context.Request.IsHttps || context.RequestServices.GetRequiredService<IOptions<DashboardOptions>>().Value.SecureCookies,
         Path = "/",
         IsEssential = true,
     };
