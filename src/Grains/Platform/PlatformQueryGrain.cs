@@ -31,17 +31,31 @@ public sealed class PlatformQueryGrain(NpgsqlDataSource db) : Grain, IPlatformQu
     {
         await using var connection = await db.OpenConnectionAsync();
         var rows = (await connection.QueryAsync<UsageRow>(
+            // A job's row is its latest charge (none of its charges in the filter is later): walking the team's charges
+            // newest first and keeping those rows finds a page of jobs without grouping every charge of the period.
             """
-            SELECT u.job_id, j.component_slug AS quantum, j.action, sum(u.units)::bigint AS units, sum(u.amount)::bigint AS credits,
-                   max(u.created_at) AS charged_at
-              FROM credit_usage u JOIN jobs j ON j.id = u.job_id
-             WHERE u.team_id = @TeamId
-               AND (@Quantum::text IS NULL OR u.quantum = @Quantum)
-               AND (@since::timestamptz IS NULL OR u.created_at >= @since)
-             GROUP BY u.job_id, j.component_slug, j.action
-            HAVING @hasCursor = false OR (max(u.created_at), u.job_id) < (@cursorAt, @cursorId)
-             ORDER BY charged_at DESC, u.job_id DESC
-             LIMIT @take
+            WITH latest AS (
+                SELECT u.job_id, j.component_slug AS quantum, j.action, u.created_at AS charged_at
+                  FROM credit_usage u JOIN jobs j ON j.id = u.job_id
+                 WHERE u.team_id = @TeamId
+                   AND (@Quantum::text IS NULL OR u.quantum = @Quantum)
+                   AND (@since::timestamptz IS NULL OR u.created_at >= @since)
+                   AND (@hasCursor = false OR (u.created_at, u.job_id) < (@cursorAt, @cursorId))
+                   AND NOT EXISTS (
+                       SELECT 1 FROM credit_usage l
+                        WHERE l.job_id = u.job_id AND l.team_id = @TeamId
+                          AND (@Quantum::text IS NULL OR l.quantum = @Quantum)
+                          AND (l.created_at, l.id) > (u.created_at, u.id))
+                 ORDER BY u.created_at DESC, u.job_id DESC
+                 LIMIT @take)
+            SELECT l.job_id, l.quantum, l.action, s.units, s.credits, l.charged_at
+              FROM latest l
+             CROSS JOIN LATERAL (
+                   SELECT sum(x.units)::bigint AS units, sum(x.amount)::bigint AS credits FROM credit_usage x
+                    WHERE x.job_id = l.job_id AND x.team_id = @TeamId
+                      AND (@Quantum::text IS NULL OR x.quantum = @Quantum)
+                      AND (@since::timestamptz IS NULL OR x.created_at >= @since)) s
+             ORDER BY l.charged_at DESC, l.job_id DESC
             """,
             Keyset.Parameters(new { query.TeamId, query.Quantum, since = query.Since?.UtcDateTime }, query.Cursor, query.Limit)))
             .ToList();

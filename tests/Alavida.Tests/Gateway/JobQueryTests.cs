@@ -1,4 +1,5 @@
 using System.Net;
+using System.Text.Json;
 using Alavida.Grains.Platform;
 
 namespace Alavida.Tests.Gateway;
@@ -66,6 +67,52 @@ public sealed class JobQueryTests(GatewayFixture gateway)
         var problem = await (await team.Http.GetAsync($"/jobs?{query}")).AssertProblemAsync(HttpStatusCode.UnprocessableEntity);
 
         Assert.Contains(problem.GetProperty("errors").EnumerateArray(), e => e.GetProperty("field").GetString() == field);
+    }
+
+    [Fact]
+    public async Task CreditUsage_ListsJobsByTheirLatestCharge_SumsThemWithinTheFilter_AndPagesThroughEachOnce()
+    {
+        var team = await gateway.CreateTeamAsync(1);
+        var (a, b, c) = (Guid.NewGuid(), Guid.NewGuid(), Guid.NewGuid());
+        foreach (var (job, quantum) in new[] { (a, "identity"), (b, "icp-discovery"), (c, "identity") })
+        {
+            await gateway.ScalarAsync<int>(
+                "INSERT INTO jobs (id, team_id, component_slug, action, status, input) VALUES (@job, @team, @quantum, 'act', 'succeeded', '{}') RETURNING 1",
+                ("job", job), ("team", team.TeamId), ("quantum", quantum));
+        }
+
+        // A is charged first and last, so it leads; a run's charge (no job) is not a job's line.
+        foreach (var (job, quantum, units, amount, at) in new (Guid?, string, int, long, string)[]
+                 {
+                     (a, "identity", 1, 2, "2020-01-01T10:00:00Z"), (b, "icp-discovery", 1, 4, "2020-01-01T10:01:00Z"),
+                     (c, "identity", 1, 1, "2020-01-01T10:02:00Z"), (a, "identity", 2, 3, "2020-01-01T10:03:00Z"), (null, "identity", 9, 9, "2020-01-01T10:05:00Z"),
+                 })
+        {
+            await gateway.ScalarAsync<int>(
+                """
+                INSERT INTO credit_usage (team_id, job_id, run_id, quantum, step, units, amount, idempotency_key, created_at)
+                VALUES (@team, @job, CASE WHEN @job::uuid IS NULL THEN 'run-1' END, @quantum, 'step', @units, @amount, @key, @at::timestamptz) RETURNING 1
+                """,
+                ("team", team.TeamId), ("job", (object?)job ?? DBNull.Value), ("quantum", quantum), ("units", units), ("amount", amount), ("key", Guid.NewGuid().ToString()), ("at", at));
+        }
+
+        var pages = new List<(string Job, long Units, long Credits, string At)>();
+        string? cursor = null;
+        do
+        {
+            var page = await (await team.Http.GetAsync($"/credits/usage?limit=1{(cursor is null ? "" : $"&cursor={Uri.EscapeDataString(cursor)}")}")).ReadJsonAsync();
+            pages.AddRange(page.GetProperty("items").EnumerateArray().Select(Line));
+            cursor = page.GetProperty("next_cursor").GetString();
+        }
+        while (cursor is not null);
+        var identitySince = (await (await team.Http.GetAsync("/credits/usage?quantum=identity&since=2020-01-01T10:01:30Z")).ReadJsonAsync())
+            .GetProperty("items").EnumerateArray().Select(Line).ToList();
+
+        Assert.Equal([(a.ToString(), 3L, 5L, "10:03"), (c.ToString(), 1L, 1L, "10:02"), (b.ToString(), 1L, 4L, "10:01")], pages);
+        Assert.Equal([(a.ToString(), 2L, 3L, "10:03"), (c.ToString(), 1L, 1L, "10:02")], identitySince);
+
+        static (string, long, long, string) Line(JsonElement i) =>
+            (i.GetProperty("job_id").GetString()!, i.GetProperty("units").GetInt64(), i.GetProperty("credits").GetInt64(), i.GetProperty("charged_at").GetDateTimeOffset().ToString("HH:mm"));
     }
 
     [Fact]
