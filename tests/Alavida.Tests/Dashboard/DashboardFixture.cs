@@ -10,7 +10,8 @@ namespace Alavida.Tests.Dashboard;
 /// </summary>
 public sealed class DashboardFixture : GatewayFixture
 {
-    public const string ChromiumPath = "/usr/bin/chromium";
+    /// <summary>The browser: <c>ALAVIDA_CHROMIUM</c> when set (a Chromium or Chrome elsewhere, e.g. on macOS), else Debian's.</summary>
+    public static readonly string ChromiumPath = Environment.GetEnvironmentVariable("ALAVIDA_CHROMIUM") is { Length: > 0 } path ? path : "/usr/bin/chromium";
 
     private IPlaywright? _playwright;
 
@@ -25,7 +26,7 @@ public sealed class DashboardFixture : GatewayFixture
     {
         if (!File.Exists(ChromiumPath))
         {
-            throw new InvalidOperationException($"The dashboard's browser tests need Debian's Chromium at {ChromiumPath}: apt-get install chromium (.ci/run installs it when missing).");
+            throw new InvalidOperationException($"The dashboard's browser tests need Chromium at {ChromiumPath}: apt-get install chromium (.ci/run installs it when missing), or set ALAVIDA_CHROMIUM to a Chromium or Chrome executable.");
         }
 
         await base.InitializeAsync();
