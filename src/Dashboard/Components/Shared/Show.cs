@@ -19,4 +19,10 @@ public static class Show
     /// <summary>A field of a JSON object as text; null when absent or null.</summary>
     public static string? Field(JsonElement item, string name) =>
         item.TryGetProperty(name, out var value) && value.ValueKind != JsonValueKind.Null ? value.ToString() : null;
+
+    /// <summary>A JSON array of names as words ("next_step" → "next step"), comma-separated; <paramref name="empty"/> when there are none.</summary>
+    public static string Names(JsonElement item, string name, string empty = "—") =>
+        item.TryGetProperty(name, out var list) && list.ValueKind == JsonValueKind.Array && list.GetArrayLength() > 0
+            ? string.Join(", ", list.EnumerateArray().Select(v => v.GetString()?.Replace('_', ' ')))
+            : empty;
 }
