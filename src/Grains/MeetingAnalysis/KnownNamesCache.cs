@@ -21,9 +21,11 @@ public sealed class KnownNamesCache(AnalysisStore store, TeamMerges merges, Time
             teamId,
             _ => (now, new Lazy<Task<KnownNames>>(() => LoadAsync(teamId))),
             (_, old) => now - old.At < FreshFor && !old.Names.Value.IsFaulted ? old : (now, new Lazy<Task<KnownNames>>(() => LoadAsync(teamId))));
-        if (_teams.Count > MaxTeams)
+        if (_teams.Count > MaxTeams && now - _swept >= FreshFor)
         {
-            // Bounded: teams not read within the window go (they are read again at their next meeting).
+            // Bounded, and swept at most once a window (not on every call): teams not read within it go, to be read
+            // again at their next meeting.
+            _swept = now;
             foreach (var (team, stale) in _teams.Where(t => now - t.Value.At >= FreshFor))
             {
                 _teams.TryRemove(new KeyValuePair<Guid, (DateTimeOffset, Lazy<Task<KnownNames>>)>(team, stale));
@@ -34,6 +36,8 @@ public sealed class KnownNamesCache(AnalysisStore store, TeamMerges merges, Time
     }
 
     private const int MaxTeams = 256;
+
+    private DateTimeOffset _swept;
 
     private async Task<KnownNames> LoadAsync(Guid teamId)
     {
