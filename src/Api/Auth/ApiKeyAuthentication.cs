@@ -6,6 +6,7 @@ using Alavida.Grains;
 using Alavida.Grains.Platform;
 using Alavida.Api.Hosting;
 using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
@@ -37,15 +38,22 @@ public sealed class ApiKeyAuthenticationHandler(
             return AuthenticateResult.NoResult();
         }
 
-        if (!header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase))
+        if (BearerToken(Request) is not { } key)
         {
             return AuthenticateResult.Fail("The Authorization header must be 'Bearer <api key>'.");
         }
 
-        var (claims, failure) = await verifier.VerifyAsync(header["Bearer ".Length..].Trim());
+        var (claims, failure) = await verifier.VerifyAsync(key);
         return claims is null ? AuthenticateResult.Fail(failure!)
             : AuthenticateResult.Success(new AuthenticationTicket(new ClaimsPrincipal(new ClaimsIdentity(claims, SchemeName)), SchemeName));
     }
+
+    /// <summary>The token of an <c>Authorization: Bearer &lt;token&gt;</c> header; null when there is none or it is empty.</summary>
+    public static string? BearerToken(HttpRequest request) =>
+        request.Headers.Authorization.ToString() is var header && header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase)
+            && header["Bearer ".Length..].Trim() is { Length: > 0 } token
+            ? token
+            : null;
 
     protected override async Task HandleChallengeAsync(AuthenticationProperties properties)
     {

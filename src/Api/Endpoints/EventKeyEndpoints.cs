@@ -52,11 +52,7 @@ public static class EventKeyEndpoints
                 Problems.Unauthorized("Send the event key as 'Authorization: Bearer <event key>', or in the path: POST /e/{event key}."));
 
     /// <summary>The event key of <c>POST /e</c>'s <c>Authorization: Bearer</c> header, if it has one.</summary>
-    public static string? HeaderKey(HttpRequest request) =>
-        request.Headers.Authorization.ToString() is { } header && header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase)
-            && header["Bearer ".Length..].Trim() is { Length: > 0 } key
-            ? key
-            : null;
+    public static string? HeaderKey(HttpRequest request) => ApiKeyAuthenticationHandler.BearerToken(request);
 
     /// <summary>Requests to the event API, <c>/e</c> and <c>/e/{event key}</c>, which authenticate by their event key.</summary>
     public static bool IsEventApi(PathString path) => path.StartsWithSegments("/e");
