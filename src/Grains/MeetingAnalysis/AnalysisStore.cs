@@ -26,21 +26,21 @@ public sealed class AnalysisStore(NpgsqlDataSource db)
     public async Task<IReadOnlyList<(AnalysisMeeting Meeting, string? AnalyzedHash, string? AnalyzedTrace)>> LoadAsync(Guid teamId, IReadOnlyList<Guid> ids)
     {
         await using var connection = await db.OpenConnectionAsync();
-        var args = new { teamId, ids = ids.Distinct().ToArray() };
-        var meetings = (await connection.QueryAsync<MeetingRow>(
+        // One round trip: the meetings, their participants and their segments (of the team's meetings only).
+        await using var results = await connection.QueryMultipleAsync(
             """
             SELECT m.id, m.content_hash, m.started_at, m.organizer_email, a.content_hash AS analyzed_hash, a.trace_id AS analyzed_trace
               FROM meetings.meetings m LEFT JOIN meeting_analysis.analyses a ON a.team_id = m.team_id AND a.meeting_id = m.id
-             WHERE m.team_id = @teamId AND m.id = ANY(@ids)
-            """, args)).ToList();
-        var participants = (await connection.QueryAsync<ParticipantRow>(
-            """
+             WHERE m.team_id = @teamId AND m.id = ANY(@ids);
             SELECT meeting_id, name, email, title, company, role, polyseme_person_id AS person_id, polyseme_company_id AS company_id
-              FROM meetings.participants WHERE team_id = @teamId AND meeting_id = ANY(@ids) ORDER BY meeting_id, position
-            """, args)).ToLookup(p => p.MeetingId);
-        var segments = (await connection.QueryAsync<SegmentRow>(
-            "SELECT meeting_id, speaker, text, start_s, end_s FROM meetings.segments WHERE meeting_id = ANY(@ids) ORDER BY meeting_id, position",
-            new { ids = meetings.Select(m => m.Id).ToArray() })).ToLookup(s => s.MeetingId);
+              FROM meetings.participants WHERE team_id = @teamId AND meeting_id = ANY(@ids) ORDER BY meeting_id, position;
+            SELECT s.meeting_id, s.speaker, s.text, s.start_s, s.end_s FROM meetings.segments s
+             WHERE s.meeting_id IN (SELECT id FROM meetings.meetings WHERE team_id = @teamId AND id = ANY(@ids))
+             ORDER BY s.meeting_id, s.position;
+            """, new { teamId, ids = ids.Distinct().ToArray() });
+        var meetings = (await results.ReadAsync<MeetingRow>()).ToList();
+        var participants = (await results.ReadAsync<ParticipantRow>()).ToLookup(p => p.MeetingId);
+        var segments = (await results.ReadAsync<SegmentRow>()).ToLookup(s => s.MeetingId);
         return [.. meetings.Select(m => (new AnalysisMeeting(
             m.Id, m.ContentHash, new DateTimeOffset(DateTime.SpecifyKind(m.StartedAt, DateTimeKind.Utc)), m.OrganizerEmail,
             [.. participants[m.Id].Select(p => new MeetingParticipant(p.Name, p.Email, p.Title, p.Company, p.Role) { PersonId = p.PersonId, CompanyId = p.CompanyId })],
