@@ -107,6 +107,7 @@ await using (var db = new NpgsqlConnection(platform.ConnectionString))
         ("jobs, first page", "SELECT id FROM jobs WHERE team_id = @team ORDER BY created_at DESC, id DESC LIMIT 51"),
         ("jobs, status + quantum", "SELECT id FROM jobs WHERE team_id = @team AND status = 'failed' AND component_slug = 'identity' ORDER BY created_at DESC, id DESC LIMIT 51"),
         ("jobs by status, full scan (before the roll-ups)", "SELECT status, count(*) FROM jobs WHERE team_id = @team GROUP BY status"),
+        ("oldest unfinished job (bounds the jobs roll-up; every Overview)", "SELECT min(created_at) FROM jobs WHERE team_id = @team AND status IN ('queued', 'running')"),
         ("jobs by status: rolled days + jobs created since", """
             SELECT status, sum(jobs) FROM (SELECT status, jobs FROM jobs_daily WHERE team_id = @team AND day < (@jobs AT TIME ZONE 'UTC')::date
                                            UNION ALL
