@@ -67,30 +67,6 @@ await using (var db = new NpgsqlConnection(platform.ConnectionString))
 
 Console.Error.WriteLine($"seeded {jobs:N0} jobs and {companies:N0} scores in {seed.Elapsed.TotalSeconds:0.0} s");
 
-// The plans of the pages' queries on this data (the same SQL as PlatformQueryGrain and ProspectDataGrain), on stderr.
-await using (var db = new NpgsqlConnection(platform.ConnectionString))
-{
-    await db.OpenAsync();
-    foreach (var (name, sql) in new[]
-    {
-        ("jobs, first page", "SELECT id FROM jobs WHERE team_id = @team ORDER BY created_at DESC, id DESC LIMIT 51"),
-        ("jobs, status + quantum", "SELECT id FROM jobs WHERE team_id = @team AND status = 'failed' AND component_slug = 'identity' ORDER BY created_at DESC, id DESC LIMIT 51"),
-        ("jobs by status", "SELECT status, count(*) FROM jobs WHERE team_id = @team GROUP BY status"),
-        ("usage by day, 30 days", "SELECT date_trunc('day', created_at AT TIME ZONE 'UTC'), quantum, sum(amount) FROM credit_usage WHERE team_id = @team AND created_at >= now() - interval '30 days' GROUP BY 1, 2"),
-        ("scores, hot tier", "SELECT id FROM buying_signals.scores WHERE team_id = @team AND tier = 'hot' ORDER BY scored_at DESC, id DESC LIMIT 51"),
-    })
-    {
-        await using var explain = new NpgsqlCommand($"EXPLAIN (ANALYZE, BUFFERS, COSTS OFF) {sql}", db);
-        explain.Parameters.AddWithValue("team", teamId);
-        await using var reader = await explain.ExecuteReaderAsync();
-        Console.Error.WriteLine($"-- {name}");
-        while (await reader.ReadAsync())
-        {
-            Console.Error.WriteLine(reader.GetString(0));
-        }
-    }
-}
-
 // Sign in as a browser does: the form with its antiforgery token; then the session cookie only.
 var cookies = new CookieContainer();
 using var browser = new HttpClient(new HttpClientHandler { CookieContainer = cookies, AllowAutoRedirect = false }) { BaseAddress = address };
@@ -103,6 +79,76 @@ if (signIn.StatusCode != HttpStatusCode.Redirect)
 {
     throw new InvalidOperationException($"sign-in answered {(int)signIn.StatusCode}");
 }
+
+// The first reads of the period aggregates roll up the team's closed days (once: later views read the roll-ups).
+foreach (var (client, path) in new[] { (browser, "/app"), (api, "/credits/usage"), (browser, "/app") })
+{
+    var started = Stopwatch.GetTimestamp();
+    (await client.GetAsync(path)).EnsureSuccessStatusCode();
+    Console.Error.WriteLine($"first views: GET {path} {Stopwatch.GetElapsedTime(started).TotalMilliseconds:0} ms");
+}
+
+// The plans of the pages' queries on this data (the same SQL as PlatformQueryGrain and ProspectDataGrain), on stderr.
+await using (var db = new NpgsqlConnection(platform.ConnectionString))
+{
+    await db.OpenAsync();
+    async Task<DateTime> WatermarkAsync(string kind)
+    {
+        await using var read = new NpgsqlCommand("SELECT rolled_until::timestamp FROM rollup_watermarks WHERE team_id = @team AND kind = @kind", db);
+        read.Parameters.AddWithValue("team", teamId);
+        read.Parameters.AddWithValue("kind", kind);
+        return DateTime.SpecifyKind((DateTime)(await read.ExecuteScalarAsync())!, DateTimeKind.Utc);
+    }
+
+    var (usageUntil, jobsUntil) = (await WatermarkAsync("credit_usage"), await WatermarkAsync("jobs"));
+    Console.Error.WriteLine($"rolled up: usage before {usageUntil:yyyy-MM-dd}, jobs before {jobsUntil:yyyy-MM-dd}");
+    foreach (var (name, sql) in new[]
+    {
+        ("jobs, first page", "SELECT id FROM jobs WHERE team_id = @team ORDER BY created_at DESC, id DESC LIMIT 51"),
+        ("jobs, status + quantum", "SELECT id FROM jobs WHERE team_id = @team AND status = 'failed' AND component_slug = 'identity' ORDER BY created_at DESC, id DESC LIMIT 51"),
+        ("jobs by status, full scan (before the roll-ups)", "SELECT status, count(*) FROM jobs WHERE team_id = @team GROUP BY status"),
+        ("oldest unfinished job (bounds the jobs roll-up; every Overview)", "SELECT min(created_at) FROM jobs WHERE team_id = @team AND status IN ('queued', 'running')"),
+        ("jobs by status: rolled days + jobs created since", """
+            SELECT status, sum(jobs) FROM (SELECT status, jobs FROM jobs_daily WHERE team_id = @team AND day < (@jobs AT TIME ZONE 'UTC')::date
+                                           UNION ALL
+                                           SELECT status, count(*) FROM jobs WHERE team_id = @team AND created_at >= @jobs GROUP BY status) p GROUP BY status
+            """),
+        ("usage by day, 30 days, full scan (before the roll-ups)", "SELECT date_trunc('day', created_at AT TIME ZONE 'UTC'), quantum, sum(amount) FROM credit_usage WHERE team_id = @team AND created_at >= now() - interval '30 days' GROUP BY 1, 2"),
+        ("usage per quantum, all time, full scan (before the roll-ups)", "SELECT quantum, count(DISTINCT job_id), sum(units), sum(amount) FROM credit_usage WHERE team_id = @team GROUP BY quantum"),
+        ("usage per quantum, all time: rolled days + days not rolled", """
+            SELECT quantum, sum(jobs), sum(units), sum(credits)
+              FROM (SELECT quantum, jobs, units, credits FROM credit_usage_daily WHERE team_id = @team AND day < (@usage AT TIME ZONE 'UTC')::date
+                    UNION ALL
+                    SELECT u.quantum, CASE WHEN NOT EXISTS (SELECT 1 FROM credit_usage e WHERE e.job_id = u.job_id AND e.team_id = u.team_id AND e.quantum = u.quantum
+                                                              AND (e.created_at, e.id) < (u.created_at, u.id)) THEN 1 ELSE 0 END, u.units, u.amount
+                      FROM credit_usage u WHERE u.team_id = @team AND u.created_at >= @usage) p (quantum, jobs, units, credits)
+             GROUP BY quantum
+            """),
+        ("ledger, first page", """
+            WITH latest AS (
+                SELECT u.job_id, u.created_at FROM credit_usage u
+                 WHERE u.team_id = @team
+                   AND NOT EXISTS (SELECT 1 FROM credit_usage l WHERE l.job_id = u.job_id AND l.team_id = @team AND (l.created_at, l.id) > (u.created_at, u.id))
+                 ORDER BY u.created_at DESC, u.job_id DESC LIMIT 51)
+            SELECT l.job_id, s.credits FROM latest l
+             CROSS JOIN LATERAL (SELECT sum(x.amount) AS credits FROM credit_usage x WHERE x.job_id = l.job_id AND x.team_id = @team) s
+            """),
+        ("scores, hot tier", "SELECT id FROM buying_signals.scores WHERE team_id = @team AND tier = 'hot' ORDER BY scored_at DESC, id DESC LIMIT 51"),
+    })
+    {
+        await using var explain = new NpgsqlCommand($"EXPLAIN (ANALYZE, BUFFERS, COSTS OFF) {sql}", db);
+        explain.Parameters.AddWithValue("team", teamId);
+        explain.Parameters.AddWithValue("usage", usageUntil);
+        explain.Parameters.AddWithValue("jobs", jobsUntil);
+        await using var reader = await explain.ExecuteReaderAsync();
+        Console.Error.WriteLine($"-- {name}");
+        while (await reader.ReadAsync())
+        {
+            Console.Error.WriteLine(reader.GetString(0));
+        }
+    }
+}
+
 
 async Task<(double P50, double P95)> MeasureAsync(HttpClient client, string path)
 {

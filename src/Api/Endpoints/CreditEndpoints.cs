@@ -16,7 +16,10 @@ public static class CreditEndpoints
         var group = app.MapGroup("/credits").WithTags("Credits").RequireAuthorization(AuthPolicies.Team);
         group.MapGet("/", GetAsync).WithName("GetCredits")
             .WithSummary("Balance, reserved, lifetime used and purchased credits, and whether the balance is below the team's low-balance threshold");
-        group.MapGet("/usage", UsageAsync).WithName("GetCreditUsage").WithSummary("Credits used per job (paged) and per quantum (filters: quantum, since)");
+        group.MapGet("/usage", UsageAsync).WithName("GetCreditUsage").WithSummary("Credits used per job (paged) and per quantum (filters: quantum, since)")
+            .WithDescription("by_quantum totals the charges at or after since (all of them without it). Its jobs counts the jobs whose first " +
+                             "charge in that quantum falls in the period: a job charged before since and again after it adds its later credits " +
+                             "and units but is not counted again; without since it is the number of distinct jobs charged.");
         return app;
     }
 

@@ -165,7 +165,7 @@ public sealed record JobUsage(
 
 /// <summary>Credits used per quantum.</summary>
 /// <param name="Quantum">The quantum.</param>
-/// <param name="Jobs">Jobs charged.</param>
+/// <param name="Jobs">Jobs whose first charge in this quantum falls in the period (a job charged on several days counts once, on its first).</param>
 /// <param name="Units">Units charged.</param>
 /// <param name="Credits">Credits charged.</param>
 [GenerateSerializer, Immutable, Alias("Alavida.Platform.QuantumUsage")]

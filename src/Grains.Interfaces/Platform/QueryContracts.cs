@@ -42,7 +42,10 @@ public interface IPlatformQueryGrain : IGrainWithIntegerKey
     [Alias("ListUsage")]
     Task<Page<JobUsage>> ListUsageAsync(UsageQuery query);
 
-    /// <summary>A team's credit usage per quantum (same filters as <see cref="ListUsageAsync"/>, without paging).</summary>
+    /// <summary>
+    /// A team's credit usage per quantum (same filters as <see cref="ListUsageAsync"/>, without paging). Jobs: those whose
+    /// first charge in the quantum is at or after since (every job charged, without since). Exact as of the call.
+    /// </summary>
     [Alias("UsageByQuantum")]
     Task<IReadOnlyList<QuantumUsage>> UsageByQuantumAsync(UsageQuery query);
 

@@ -6,7 +6,7 @@ namespace Alavida.Grains.Platform;
 
 /// <summary>Read models over the platform tables; stateless, keyset-paged, always filtered by team.</summary>
 [StatelessWorker]
-public sealed class PlatformQueryGrain(NpgsqlDataSource db) : Grain, IPlatformQueryGrain
+public sealed partial class PlatformQueryGrain(NpgsqlDataSource db) : Grain, IPlatformQueryGrain
 {
     public async Task<Page<JobView>> ListJobsAsync(JobQuery query)
     {
@@ -64,48 +64,59 @@ public sealed class PlatformQueryGrain(NpgsqlDataSource db) : Grain, IPlatformQu
 
     public async Task<IReadOnlyList<QuantumUsage>> UsageByQuantumAsync(UsageQuery query)
     {
+        // jobs: the jobs whose first charge in the quantum falls in the period (additive over days, unlike DISTINCT).
         await using var connection = await db.OpenConnectionAsync();
+        var window = Split(query.Since, await RollUpUsageAsync(connection, query.TeamId));
         var rows = await connection.QueryAsync<QuantumUsage>(
-            """
-            SELECT quantum, count(DISTINCT job_id) AS jobs, sum(units)::bigint AS units, sum(amount)::bigint AS credits
-              FROM credit_usage
-             WHERE team_id = @TeamId
-               AND (@Quantum::text IS NULL OR quantum = @Quantum)
-               AND (@since::timestamptz IS NULL OR created_at >= @since)
+            $"""
+            SELECT quantum, sum(jobs)::bigint AS jobs, sum(units)::bigint AS units, sum(credits)::bigint AS credits
+              FROM (SELECT quantum, jobs, units, credits {RolledDays}
+                    UNION ALL
+                    {LiveCharges($"u.quantum, CASE WHEN {FirstCharge("u")} THEN 1 ELSE 0 END, u.units, u.amount")}) p (quantum, jobs, units, credits)
              GROUP BY quantum
              ORDER BY quantum
             """,
-            new { query.TeamId, query.Quantum, since = query.Since?.UtcDateTime });
+            WindowParameters(query, window));
         return rows.ToList();
     }
 
     public async Task<IReadOnlyList<DailyUsage>> UsageByDayAsync(UsageQuery query)
     {
         await using var connection = await db.OpenConnectionAsync();
+        var window = Split(query.Since, await RollUpUsageAsync(connection, query.TeamId));
         var rows = await connection.QueryAsync<(DateTime Day, string Quantum, long Credits)>(
-            """
-            SELECT date_trunc('day', created_at AT TIME ZONE 'UTC') AS day, quantum, sum(amount)::bigint AS credits
-              FROM credit_usage
-             WHERE team_id = @TeamId
-               AND (@Quantum::text IS NULL OR quantum = @Quantum)
-               AND (@since::timestamptz IS NULL OR created_at >= @since)
+            $"""
+            SELECT day::timestamp, quantum, sum(credits)::bigint AS credits
+              FROM (SELECT day, quantum, credits {RolledDays}
+                    UNION ALL
+                    {LiveCharges("(u.created_at AT TIME ZONE 'UTC')::date, u.quantum, u.amount")}) p (day, quantum, credits)
              GROUP BY 1, 2
              ORDER BY 1, 2
             """,
-            new { query.TeamId, query.Quantum, since = query.Since?.UtcDateTime });
+            WindowParameters(query, window));
         return rows.Select(r => new DailyUsage(DateOnly.FromDateTime(r.Day), r.Quantum, r.Credits)).ToList();
     }
 
     public async Task<IReadOnlyList<StatusCount>> CountJobsByStatusAsync(Guid teamId)
     {
         await using var connection = await db.OpenConnectionAsync();
+        var rolledUntil = await RollUpJobsAsync(connection, teamId);
         var rows = await connection.QueryAsync<(string Status, long Jobs)>(
             """
-            SELECT status, count(*) AS jobs FROM jobs WHERE team_id = @teamId GROUP BY status
+            SELECT status, sum(jobs)::bigint AS jobs
+              FROM (SELECT status, jobs FROM jobs_daily WHERE team_id = @teamId AND day < (@rolledUntil::timestamptz AT TIME ZONE 'UTC')::date
+                    UNION ALL
+                    SELECT status, count(*) FROM jobs WHERE team_id = @teamId AND created_at >= coalesce(@rolledUntil::timestamptz, '-infinity') GROUP BY status) p
+             GROUP BY status
             """,
-            new { teamId });
+            new { teamId, rolledUntil });
         return rows.Select(r => new StatusCount(Db.ParseStatus(r.Status), r.Jobs)).OrderBy(r => r.Status).ToList();
     }
+
+    private static object WindowParameters(UsageQuery query, UsageWindow window) => new
+    {
+        query.TeamId, query.Quantum, window.RolledFrom, window.RolledUntil, window.HeadFrom, window.HeadTo, window.TailFrom,
+    };
 
     private sealed record UsageRow(Guid JobId, string Quantum, string Action, long Units, long Credits, DateTime ChargedAt);
 }
