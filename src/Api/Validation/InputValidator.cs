@@ -25,19 +25,30 @@ public sealed class InputValidator
     {
         // Built once per action version, each in its own registry: the library's global one refuses a second schema
         // under the same URI, which two validators (or two racing first requests) would otherwise cause.
-        var compiled = _schemas.GetOrAdd((component.Slug, component.Version, action.Name), key => new Lazy<CompiledSchema>(() => new CompiledSchema(
-            JsonSchema.FromText(
+        var compiled = _schemas.GetOrAdd((component.Slug, component.Version, action.Name), key => new Lazy<CompiledSchema>(() =>
+        {
+            var schema = JsonSchema.FromText(
                 action.InputSchemaJson,
                 new BuildOptions { SchemaRegistry = new SchemaRegistry() },
-                new Uri($"https://schemas.alavida.dev/{key.Slug}/{key.Version}/{key.Action}/input.json")),
-            JsonDocument.Parse(action.InputSchemaJson).RootElement.Clone()))).Value;
-        // The flag answer is cheap; the detailed results (with every location) are built only for invalid input.
-        if (compiled.Schema.Evaluate(input, FlagOnly).IsValid)
+                new Uri($"https://schemas.alavida.dev/{key.Slug}/{key.Version}/{key.Action}/input.json"));
+            var document = JsonDocument.Parse(action.InputSchemaJson).RootElement.Clone();
+            return new CompiledSchema(schema, document, SchemaVerdict.TryCompile(document));
+        })).Value;
+
+        // The verdict first (compiled plain checks, or the library's flag answer where those do not decide); the
+        // library's detailed results, with every location, only for input found invalid, and they have the last word.
+        if (compiled.Verdict?.IsValid(input) ?? compiled.Schema.Evaluate(input, FlagOnly).IsValid)
         {
             return CrossFieldRules(component.Slug, action.Name, input);
         }
 
-        return SchemaErrors.Describe(compiled.Schema.Evaluate(input, Detailed), compiled.Document, input, alsoAllowed ?? [])
+        var detailed = compiled.Schema.Evaluate(input, Detailed);
+        if (detailed.IsValid)
+        {
+            return CrossFieldRules(component.Slug, action.Name, input);
+        }
+
+        return SchemaErrors.Describe(detailed, compiled.Document, input, alsoAllowed ?? [])
             .Distinct()
             .Take(MaxErrors)
             .ToList();
@@ -106,6 +117,9 @@ public sealed class InputValidator
         }
     }
 
-    /// <summary>A compiled schema and its text (the messages quote its allowed fields, enums and bounds).</summary>
-    private sealed record CompiledSchema(JsonSchema Schema, JsonElement Document);
+    /// <summary>
+    /// A compiled schema, its text (the messages quote its allowed fields, enums and bounds) and its compiled verdict
+    /// (null when the schema uses a keyword only the library decides).
+    /// </summary>
+    private sealed record CompiledSchema(JsonSchema Schema, JsonElement Document, SchemaVerdict? Verdict);
 }

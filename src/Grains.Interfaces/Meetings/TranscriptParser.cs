@@ -153,7 +153,24 @@ public static partial class TranscriptParser
     }
 
     /// <summary>Whitespace (line breaks included) collapsed to single spaces, trimmed.</summary>
-    public static string Collapse(string text) => Whitespace().Replace(text, " ").Trim();
+    public static string Collapse(string text) => IsCollapsed(text) ? text : Whitespace().Replace(text, " ").Trim();
+
+    /// <summary>
+    /// True when <paramref name="text"/> is already collapsed: no whitespace but single spaces between other characters.
+    /// Most utterances are, and a scan without allocating is far cheaper than the replacement that would copy them.
+    /// </summary>
+    private static bool IsCollapsed(string text)
+    {
+        for (var i = 0; i < text.Length; i++)
+        {
+            if (char.IsWhiteSpace(text[i]) && (text[i] != ' ' || i == 0 || i == text.Length - 1 || char.IsWhiteSpace(text[i + 1])))
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
 
     private static (string Speaker, string Text) Cue(List<string> payload, string previousSpeaker)
     {

@@ -26,7 +26,7 @@ public sealed partial class TeamGrain
             RETURNING balance, reserved, lifetime_used
         ), job AS (
             INSERT INTO jobs (id, team_id, api_key_id, component_slug, action, status, input, price_per_unit, reserved_credits, max_credits)
-            SELECT @JobId, @TeamId, @ApiKeyId, @Quantum, @Action, 'queued', @InputJson::jsonb, @PricePerUnit, @EstimatedCredits, @MaxCredits
+            SELECT @JobId, @TeamId, @ApiKeyId, @Quantum, @Action, 'queued', @InputJson::json, @PricePerUnit, @EstimatedCredits, @MaxCredits
               FROM account
             RETURNING id, created_at
         ), idempotency AS (

@@ -49,7 +49,7 @@ public sealed partial class TeamGrain
              WHERE b.team_id = @TeamId AND b.trace_id = replace(j.job_id::text, '-', '') AND j.reserved - t.charged > 0
         ), finished AS (
             UPDATE jobs
-               SET settled_at = now(), status = @status, charged_credits = t.charged, result_payload = @ResultJson::jsonb,
+               SET settled_at = now(), status = @status, charged_credits = t.charged, result_payload = @ResultJson::json,
                    usage_metrics = CASE WHEN jsonb_typeof(@MetricsJson::jsonb) = 'object' THEN @MetricsJson::jsonb ELSE jsonb_build_object() END
                                    || jsonb_build_object('units', @unitCount, 'price_per_unit', j.price, 'credits_reserved', j.reserved,
                                                          'credits_charged', t.charged, 'credits_refunded', j.reserved - t.charged),

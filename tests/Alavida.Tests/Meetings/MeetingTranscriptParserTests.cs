@@ -30,6 +30,24 @@ public sealed class MeetingTranscriptParserTests
     }
 
     [Theory]
+    [InlineData("Already collapsed text.", "Already collapsed text.")]
+    [InlineData("", "")]
+    [InlineData("x", "x")]
+    [InlineData("  leading and trailing  ", "leading and trailing")]
+    [InlineData("two  spaces", "two spaces")]
+    [InlineData("a\tb", "a b")]
+    [InlineData("line\r\nbreak", "line break")]
+    [InlineData("no\u00a0break space", "no break space")]
+    [InlineData("em\u2003space and\u2028separator", "em space and separator")]
+    [InlineData(" ", "")]
+    [InlineData("end ", "end")]
+    public void Collapse_WhitespaceRunsBecomeOneSpace_Trimmed_CollapsedTextUnchanged(string text, string expected)
+    {
+        Assert.Equal(expected, TranscriptParser.Collapse(text));
+        Assert.Equal(System.Text.RegularExpressions.Regex.Replace(text, @"\s+", " ").Trim(), TranscriptParser.Collapse(text));
+    }
+
+    [Theory]
     [InlineData("00:00:01.000 --> 00:00:02.000\nHi.", "the first line must be WEBVTT")]
     [InlineData("WEBVTT\n\n1\n00:00:01 --> 00:00:02.000\nHi.", "is not a cue timing")]
     [InlineData("WEBVTT\n\n1\nHi there.", "expected a cue timing line")]
