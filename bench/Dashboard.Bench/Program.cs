@@ -31,9 +31,10 @@ using var api = new HttpClient { BaseAddress = address };
 api.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", key);
 
 // One real job (resolved companies, a cascade-free trace) for the detail pages; the rest written in bulk.
-var run = await (await api.PostAsJsonAsync("/identity/run/resolve-company", new { companies = new[] { new { domain = "bench-one.example" } } })).Content.ReadFromJsonAsync<JsonElement>();
+var run = await (await api.PostAsJsonAsync("/identity/run/resolve-company", new { companies = new[] { new { domain = "bench-one-logistics.de" } } })).Content.ReadFromJsonAsync<JsonElement>();
 var jobId = run.GetProperty("job_id").GetString()!;
-var company = (await (await api.GetAsync($"/jobs/{jobId}?wait_seconds=20")).Content.ReadFromJsonAsync<JsonElement>()).GetProperty("result").GetProperty("results")[0].GetProperty("company_id").GetString()!;
+var company = (await (await api.GetAsync($"/jobs/{jobId}?wait_seconds=20")).Content.ReadFromJsonAsync<JsonElement>()).GetProperty("result").GetProperty("results")[0].GetProperty("company_id").GetString()
+    ?? throw new InvalidOperationException("The sample company was not resolved: the company page would be measured without one.");
 
 var seed = Stopwatch.StartNew();
 await using (var db = new NpgsqlConnection(platform.ConnectionString))
