@@ -47,6 +47,13 @@ public interface IIdentityDataGrain : IGrainWithIntegerKey
     [Alias("GetCompany")]
     Task<CompanyView?> GetCompanyAsync(Guid teamId, Guid companyId);
 
+    /// <summary>
+    /// What to call each of these companies the team has resolved (its display name, else its first domain), in one
+    /// read for a whole page of rows; ids the team has not resolved, or that have neither, are left out.
+    /// </summary>
+    [Alias("GetCompanyLabels")]
+    Task<IReadOnlyDictionary<Guid, string>> GetCompanyLabelsAsync(Guid teamId, IReadOnlyList<Guid> companyIds);
+
     /// <summary>A person the team may see, or null.</summary>
     [Alias("GetPerson")]
     Task<PersonView?> GetPersonAsync(Guid teamId, Guid personId);

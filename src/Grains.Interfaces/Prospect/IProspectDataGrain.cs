@@ -42,6 +42,10 @@ public interface IProspectDataGrain : IGrainWithIntegerKey
     [Alias("List")]
     Task<ProspectDataPage> ListAsync(ProspectDataQuery query);
 
+    /// <summary>How many leads the team has at each of these companies, in one read (companies without any are left out).</summary>
+    [Alias("CountLeads")]
+    Task<IReadOnlyDictionary<Guid, long>> CountLeadsAsync(Guid teamId, IReadOnlyList<Guid> companyIds);
+
     /// <summary>One row by its id (for people: the person id), or null when the team has none.</summary>
     [Alias("Get")]
     Task<string?> GetAsync(Guid teamId, string quantum, string entity, Guid id);

@@ -36,6 +36,26 @@ public sealed class IdentityDataGrain(NpgsqlDataSource db, IdentityResolver reso
         return view is not null && await IsLinkedAsync(teamId, IdentityKind.Company, companyId, view.Id) ? await SeenByAsync(teamId, view) : null;
     }
 
+    public async Task<IReadOnlyDictionary<Guid, string>> GetCompanyLabelsAsync(Guid teamId, IReadOnlyList<Guid> companyIds)
+    {
+        if (companyIds.Count == 0)
+        {
+            return new Dictionary<Guid, string>();
+        }
+
+        await using var connection = await db.OpenConnectionAsync();
+        var rows = await connection.QueryAsync<(Guid Id, string? Label)>(
+            """
+            SELECT c.id, coalesce(c.display_name,
+                   (SELECT min(k.value) FROM identity.company_keys k WHERE k.company_id = coalesce(c.merged_into, c.id) AND k.kind = 'domain')) AS label
+              FROM identity.companies c
+              JOIN identity.team_entities t ON t.team_id = @teamId AND t.kind = 'company' AND t.entity_id = c.id
+             WHERE c.id = ANY(@ids)
+            """,
+            new { teamId, ids = companyIds.Distinct().ToArray() });
+        return rows.Where(r => !string.IsNullOrWhiteSpace(r.Label)).ToDictionary(r => r.Id, r => r.Label!);
+    }
+
     public async Task<PersonView?> GetPersonAsync(Guid teamId, Guid personId)
     {
         var view = await GrainFactory.GetGrain<IPersonGrain>(personId).GetAsync();

@@ -71,6 +71,24 @@ public sealed class ProspectDataGrain(NpgsqlDataSource db) : Grain, IProspectDat
         return new ProspectDataPage(page.Items, page.NextCursor);
     }
 
+    public async Task<IReadOnlyDictionary<Guid, long>> CountLeadsAsync(Guid teamId, IReadOnlyList<Guid> companyIds)
+    {
+        if (companyIds.Count == 0)
+        {
+            return new Dictionary<Guid, long>();
+        }
+
+        await using var connection = await db.OpenConnectionAsync();
+        var rows = await connection.QueryAsync<(Guid CompanyId, long Leads)>(
+            """
+            SELECT polyseme_company_id, count(*) FROM lead_discovery.leads
+             WHERE team_id = @teamId AND polyseme_company_id = ANY(@ids)
+             GROUP BY polyseme_company_id
+            """,
+            new { teamId, ids = companyIds.Distinct().ToArray() });
+        return rows.ToDictionary(r => r.CompanyId, r => r.Leads);
+    }
+
     public async Task<string?> GetAsync(Guid teamId, string quantum, string entity, Guid id)
     {
         var e = Find(quantum, entity);

@@ -1,3 +1,6 @@
+using System.Globalization;
+using Alavida.Tests.Gateway;
+using Alavida.Tests.Prospect;
 using Microsoft.Playwright;
 using static Microsoft.Playwright.Assertions;
 
@@ -51,6 +54,17 @@ public sealed class DashboardPageTests(DashboardFixture fixture)
         await Expect(page.Locator(".transcript mark.mention").First).ToContainTextAsync("northwind", new() { IgnoreCase = true });
         await Expect(page.Locator(".transcript mark.intent").Filter(new() { HasText = "budget" }).Locator(".tag").First).ToHaveTextAsync("budget");
         await Expect(page.Locator("#mentions-h + table")).ToContainTextAsync("email domain");
+
+        // Each account names its company as identity knows it and counts the team's leads there (read per page, not per row).
+        var hotCompany = await (await data.Team.Http.GetAsync($"/identity/data/companies/{data.CompanyId}")).ReadJsonAsync();
+        var companyName = hotCompany.GetProperty("display_name").GetString();
+        Assert.False(string.IsNullOrEmpty(companyName), "the scenario's companies have names");
+        var leads = await data.Team.Http.ListAllAsync($"/lead-discovery/data/leads?company_id={data.CompanyId}");
+        Assert.NotEmpty(leads);
+        await page.GotoAsync("/app/accounts?tier=hot");
+        var account = page.Locator("tbody tr").Filter(new() { Has = page.Locator($"a[href*='{data.CompanyId}']") });
+        await Expect(account.Locator("td").First).ToHaveTextAsync(companyName!);
+        await Expect(account.Locator("td").Nth(5)).ToHaveTextAsync(leads.Count.ToString(CultureInfo.InvariantCulture));
 
         var admin = await fixture.SignInAsync(Infrastructure.PlatformHost.AdminKey);
         await Expect(admin.Locator("h1")).ToHaveTextAsync("Platform admin");
