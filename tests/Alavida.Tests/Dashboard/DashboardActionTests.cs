@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Net;
 using System.Net.Http.Headers;
 using Alavida.Grains.Platform;
@@ -27,6 +28,38 @@ public sealed class DashboardActionTests(DashboardFixture fixture)
         await Expect(status.GetByRole(AriaRole.Link, new() { Name = "Open the job" })).ToBeVisibleAsync();
         var jobs = await (await team.Http.GetAsync("/jobs")).ReadJsonAsync();
         Assert.Equal("succeeded", jobs.GetProperty("items")[0].GetProperty("status").GetString());
+    }
+
+    [Fact]
+    public async Task FollowingALink_SaysLoading_UntilTheNextPageArrives_AndSendingAFormToo()
+    {
+        var team = await fixture.CreateTeamAsync(credits: 50);
+        var page = await fixture.SignInAsync(team.ApiKey);
+        var loading = page.Locator("#loading");
+        await Expect(loading).ToBeEmptyAsync();
+        await Expect(loading).ToHaveAttributeAsync("role", "status");
+
+        // The state right after a click or a submit, read in the page. The navigation itself is stopped by a listener
+        // that runs after the dashboard's (on window, where the event arrives last), so the page stays to be read.
+        const string Stay = "window.addEventListener('{0}', e => e.preventDefault(), {{ once: true }});";
+        const string State = "[document.getElementById('loading').textContent, document.body.getAttribute('aria-busy')]";
+        Assert.Equal(["Loading…", "true"], await page.EvaluateAsync<string[]>(
+            $"(() => {{ {string.Format(CultureInfo.InvariantCulture, Stay, "click")} document.querySelector('header nav a[href=\"/app/jobs\"]').click(); return {State}; }})()"));
+
+        // Arriving clears it.
+        await page.GetByRole(AriaRole.Link, new() { Name = "Jobs", Exact = true }).ClickAsync();
+        await Expect(page.Locator("h1")).ToHaveTextAsync("Jobs");
+        await Expect(loading).ToBeEmptyAsync();
+        await Expect(page.Locator("body")).Not.ToHaveAttributeAsync("aria-busy", "true");
+
+        // A form says it too; a download link (the usage CSV) does not, since the page stays.
+        await page.GotoAsync("/app/settings");
+        await page.GetByLabel("New API key name").FillAsync("loading-check");
+        Assert.Equal(["Loading…", "true"], await page.EvaluateAsync<string[]>(
+            $"(() => {{ {string.Format(CultureInfo.InvariantCulture, Stay, "submit")} [...document.querySelectorAll('button')].find(b => b.textContent === 'Create API key').click(); return {State}; }})()"));
+        await page.GotoAsync("/app/credits");
+        Assert.Equal(["", "none"], await page.EvaluateAsync<string[]>(
+            $"(() => {{ {string.Format(CultureInfo.InvariantCulture, Stay, "click")} document.querySelector('a[download]').click(); return {State}.map(v => v ?? 'none'); }})()"));
     }
 
     [Fact]
