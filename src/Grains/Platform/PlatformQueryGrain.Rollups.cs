@@ -28,6 +28,19 @@ public sealed partial class PlatformQueryGrain
                AND (e.created_at, e.id) < ({u}.created_at, {u}.id)))
         """;
 
+    // The end of both roll-ups: the team's watermark moved to the end of the closed days (never back), and the first
+    // day not rolled answered (null only for a team never rolled, when a racing reader advanced it first).
+    private static string AdvanceWatermark(string kind) => $"""
+        ), advanced AS (
+            INSERT INTO rollup_watermarks (team_id, kind, rolled_until)
+            SELECT @teamId, '{kind}', c.until FROM closed c, mark m WHERE m.rolled_until < c.until
+            ON CONFLICT (team_id, kind) DO UPDATE SET rolled_until = excluded.rolled_until
+             WHERE rollup_watermarks.rolled_until < excluded.rolled_until
+            RETURNING rolled_until
+        )
+        SELECT coalesce((SELECT rolled_until FROM advanced), nullif((SELECT rolled_until FROM mark), '-infinity'::date))::timestamp
+        """;
+
     // Rolls up the team's closed days after its watermark in one statement, then advances the watermark. Two readers
     // racing compute the same rows from immutable history: the second's inserts wait for the first's (rows are inserted
     // in key order, so they cannot deadlock) and do nothing. Answers the watermark (null only in that race, for a team
@@ -48,20 +61,13 @@ public sealed partial class PlatformQueryGrain
              GROUP BY c.day, c.quantum
              ORDER BY c.day, c.quantum
             ON CONFLICT DO NOTHING
-        ), advanced AS (
-            INSERT INTO rollup_watermarks (team_id, kind, rolled_until)
-            SELECT @teamId, 'credit_usage', c.until FROM closed c, mark m WHERE m.rolled_until < c.until
-            ON CONFLICT (team_id, kind) DO UPDATE SET rolled_until = excluded.rolled_until
-             WHERE rollup_watermarks.rolled_until < excluded.rolled_until
-            RETURNING rolled_until
-        )
-        SELECT coalesce((SELECT rolled_until FROM advanced), nullif((SELECT rolled_until FROM mark), '-infinity'::date))::timestamp
+        {AdvanceWatermark("credit_usage")}
         """;
 
     // Jobs are rolled up by the day they were created, for closed days before the day of the team's oldest unfinished
     // job: every job of such a day is final, and a final status never changes (settlement sets settled_at with it, and
     // every other write to a job requires settled_at IS NULL; jobs are never deleted).
-    private const string RollUpJobsSql = """
+    private static readonly string RollUpJobsSql = $"""
         WITH closed AS (
             SELECT least(((now() - make_interval(secs => @marginSeconds)) AT TIME ZONE 'UTC')::date,
                          (SELECT (min(created_at) AT TIME ZONE 'UTC')::date FROM jobs WHERE team_id = @teamId AND status IN ('queued', 'running'))) AS until
@@ -77,14 +83,7 @@ public sealed partial class PlatformQueryGrain
              GROUP BY 2, 3
              ORDER BY 2, 3
             ON CONFLICT DO NOTHING
-        ), advanced AS (
-            INSERT INTO rollup_watermarks (team_id, kind, rolled_until)
-            SELECT @teamId, 'jobs', c.until FROM closed c, mark m WHERE m.rolled_until < c.until
-            ON CONFLICT (team_id, kind) DO UPDATE SET rolled_until = excluded.rolled_until
-             WHERE rollup_watermarks.rolled_until < excluded.rolled_until
-            RETURNING rolled_until
-        )
-        SELECT coalesce((SELECT rolled_until FROM advanced), nullif((SELECT rolled_until FROM mark), '-infinity'::date))::timestamp
+        {AdvanceWatermark("jobs")}
         """;
 
     /// <summary>Rolls up what is closed and not rolled yet; the start of the first day not rolled (UTC), null when none is.</summary>
