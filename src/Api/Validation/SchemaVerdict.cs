@@ -109,6 +109,11 @@ public sealed class SchemaVerdict
 
                     break;
                 case "required":
+                    if (value.EnumerateArray().Any(r => r.ValueKind != JsonValueKind.String))
+                    {
+                        return null;
+                    }
+
                     node.Required = [.. value.EnumerateArray().Select(r => r.GetString()!)];
                     break;
                 case "items":

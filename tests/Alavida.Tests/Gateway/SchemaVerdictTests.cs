@@ -113,6 +113,7 @@ public sealed class SchemaVerdictTests
     [InlineData("""{"$schema":"http://json-schema.org/draft-07/schema#","items":[{"type":"string"}]}""")]
     [InlineData("""{"$schema":"https://json-schema.org/draft/2020-12/schema","type":"object","unevaluatedProperties":false}""")]
     [InlineData("""{"type":"string"}""")] // no dialect declared: the library's default asserts formats
+    [InlineData("""{"$schema":"https://json-schema.org/draft/2020-12/schema","type":"object","required":[null]}""")] // not a name
     public void Verdict_LeavesOtherKeywordsToTheLibrary(string schema)
     {
         Assert.Null(SchemaVerdict.TryCompile(JsonDocument.Parse(schema).RootElement));
