@@ -32,8 +32,7 @@ public sealed partial class IdentityResolver
         where TFacts : class
     {
         var results = new List<(int, (ResolutionStatus, Guid, string))>(items.Count);
-        var viaGrains = items.Where(i => knownKeys.Contains(entity, i.Key)).ToList();
-        var unknown = items.Where(i => !knownKeys.Contains(entity, i.Key)).ToList();
+        var (viaGrains, unknown) = knownKeys.Split(entity, items, i => i.Key);
         if (unknown.Count > 0)
         {
             var owners = await store.FindOwnersAsync(unknown.SelectMany(i => strongKeys(i.Facts).Append(i.Key)).Distinct().ToList());

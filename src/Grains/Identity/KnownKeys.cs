@@ -17,6 +17,22 @@ public sealed class KnownKeys
 
     public bool Contains(char entity, IdentityKey key) => _keys.ContainsKey((entity, key));
 
+    /// <summary>
+    /// <paramref name="items"/> split into those whose key is known and the rest, each item looked at once: other
+    /// batches add keys meanwhile, and an item that two looks placed in neither list would get no answer at all.
+    /// </summary>
+    public (List<T> Known, List<T> Unknown) Split<T>(char entity, IReadOnlyList<T> items, Func<T, IdentityKey> keyOf)
+    {
+        var known = new List<T>(items.Count);
+        var unknown = new List<T>(items.Count);
+        foreach (var item in items)
+        {
+            (Contains(entity, keyOf(item)) ? known : unknown).Add(item);
+        }
+
+        return (known, unknown);
+    }
+
     public void Add(char entity, IdentityKey key)
     {
         if (_keys.Count >= Capacity)
