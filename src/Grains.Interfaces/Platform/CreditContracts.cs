@@ -20,7 +20,10 @@ public sealed record CreditCharge([property: Id(0)] string Step, [property: Id(1
 /// <param name="Refunded">Credits returned from the reservation.</param>
 /// <param name="AlreadySettled">True when the job had been settled before (nothing changed this time).</param>
 /// <param name="Balance">The account afterwards.</param>
-/// <param name="Job">The job as it now stands (final).</param>
+/// <param name="Job">
+/// The job as it now stands (final), without its input (<see cref="JobView.InputJson"/> is empty): the job's grain, which
+/// settles it, holds the input, and an input of megabytes need not come back from the database with every settlement.
+/// </param>
 [GenerateSerializer, Immutable, Alias("Alavida.Platform.Settlement")]
 public sealed record Settlement(
     [property: Id(0)] long Charged,

@@ -80,7 +80,7 @@ public sealed partial class JobGrain(
                 $"""
                 UPDATE jobs SET progress = @json::jsonb, status = 'running', started_at = coalesce(started_at, {JobRow.StartedAtWithinLife("@startedAt")}), updated_at = now()
                  WHERE id = @JobId AND settled_at IS NULL
-                RETURNING {JobRow.Columns}
+                RETURNING {JobRow.ColumnsButInput}
                 """,
                 new { JobId, json, startedAt = new DateTimeOffset(_job.StartedAt ?? time.GetUtcNow().UtcDateTime) });
         }
@@ -104,7 +104,7 @@ public sealed partial class JobGrain(
             return false;
         }
 
-        _job = updated;
+        _job = updated with { Input = _job.Input };
         return true;
     }
 

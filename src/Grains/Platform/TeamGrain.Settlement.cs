@@ -56,7 +56,7 @@ public sealed partial class TeamGrain
                    error = @ErrorJson::jsonb, started_at = coalesce(jobs.started_at, {JobRow.StartedAtWithinLife("@startedAt")}), ended_at = now(), updated_at = now()
               FROM job j, total t
              WHERE jobs.id = j.job_id
-            RETURNING {JobRow.Columns}
+            RETURNING {JobRow.ColumnsButInput}
         ), announced AS (
             INSERT INTO outbox_events (id, name, team_id, data, trace_id)
             SELECT gen_random_uuid(), 'job.' || f.status, @TeamId,
@@ -103,7 +103,7 @@ public sealed partial class TeamGrain
             {
                 // Settled before (or not this team's job): answer with the job as it was finished, changing nothing.
                 await using var connection = await db.OpenConnectionAsync();
-                var earlier = await connection.QuerySingleOrDefaultAsync<JobRow>($"{JobRow.Select} WHERE id = @jobId AND team_id = @TeamId", new { jobId, TeamId })
+                var earlier = await connection.QuerySingleOrDefaultAsync<JobRow>($"SELECT {JobRow.ColumnsButInput} FROM jobs WHERE id = @jobId AND team_id = @TeamId", new { jobId, TeamId })
                     ?? throw new KeyNotFoundException($"Job {jobId} does not belong to team {TeamId}.");
                 var charged = await connection.ExecuteScalarAsync<long>("SELECT coalesce(charged_credits, 0) FROM jobs WHERE id = @jobId", new { jobId });
                 answers[i] = new Settlement(charged, 0, true, await GetCreditsAsync(), earlier.ToView());
