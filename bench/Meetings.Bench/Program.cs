@@ -43,7 +43,10 @@ if (warmUp > 0)
 }
 
 Console.Error.WriteLine($"{meetings} calls, {words / meetings:N0} words and {calls.Average(c => c.Participants):0.0} participants on average");
+var (jitMethods, jitTime, cpu) = (System.Runtime.JitInfo.GetCompiledMethodCount(), System.Runtime.JitInfo.GetCompilationTime(), Process.GetCurrentProcess().TotalProcessorTime);
 var (jobs, traces) = await RoundAsync("bench", calls);
+(jitMethods, jitTime, cpu) = (System.Runtime.JitInfo.GetCompiledMethodCount() - jitMethods, System.Runtime.JitInfo.GetCompilationTime() - jitTime,
+    Process.GetCurrentProcess().TotalProcessorTime - cpu);
 var jobIds = jobs.Select(Guid.Parse).ToArray();
 const string Analysis = "meeting-analysis/analyze-added-transcript";
 
@@ -147,6 +150,7 @@ await using (var stats = db.CreateCommand(
 }
 
 Console.WriteLine();
+Console.WriteLine($"The harness process (silo, gateway, client) during the measured round: {cpu.TotalSeconds:0.0} s of CPU; the JIT compiled {jitMethods:N0} methods in {jitTime.TotalSeconds:0.0} s of it");
 Console.WriteLine($"Mentions: {mentions:N0} ({(double)mentions / meetings:0.0} per call) · runs not completed or skipped: {failed} · peak RSS of the harness process (silo + gateway + client; PostgreSQL apart): {long.Parse(peakRss) / 1024.0:N0} MB");
 
 static string Domain(int prospect) => $"prospect-{prospect}-logistik.de";
@@ -185,10 +189,12 @@ static (object Json, int Words, int Participants, AnalysisMeeting Meeting) Call(
     var random = new Random(i);
     var prospect = i % Prospects;
     var guests = 3 + random.Next(6);
+    // The hosts are the team's own sellers: seven account executives and five solutions engineers, each always under
+    // the same name (a person called something else in every call would be a new name for identity to record each time).
     var participants = new List<Dictionary<string, string>>
     {
-        new() { ["name"] = $"Maya Host{i}", ["email"] = $"maya{i % 7}@brightwave-bench.io", ["title"] = "Account Executive", ["role"] = "host" },
-        new() { ["name"] = $"Sam Host{i}", ["email"] = $"sam{i % 5}@brightwave-bench.io", ["title"] = "Solutions Engineer", ["role"] = "host" },
+        new() { ["name"] = $"Maya Host{i % 7}", ["email"] = $"maya{i % 7}@brightwave-bench.io", ["title"] = "Account Executive", ["role"] = "host" },
+        new() { ["name"] = $"Sam Host{i % 5}", ["email"] = $"sam{i % 5}@brightwave-bench.io", ["title"] = "Solutions Engineer", ["role"] = "host" },
     };
     for (var g = 0; g < guests; g++)
     {
