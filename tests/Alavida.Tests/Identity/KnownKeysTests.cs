@@ -6,7 +6,7 @@ namespace Alavida.Tests.Identity;
 public sealed class KnownKeysTests
 {
     [Fact]
-    public void Split_WhileAnotherBatchAddsTheSameKeys_PlacesEveryItemInExactlyOneList()
+    public async Task Split_WhileAnotherBatchAddsTheSameKeys_PlacesEveryItemInExactlyOneList()
     {
         // The resolver is a reentrant stateless worker with one KnownKeys per silo: batches on other activations add
         // keys while this one splits its items. An item looked at twice (once per list) could land in neither and get
@@ -21,7 +21,7 @@ public sealed class KnownKeysTests
                 known.Add('c', key);
             }
 
-            var (knownItems, unknownItems) = split.GetAwaiter().GetResult();
+            var (knownItems, unknownItems) = await split;
             Assert.Equal(keys.Length, knownItems.Count + unknownItems.Count);
             Assert.Equal(keys.ToHashSet(), knownItems.Concat(unknownItems).ToHashSet());
         }
