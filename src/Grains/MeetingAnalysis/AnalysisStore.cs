@@ -66,7 +66,8 @@ public sealed class AnalysisStore(NpgsqlDataSource db)
 
     /// <summary>
     /// A meeting row's transcript as segments (none without a transcript row). Read by hand: a start or end may be null,
-    /// and Npgsql returns such an array only when asked for <c>double?[]</c> (Dapper would ask for <c>double[]</c>).
+    /// and Npgsql reads such an array only as <c>double?[]</c>; its <c>GetValue</c> (what Dapper calls) gives
+    /// <c>double[]</c> and throws on a null element.
     /// </summary>
     private static TranscriptSegment[] Transcript(DbDataReader row)
     {
