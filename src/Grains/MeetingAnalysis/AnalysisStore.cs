@@ -1,3 +1,4 @@
+using System.Data.Common;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Alavida.Grains.Identity.Rules;
@@ -20,31 +21,66 @@ public sealed class AnalysisStore(NpgsqlDataSource db)
     // Fixed, never to change: a mention's id is derived from its team, meeting and company.
     private static readonly Guid MentionNamespace = new("6a0f3c52-1d7e-4b8a-9e24-5c3b8f71d0a9");
 
+    // The first column of a meeting row's transcript arrays (speakers, texts, starts, ends); those before it are a MeetingRow.
+    private const int TranscriptColumn = 6;
+
     public static Guid MentionId(Guid teamId, Guid meetingId, Guid companyId) => DeterministicIds.Create(MentionNamespace, $"{teamId:N}\n{meetingId:N}\n{companyId:N}");
 
     /// <summary>The team's meetings among <paramref name="ids"/>, whole, with the content hash each was last analysed at (null: never).</summary>
     public async Task<IReadOnlyList<(AnalysisMeeting Meeting, string? AnalyzedHash, string? AnalyzedTrace)>> LoadAsync(Guid teamId, IReadOnlyList<Guid> ids)
     {
         await using var connection = await db.OpenConnectionAsync();
-        // One round trip: the meetings, their participants and their segments (of the team's meetings only).
-        await using var results = await connection.QueryMultipleAsync(
+        // One round trip: the meetings with their transcripts (one row of arrays each), then their participants (of the
+        // team's meetings only).
+        await using var reader = await connection.ExecuteReaderAsync(
             """
-            SELECT m.id, m.content_hash, m.started_at, m.organizer_email, a.content_hash AS analyzed_hash, a.trace_id AS analyzed_trace
+            SELECT m.id, m.content_hash, m.started_at, m.organizer_email, a.content_hash AS analyzed_hash, a.trace_id AS analyzed_trace,
+                   t.speakers, t.texts, t.starts, t.ends
               FROM meetings.meetings m LEFT JOIN meeting_analysis.analyses a ON a.team_id = m.team_id AND a.meeting_id = m.id
+                   LEFT JOIN meetings.transcripts t ON t.meeting_id = m.id
              WHERE m.team_id = @teamId AND m.id = ANY(@ids);
             SELECT meeting_id, name, email, title, company, role, polyseme_person_id AS person_id, polyseme_company_id AS company_id
               FROM meetings.participants WHERE team_id = @teamId AND meeting_id = ANY(@ids) ORDER BY meeting_id, position;
-            SELECT s.meeting_id, s.speaker, s.text, s.start_s, s.end_s FROM meetings.segments s
-             WHERE s.meeting_id IN (SELECT id FROM meetings.meetings WHERE team_id = @teamId AND id = ANY(@ids))
-             ORDER BY s.meeting_id, s.position;
             """, new { teamId, ids = ids.Distinct().ToArray() });
-        var meetings = (await results.ReadAsync<MeetingRow>()).ToList();
-        var participants = (await results.ReadAsync<ParticipantRow>()).ToLookup(p => p.MeetingId);
-        var segments = (await results.ReadAsync<SegmentRow>()).ToLookup(s => s.MeetingId);
-        return [.. meetings.Select(m => (new AnalysisMeeting(
-            m.Id, m.ContentHash, new DateTimeOffset(DateTime.SpecifyKind(m.StartedAt, DateTimeKind.Utc)), m.OrganizerEmail,
-            [.. participants[m.Id].Select(p => new MeetingParticipant(p.Name, p.Email, p.Title, p.Company, p.Role) { PersonId = p.PersonId, CompanyId = p.CompanyId })],
-            [.. segments[m.Id].Select(s => new TranscriptSegment(s.Speaker, s.Text, s.StartS, s.EndS))]), m.AnalyzedHash, m.AnalyzedTrace))];
+        var meetingRow = reader.GetRowParser<MeetingRow>(length: TranscriptColumn);
+        var meetings = new List<(MeetingRow Row, IReadOnlyList<TranscriptSegment> Segments)>();
+        while (await reader.ReadAsync())
+        {
+            meetings.Add((meetingRow(reader), Transcript(reader)));
+        }
+
+        await reader.NextResultAsync();
+        var participantRow = reader.GetRowParser<ParticipantRow>();
+        var participants = new List<ParticipantRow>();
+        while (await reader.ReadAsync())
+        {
+            participants.Add(participantRow(reader));
+        }
+
+        var byMeeting = participants.ToLookup(p => p.MeetingId);
+        return [.. meetings.Select(x => (new AnalysisMeeting(
+            x.Row.Id, x.Row.ContentHash, new DateTimeOffset(DateTime.SpecifyKind(x.Row.StartedAt, DateTimeKind.Utc)), x.Row.OrganizerEmail,
+            [.. byMeeting[x.Row.Id].Select(p => new MeetingParticipant(p.Name, p.Email, p.Title, p.Company, p.Role) { PersonId = p.PersonId, CompanyId = p.CompanyId })],
+            x.Segments), x.Row.AnalyzedHash, x.Row.AnalyzedTrace))];
+    }
+
+    /// <summary>
+    /// A meeting row's transcript as segments (none without a transcript row). Read by hand: a start or end may be null,
+    /// and Npgsql reads such an array only as <c>double?[]</c>; its <c>GetValue</c> (what Dapper calls) gives
+    /// <c>double[]</c> and throws on a null element.
+    /// </summary>
+    private static TranscriptSegment[] Transcript(DbDataReader row)
+    {
+        if (row.IsDBNull(TranscriptColumn))
+        {
+            return [];
+        }
+
+        var speakers = row.GetFieldValue<string[]>(TranscriptColumn);
+        var texts = row.GetFieldValue<string[]>(TranscriptColumn + 1);
+        var starts = row.GetFieldValue<double?[]>(TranscriptColumn + 2);
+        var ends = row.GetFieldValue<double?[]>(TranscriptColumn + 3);
+        return [.. speakers.Select((speaker, i) => new TranscriptSegment(speaker, texts[i], starts[i], ends[i]))];
     }
 
     /// <summary>The companies the team has resolved that have a name (identity's team links), survivors of global merges only.</summary>
@@ -129,8 +165,6 @@ public sealed class AnalysisStore(NpgsqlDataSource db)
     private sealed record MeetingRow(Guid Id, string ContentHash, DateTime StartedAt, string? OrganizerEmail, string? AnalyzedHash, string? AnalyzedTrace);
 
     private sealed record ParticipantRow(Guid MeetingId, string Name, string? Email, string? Title, string? Company, string? Role, Guid? PersonId, Guid? CompanyId);
-
-    private sealed record SegmentRow(Guid MeetingId, string Speaker, string Text, double? StartS, double? EndS);
 }
 
 /// <summary>A mention's parts as JSON, the same in rows, results and events.</summary>

@@ -7,7 +7,7 @@ namespace Alavida.Grains.Meetings;
 
 /// <summary>
 /// meeting-sync's read side: keyset-paged meetings (newest start first), rendered as JSON by PostgreSQL, every query
-/// filtered by team first; one meeting with its participants and segments.
+/// filtered by team first; one meeting with its participants and segments (its transcript's arrays, one element each).
 /// </summary>
 [StatelessWorker]
 public sealed class MeetingDataGrain(NpgsqlDataSource db) : Grain, IMeetingDataGrain
@@ -57,7 +57,9 @@ public sealed class MeetingDataGrain(NpgsqlDataSource db) : Grain, IMeetingDataG
                                                   FROM meetings.participants p WHERE p.meeting_id = m.id), '[]'::jsonb),
                        'segments', coalesce((SELECT jsonb_agg(jsonb_build_object('speaker', s.speaker, 'text', s.text, 'start_s', s.start_s, 'end_s', s.end_s)
                                                               ORDER BY s.position)
-                                              FROM meetings.segments s WHERE s.meeting_id = m.id), '[]'::jsonb)))::text
+                                              FROM meetings.transcripts t,
+                                                   unnest(t.speakers, t.texts, t.starts, t.ends) WITH ORDINALITY AS s(speaker, text, start_s, end_s, position)
+                                             WHERE t.meeting_id = m.id), '[]'::jsonb)))::text
               FROM meetings.meetings m WHERE m.team_id = @teamId AND m.id = @meetingId
             """,
             new { teamId, meetingId });

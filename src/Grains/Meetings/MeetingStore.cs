@@ -18,8 +18,9 @@ public enum MeetingOutcome
 }
 
 /// <summary>
-/// meeting-sync's tables (schema <c>meetings</c>). A meeting is written whole (its row, participants and segments) in the
-/// transaction that decides whether it is new, changed or unchanged, so readers never see half of one.
+/// meeting-sync's tables (schema <c>meetings</c>). A meeting is written whole (its row, participants and transcript) in
+/// the transaction that decides whether it is new, changed or unchanged, so readers never see half of one. The
+/// transcript is one row of arrays (<c>meetings.transcripts</c>), not a row per utterance.
 /// </summary>
 public sealed class MeetingStore(NpgsqlDataSource db)
 {
@@ -94,13 +95,13 @@ public sealed class MeetingStore(NpgsqlDataSource db)
                    updated_at = now()
              WHERE id = @id AND team_id = @TeamId;
             DELETE FROM meetings.participants WHERE meeting_id = @id;
-            DELETE FROM meetings.segments WHERE meeting_id = @id;
             """,
             row, transaction);
         await WriteChildrenAsync(connection, transaction, scope.TeamId, write);
         return MeetingOutcome.Updated;
     }
 
+    // The transcript is upserted: a new meeting has none yet, a changed one has its row replaced in place.
     private static async Task WriteChildrenAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, Guid teamId, Write write)
     {
         var participants = write.Meeting.Participants;
@@ -111,9 +112,8 @@ public sealed class MeetingStore(NpgsqlDataSource db)
             SELECT @meetingId, u.ordinality - 1, @teamId, u.name, u.email, u.title, u.company, u.role, u.person_id, u.company_id
               FROM unnest(@names, @emails, @titles, @companies, @roles, @personIds, @companyIds) WITH ORDINALITY
                    AS u(name, email, title, company, role, person_id, company_id, ordinality);
-            INSERT INTO meetings.segments (meeting_id, position, speaker, text, start_s, end_s)
-            SELECT @meetingId, u.ordinality - 1, u.speaker, u.text, u.start_s, u.end_s
-              FROM unnest(@speakers, @texts, @starts, @ends) WITH ORDINALITY AS u(speaker, text, start_s, end_s, ordinality);
+            INSERT INTO meetings.transcripts (meeting_id, speakers, texts, starts, ends) VALUES (@meetingId, @speakers, @texts, @starts, @ends)
+            ON CONFLICT (meeting_id) DO UPDATE SET speakers = excluded.speakers, texts = excluded.texts, starts = excluded.starts, ends = excluded.ends;
             """,
             new
             {

@@ -31,7 +31,7 @@ public sealed class ExpandContractTests
     {
         var connectionString = await TestPostgres.CreateDatabaseAsync("expand_contract");
         await using var db = NpgsqlDataSource.Create(connectionString);
-        await PreviousReleaseAsync(db);
+        await PreviousReleaseAsync(db, Quantums);
         var (team, company, person) = (Guid.NewGuid(), Guid.NewGuid(), Guid.NewGuid());
         await WriteAsPreviousReleaseAsync(db, team, company, person, "before");
 
@@ -103,11 +103,11 @@ public sealed class ExpandContractTests
         Assert.Equal(0L, await ScalarAsync<long>(db, "SELECT count(*) FROM lead_discovery.schema_versions WHERE scriptname LIKE '%contract%'"));
     }
 
-    /// <summary>The quantum schemas as the previous release left them: their first script applied and journaled as DbUp journals it.</summary>
-    private static async Task PreviousReleaseAsync(NpgsqlDataSource db)
+    /// <summary>The components' schemas as the previous release left them: their first script applied and journaled as DbUp journals it.</summary>
+    internal static async Task PreviousReleaseAsync(NpgsqlDataSource db, IEnumerable<string> components)
     {
         var assembly = typeof(DatabaseMigrator).Assembly;
-        foreach (var quantum in Quantums)
+        foreach (var quantum in components)
         {
             var name = assembly.GetManifestResourceNames().Single(n => n.StartsWith($"Alavida.Grains.Migrations.{quantum}.0001_", StringComparison.Ordinal));
             using var reader = new StreamReader(assembly.GetManifestResourceStream(name)!);
@@ -161,13 +161,13 @@ public sealed class ExpandContractTests
         return columns;
     }
 
-    private static async Task ExecuteAsync(NpgsqlDataSource db, string sql)
+    internal static async Task ExecuteAsync(NpgsqlDataSource db, string sql)
     {
         await using var command = db.CreateCommand(sql);
         await command.ExecuteNonQueryAsync();
     }
 
-    private static async Task<T> ScalarAsync<T>(NpgsqlDataSource db, string sql)
+    internal static async Task<T> ScalarAsync<T>(NpgsqlDataSource db, string sql)
     {
         await using var command = db.CreateCommand(sql);
         return (T)(await command.ExecuteScalarAsync())!;
