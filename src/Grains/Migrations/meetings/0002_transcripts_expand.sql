@@ -17,8 +17,10 @@ CREATE TABLE transcripts (
 );
 
 -- The rows written before. The previous release's writers wait from here to the commit (the lock the triggers would
--- take anyway, taken first), so a meeting's segments are either copied here or seen by the triggers; copied before the
--- triggers exist, so this does not rewrite every segment through them. Every meeting gets its row: empty arrays for
+-- take anyway, taken first; creating transcripts' foreign key already holds meetings against every writer of a
+-- meeting, so meeting writes of either release wait for this copy), so a meeting's segments are either copied here or
+-- seen by the triggers; copied before the triggers exist, so this does not rewrite every segment through them. For a
+-- very large table the copy belongs in batches of its own (ADR 0007). Every meeting gets its row: empty arrays for
 -- one without segments.
 LOCK TABLE segments IN SHARE ROW EXCLUSIVE MODE;
 INSERT INTO transcripts (meeting_id, speakers, texts, starts, ends)
