@@ -195,7 +195,7 @@ public sealed partial class JobGrain(
         }
 
         Log.Finished(logger, JobId, view.Quantum, view.Action, view.Status);
-        return view;
+        return _job.ToView(); // the settlement's view has no input (Settlement.Job); this grain's copy has it
     }
 
     /// <summary>

@@ -19,7 +19,9 @@ internal sealed record JobRow(
     /// job's input can be megabytes (25 meeting transcripts), and printing it back on every progress report cost the
     /// database and the client more than the update itself.
     /// </summary>
-    public static readonly string ColumnsButInput = Columns.Replace("input::text AS input", "NULL::text AS input", StringComparison.Ordinal);
+    public static readonly string ColumnsButInput = Columns.Contains("input::text AS input", StringComparison.Ordinal)
+        ? Columns.Replace("input::text AS input", "NULL::text AS input", StringComparison.Ordinal)
+        : throw new InvalidOperationException("JobRow.Columns no longer names the input as ColumnsButInput expects; keep the two in step.");
 
     /// <summary>
     /// The start time a job's grain took by the silo's clock (the placeholder <paramref name="startedAt"/>), kept between
