@@ -150,7 +150,7 @@ await using (var stats = db.CreateCommand(
 }
 
 Console.WriteLine();
-Console.WriteLine($"The harness process (silo, gateway, client) during the measured round: {cpu.TotalSeconds:0.0} s of CPU; the JIT compiled {jitMethods:N0} methods in {jitTime.TotalSeconds:0.0} s of it");
+Console.WriteLine($"The harness process (silo, gateway, client) during the measured round: {cpu.TotalSeconds:0.0} s of CPU; the JIT compiled {jitMethods:N0} methods ({jitTime.TotalSeconds:0.0} s spent compiling, by the runtime's own clock)");
 Console.WriteLine($"Mentions: {mentions:N0} ({(double)mentions / meetings:0.0} per call) · runs not completed or skipped: {failed} · peak RSS of the harness process (silo + gateway + client; PostgreSQL apart): {long.Parse(peakRss) / 1024.0:N0} MB");
 
 static string Domain(int prospect) => $"prospect-{prospect}-logistik.de";
