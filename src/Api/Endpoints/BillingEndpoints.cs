@@ -25,7 +25,8 @@ public static class BillingEndpoints
         var group = app.MapGroup("/billing").WithTags("Billing").RequireAuthorization(AuthPolicies.Team);
         group.MapGet("/packs", Packs).WithName("ListCreditPacks").WithSummary("The credit packs on sale");
         group.MapPost("/checkout", CheckoutAsync).WithName("StartCheckout")
-            .WithSummary("Start a Stripe Checkout for a pack: {checkout_url, session_id, purchase_id}; credits arrive with Stripe's webhook")
+            .WithSummary("Start a Stripe Checkout for a pack: {checkout_url, session_id, purchase_id}; credits arrive with Stripe's webhook. "
+                         + "Send Idempotency-Key to make retries safe: a repeat answers with the same checkout")
             .Accepts<CheckoutRequest>("application/json");
         group.MapGet("/purchases", PurchasesAsync).WithName("ListPurchases").WithSummary("The team's Stripe purchases, newest first (paging: limit, cursor)");
         group.MapGet("/settings", GetSettingsAsync).WithName("GetBillingSettings").WithSummary("Low-balance threshold and auto top-up");
@@ -48,12 +49,21 @@ public static class BillingEndpoints
             return problem!;
         }
 
-        return await StartCheckoutAsync(user.TeamId(), body.Pack, grains, stripe.Value, billing.Value);
+        var (key, keyProblem) = IdempotencyKeyHeader.Read(request);
+        if (keyProblem is not null)
+        {
+            return keyProblem;
+        }
+
+        return await StartCheckoutAsync(user.TeamId(), body.Pack, grains, stripe.Value, billing.Value, key);
     }
 
-    /// <summary>Starts a Stripe Checkout of a pack for a team (the API's checkout and the dashboard's Buy button).</summary>
+    /// <summary>
+    /// Starts a Stripe Checkout of a pack for a team (the API's checkout and the dashboard's Buy button). Under an
+    /// idempotency key the team's first checkout is the only one: a repeat gets its answer again, another pack a 409.
+    /// </summary>
     public static async Task<Results<Ok<CheckoutResponse>, ProblemHttpResult>> StartCheckoutAsync(
-        Guid teamId, string? pack, IGrainFactory grains, StripeOptions stripe, BillingOptions billing)
+        Guid teamId, string? pack, IGrainFactory grains, StripeOptions stripe, BillingOptions billing, string? idempotencyKey = null)
     {
         if (PackOf(pack, billing, "/pack") is { } invalid)
         {
@@ -66,10 +76,13 @@ public static class BillingEndpoints
         }
 
         var started = await grains.GetGrain<ITeamBillingGrain>(teamId)
-            .StartCheckoutAsync(new CheckoutOrder(billing.Find(pack!)!, billing.SuccessUrl, billing.CancelUrl));
-        return started.Refusal is { } refusal
-            ? Problems.Upstream($"The checkout could not be started: {refusal}")
-            : TypedResults.Ok(new CheckoutResponse(started.CheckoutUrl, started.SessionId, started.PurchaseId));
+            .StartCheckoutAsync(new CheckoutOrder(billing.Find(pack!)!, billing.SuccessUrl, billing.CancelUrl, idempotencyKey));
+        return started switch
+        {
+            { KeyReused: { } reused } => Problems.Conflict(reused, new Dictionary<string, object?> { ["purchase_id"] = started.PurchaseId }),
+            { Refusal: { } refusal } => Problems.Upstream($"The checkout could not be started: {refusal}"),
+            _ => TypedResults.Ok(new CheckoutResponse(started.CheckoutUrl, started.SessionId, started.PurchaseId)),
+        };
     }
 
     public static async Task<Results<Ok<ListResponse<PurchaseView>>, ProblemHttpResult>> PurchasesAsync(HttpRequest request, ClaimsPrincipal user, IGrainFactory grains)

@@ -31,16 +31,27 @@ public sealed record CreditPack(
 /// <param name="Pack">The pack.</param>
 /// <param name="SuccessUrl">Where Checkout returns after payment.</param>
 /// <param name="CancelUrl">Where Checkout returns when abandoned.</param>
+/// <param name="IdempotencyKey">
+/// The caller's <c>Idempotency-Key</c>, if any: the team's first checkout under it is the only one; a repeat answers
+/// with that checkout (its session and URL, or its refusal) and starts nothing.
+/// </param>
 [GenerateSerializer, Immutable, Alias("Alavida.Billing.CheckoutOrder")]
-public sealed record CheckoutOrder([property: Id(0)] CreditPack Pack, [property: Id(1)] string SuccessUrl, [property: Id(2)] string CancelUrl);
+public sealed record CheckoutOrder(
+    [property: Id(0)] CreditPack Pack, [property: Id(1)] string SuccessUrl, [property: Id(2)] string CancelUrl, [property: Id(3)] string? IdempotencyKey = null);
 
 /// <summary>A Checkout Session created for a pending purchase.</summary>
 /// <param name="CheckoutUrl">Where to send the buyer.</param>
 /// <param name="SessionId">The Checkout Session (<c>cs_…</c>).</param>
 /// <param name="PurchaseId">The purchase (failed when Stripe refused).</param>
 /// <param name="Refusal">Why Stripe refused to create the session (then URL and session are empty).</param>
+/// <param name="KeyReused">
+/// The order's idempotency key already started a checkout of another pack (the purchase named is that one; nothing was
+/// started).
+/// </param>
 [GenerateSerializer, Immutable, Alias("Alavida.Billing.CheckoutStarted")]
-public sealed record CheckoutStarted([property: Id(0)] string CheckoutUrl, [property: Id(1)] string SessionId, [property: Id(2)] Guid PurchaseId, [property: Id(3)] string? Refusal = null);
+public sealed record CheckoutStarted(
+    [property: Id(0)] string CheckoutUrl, [property: Id(1)] string SessionId, [property: Id(2)] Guid PurchaseId, [property: Id(3)] string? Refusal = null,
+    [property: Id(4)] string? KeyReused = null);
 
 /// <summary>What a Stripe event means for a purchase.</summary>
 public enum StripeNoticeKind

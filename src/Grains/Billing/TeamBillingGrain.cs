@@ -17,29 +17,46 @@ public sealed partial class TeamBillingGrain(NpgsqlDataSource db, StripeGateway 
 
     public async Task<CheckoutStarted> StartCheckoutAsync(CheckoutOrder order)
     {
-        var purchaseId = Guid.CreateVersion7(time.GetUtcNow());
         var pack = order.Pack;
         await using var connection = await db.OpenConnectionAsync();
-        var recorded = false;
+        // The caller's key, per team (keys are unique across all purchases); without one, every request is a checkout.
+        var earlier = order.IdempotencyKey is { } given ? await EarlierCheckoutAsync(connection, $"checkout:{TeamId:N}:{given}", pack) : null;
+        if (earlier?.Answer is { } answer)
+        {
+            return answer;
+        }
+
+        var purchaseId = earlier?.Unfinished ?? Guid.CreateVersion7(time.GetUtcNow());
+        var recorded = earlier is not null;
         try
         {
             var customerId = await CustomerAsync();
+            if (!recorded)
+            {
+                // Recorded before the session exists, so its webhook always finds the purchase (by the id in its
+                // metadata). This grain runs its team's checkouts one at a time: no other request holds the key meanwhile.
+                await connection.ExecuteAsync(
+                    """
+                    INSERT INTO credit_purchases (id, team_id, source, credits, amount_cents, currency, idempotency_key, status, kind, pack)
+                    VALUES (@purchaseId, @TeamId, 'stripe', @Credits, @AmountCents, @Currency, @key, 'pending', 'checkout', @Id)
+                    """,
+                    new
+                    {
+                        purchaseId, TeamId, pack.Credits, pack.AmountCents, pack.Currency, pack.Id,
+                        key = order.IdempotencyKey is { } k ? $"checkout:{TeamId:N}:{k}" : $"checkout:{purchaseId}",
+                    });
+                recorded = true;
+            }
 
-            // Recorded before the session exists, so its webhook always finds the purchase (by the id in its metadata).
-            await connection.ExecuteAsync(
-                """
-                INSERT INTO credit_purchases (id, team_id, source, credits, amount_cents, currency, idempotency_key, status, kind, pack)
-                VALUES (@purchaseId, @TeamId, 'stripe', @Credits, @AmountCents, @Currency, @key, 'pending', 'checkout', @Id)
-                """,
-                new { purchaseId, TeamId, pack.Credits, pack.AmountCents, pack.Currency, key = $"checkout:{purchaseId}", pack.Id });
-            recorded = true;
+            // Stripe's idempotency key is the purchase's: a purchase taken up again gets the session Stripe made for it.
             var session = await stripe.CreateCheckoutSessionAsync(TeamId, purchaseId, customerId, order);
             await connection.ExecuteAsync(
                 """
-                UPDATE credit_purchases SET stripe_session_id = @sessionId, amount_cents = coalesce(amount_cents, @amount), currency = coalesce(currency, @currency), updated_at = now()
+                UPDATE credit_purchases SET stripe_session_id = @sessionId, checkout_url = @url, amount_cents = coalesce(amount_cents, @amount),
+                       currency = coalesce(currency, @currency), updated_at = now()
                  WHERE id = @purchaseId
                 """,
-                new { sessionId = session.Id, amount = session.AmountTotal, currency = session.Currency, purchaseId });
+                new { sessionId = session.Id, url = session.Url, amount = session.AmountTotal, currency = session.Currency, purchaseId });
             Log.CheckoutStarted(logger, TeamId, purchaseId, pack.Id, session.Id);
             return new CheckoutStarted(session.Url, session.Id, purchaseId);
         }
@@ -55,6 +72,29 @@ public sealed partial class TeamBillingGrain(NpgsqlDataSource db, StripeGateway 
 
             return new CheckoutStarted("", "", purchaseId, reason);
         }
+    }
+
+    /// <summary>
+    /// The checkout an earlier request started under <paramref name="key"/>: the answer to give again (its session and
+    /// URL, its refusal, or that the key named another pack), or the purchase to finish when that request ended between
+    /// recording it and storing its session. Null when the key is new.
+    /// </summary>
+    private async Task<(CheckoutStarted? Answer, Guid? Unfinished)?> EarlierCheckoutAsync(NpgsqlConnection connection, string key, CreditPack pack)
+    {
+        var earlier = await connection.QuerySingleOrDefaultAsync<EarlierCheckout>(
+            """
+            SELECT id, pack, status, stripe_session_id, checkout_url, failure FROM credit_purchases
+             WHERE idempotency_key = @key AND team_id = @TeamId AND kind = 'checkout'
+            """,
+            new { key, TeamId });
+        return earlier switch
+        {
+            null => null,
+            _ when earlier.Pack != pack.Id => (new CheckoutStarted("", "", earlier.Id, KeyReused: $"This Idempotency-Key started a checkout of the pack '{earlier.Pack}'."), null),
+            { StripeSessionId: { } sessionId, CheckoutUrl: { } url } => (new CheckoutStarted(url, sessionId, earlier.Id), null),
+            { Status: "pending" } => (null, earlier.Id),
+            _ => (new CheckoutStarted("", "", earlier.Id, earlier.Failure ?? $"the checkout is {earlier.Status}"), null),
+        };
     }
 
     public async Task<string?> StartAutoTopUpAsync(Guid purchaseId)
@@ -145,6 +185,8 @@ public sealed partial class TeamBillingGrain(NpgsqlDataSource db, StripeGateway 
         new { purchaseId, failure });
 
     private sealed record TeamRow(string Name, string? StripeCustomerId);
+
+    private sealed record EarlierCheckout(Guid Id, string? Pack, string Status, string? StripeSessionId, string? CheckoutUrl, string? Failure);
 
     private sealed record TopUpRow(string? Pack, long Credits, long? AmountCents, string? Currency, string? StripePaymentIntentId, string? AutoTopUp);
 

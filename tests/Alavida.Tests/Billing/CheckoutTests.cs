@@ -49,6 +49,92 @@ public sealed class CheckoutTests(BillingFixture billing)
     }
 
     [Fact]
+    public async Task Checkout_UnderOneIdempotencyKey_StartsOneCheckout_AndAnswersARepeatWithIt()
+    {
+        var team = await billing.CreateTeamAsync(0);
+        var other = await billing.CreateTeamAsync(0);
+        var key = $"buy-{Guid.NewGuid():N}";
+
+        var first = await CheckoutWithKeyAsync(team, "starter", key);
+        var again = await CheckoutWithKeyAsync(team, "starter", key);
+        var reused = await CheckoutWithKeyAsync(team, "growth", key);
+        var othersFirst = await CheckoutWithKeyAsync(other, "starter", key);
+
+        Assert.Equal(HttpStatusCode.OK, first.StatusCode);
+        var answer = await first.ReadJsonAsync();
+        Assert.Equal(HttpStatusCode.OK, again.StatusCode);
+        Assert.Equal(answer.ToString(), (await again.ReadJsonAsync()).ToString()); // the same purchase, session and URL
+        var conflict = await reused.AssertProblemAsync(HttpStatusCode.Conflict);
+        Assert.Contains("'starter'", conflict.GetProperty("detail").GetString());
+        Assert.Equal(answer.GetProperty("purchase_id").GetString(), conflict.GetProperty("purchase_id").GetString());
+        Assert.Equal(HttpStatusCode.OK, othersFirst.StatusCode); // keys are per team
+        Assert.NotEqual(answer.GetProperty("session_id").GetString(), (await othersFirst.ReadJsonAsync()).GetProperty("session_id").GetString());
+
+        Assert.Equal(1L, await billing.ScalarAsync<long>("SELECT count(*) FROM credit_purchases WHERE team_id = @team", ("team", team.TeamId)));
+        Assert.Single(billing.Stripe.CallsTo("POST", "/v1/checkout/sessions"), c => c.Form.GetValueOrDefault("client_reference_id") == team.TeamId.ToString());
+        Assert.Equal(answer.GetProperty("checkout_url").GetString(),
+            await billing.ScalarAsync<string>("SELECT checkout_url FROM credit_purchases WHERE team_id = @team", ("team", team.TeamId)));
+    }
+
+    [Fact]
+    public async Task Checkout_UnderAKeyWhoseCheckoutFailed_AnswersTheSameRefusal_WithoutAskingStripeAgain()
+    {
+        var team = await billing.CreateTeamAsync(0);
+        var key = $"buy-{Guid.NewGuid():N}";
+        var first = await (await CheckoutWithKeyAsync(team, "starter", key)).ReadJsonAsync();
+        var purchaseId = Guid.Parse(first.GetProperty("purchase_id").GetString()!);
+        // As the purchase stands after Stripe refused its session (what the grain records then).
+        await billing.ScalarAsync<int>(
+            "UPDATE credit_purchases SET status = 'failed', failure = 'No such price', stripe_session_id = NULL, checkout_url = NULL WHERE id = @id RETURNING 1",
+            ("id", purchaseId));
+        var sessions = billing.Stripe.CallsTo("POST", "/v1/checkout/sessions").Count();
+
+        var problem = await (await CheckoutWithKeyAsync(team, "starter", key)).AssertProblemAsync(HttpStatusCode.BadGateway);
+
+        Assert.Contains("No such price", problem.GetProperty("detail").GetString());
+        Assert.Equal(sessions, billing.Stripe.CallsTo("POST", "/v1/checkout/sessions").Count());
+        Assert.Equal(1L, await billing.ScalarAsync<long>("SELECT count(*) FROM credit_purchases WHERE team_id = @team", ("team", team.TeamId)));
+    }
+
+    [Fact]
+    public async Task Checkout_UnderAKeyWhosePurchaseHasNoSessionYet_FinishesThatPurchase()
+    {
+        // The first request ended between recording the purchase and storing its session (a silo died): the repeat
+        // finishes that purchase, through Stripe's idempotency key (the purchase's), instead of starting another.
+        var team = await billing.CreateTeamAsync(0);
+        var key = $"buy-{Guid.NewGuid():N}";
+        var first = await (await CheckoutWithKeyAsync(team, "starter", key)).ReadJsonAsync();
+        var purchaseId = Guid.Parse(first.GetProperty("purchase_id").GetString()!);
+        await billing.ScalarAsync<int>("UPDATE credit_purchases SET stripe_session_id = NULL, checkout_url = NULL WHERE id = @id RETURNING 1", ("id", purchaseId));
+
+        var again = await (await CheckoutWithKeyAsync(team, "starter", key)).ReadJsonAsync();
+
+        Assert.Equal(first.ToString(), again.ToString());
+        Assert.Equal(1L, await billing.ScalarAsync<long>("SELECT count(*) FROM credit_purchases WHERE team_id = @team", ("team", team.TeamId)));
+        Assert.Equal(first.GetProperty("session_id").GetString(),
+            await billing.ScalarAsync<string>("SELECT stripe_session_id FROM credit_purchases WHERE id = @id", ("id", purchaseId)));
+    }
+
+    [Fact]
+    public async Task Checkout_RefusesAnUnprintableIdempotencyKey_AndRecordsNothing()
+    {
+        var team = await billing.CreateTeamAsync(0);
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/billing/checkout") { Content = JsonContent.Create(new { pack = "starter" }) };
+        request.Headers.TryAddWithoutValidation("Idempotency-Key", new string('k', 256));
+
+        await (await team.Http.SendAsync(request)).AssertProblemAsync(HttpStatusCode.BadRequest);
+
+        Assert.Equal(0L, await billing.ScalarAsync<long>("SELECT count(*) FROM credit_purchases WHERE team_id = @team", ("team", team.TeamId)));
+    }
+
+    private static Task<HttpResponseMessage> CheckoutWithKeyAsync(TestTeam team, string pack, string key)
+    {
+        var request = new HttpRequestMessage(HttpMethod.Post, "/billing/checkout") { Content = JsonContent.Create(new { pack }) };
+        request.Headers.Add("Idempotency-Key", key);
+        return team.Http.SendAsync(request);
+    }
+
+    [Fact]
     public async Task Checkout_AnswersA422Problem_AndRecordsNothing_ForAnUnknownPack()
     {
         var team = await billing.CreateTeamAsync(0);
