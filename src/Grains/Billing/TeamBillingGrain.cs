@@ -15,7 +15,9 @@ public sealed partial class TeamBillingGrain(NpgsqlDataSource db, StripeGateway 
 {
     private Guid TeamId => this.GetPrimaryKey();
 
-    public async Task<CheckoutStarted> StartCheckoutAsync(CheckoutOrder order)
+    public Task<CheckoutStarted> StartCheckoutAsync(CheckoutOrder order) => StartCheckoutAsync(order, firstTry: true);
+
+    private async Task<CheckoutStarted> StartCheckoutAsync(CheckoutOrder order, bool firstTry)
     {
         var pack = order.Pack;
         await using var connection = await db.OpenConnectionAsync();
@@ -72,6 +74,12 @@ public sealed partial class TeamBillingGrain(NpgsqlDataSource db, StripeGateway 
 
             return new CheckoutStarted("", "", purchaseId, reason);
         }
+        catch (PostgresException ex) when (ex.SqlState == PostgresErrorCodes.UniqueViolation && order.IdempotencyKey is not null && firstTry)
+        {
+            // The key was recorded meanwhile by another activation of this grain (two for a moment, as a cluster
+            // heals): answer as a repeat of that checkout.
+            return await StartCheckoutAsync(order, firstTry: false);
+        }
     }
 
     /// <summary>
@@ -84,7 +92,7 @@ public sealed partial class TeamBillingGrain(NpgsqlDataSource db, StripeGateway 
         var earlier = await connection.QuerySingleOrDefaultAsync<EarlierCheckout>(
             """
             SELECT id, pack, status, stripe_session_id, checkout_url, failure FROM credit_purchases
-             WHERE idempotency_key = @key AND team_id = @TeamId AND kind = 'checkout'
+             WHERE idempotency_key = @key AND team_id = @TeamId
             """,
             new { key, TeamId });
         return earlier switch
