@@ -79,6 +79,10 @@ public static class BillingEndpoints
             .StartCheckoutAsync(new CheckoutOrder(billing.Find(pack!)!, billing.SuccessUrl, billing.CancelUrl, idempotencyKey));
         return started switch
         {
+            // A silo of the release before keys started an unkeyed checkout: a repeat would not find it, so it is not
+            // handed out (it expires unpaid); the retry lands on an upgraded silo.
+            { KeyHonoured: false } when idempotencyKey is not null =>
+                Problems.Unavailable("Checkouts with an Idempotency-Key are not available while this deployment is being upgraded; retry shortly."),
             { KeyReused: { } reused } => Problems.Conflict(reused, new Dictionary<string, object?> { ["purchase_id"] = started.PurchaseId }),
             { Refusal: { } refusal } => Problems.Upstream($"The checkout could not be started: {refusal}"),
             _ => TypedResults.Ok(new CheckoutResponse(started.CheckoutUrl, started.SessionId, started.PurchaseId)),

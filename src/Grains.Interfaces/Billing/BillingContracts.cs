@@ -45,13 +45,16 @@ public sealed record CheckoutOrder(
 /// <param name="PurchaseId">The purchase (failed when Stripe refused).</param>
 /// <param name="Refusal">Why Stripe refused to create the session (then URL and session are empty).</param>
 /// <param name="KeyReused">
-/// The order's idempotency key already started a checkout of another pack (the purchase named is that one; nothing was
-/// started).
+/// Why the order's idempotency key cannot start this checkout: it started one of another pack, or of this pack before
+/// its price changed (the purchase named is that one; nothing was started).
+/// </param>
+/// <param name="KeyHonoured">
+/// The grain read the order's idempotency key (a grain of the release before keys ignores it and answers false).
 /// </param>
 [GenerateSerializer, Immutable, Alias("Alavida.Billing.CheckoutStarted")]
 public sealed record CheckoutStarted(
     [property: Id(0)] string CheckoutUrl, [property: Id(1)] string SessionId, [property: Id(2)] Guid PurchaseId, [property: Id(3)] string? Refusal = null,
-    [property: Id(4)] string? KeyReused = null);
+    [property: Id(4)] string? KeyReused = null, [property: Id(5)] bool KeyHonoured = false);
 
 /// <summary>What a Stripe event means for a purchase.</summary>
 public enum StripeNoticeKind

@@ -12,7 +12,8 @@ public interface ITeamBillingGrain : IGrainWithGuidKey
 {
     /// <summary>
     /// Creates (or reuses) the team's Stripe Customer, records a pending purchase of the pack and creates its Checkout
-    /// Session (payment mode, the payment method saved for later off-session use). Throws when Stripe refuses.
+    /// Session (payment mode, the payment method saved for later off-session use). Stripe's refusal is answered, not
+    /// thrown. Under the order's idempotency key, the team's first checkout is the only one (see <see cref="CheckoutStarted"/>).
     /// </summary>
     [Alias("StartCheckout")]
     Task<CheckoutStarted> StartCheckoutAsync(CheckoutOrder order);

@@ -15,14 +15,21 @@ public sealed partial class TeamBillingGrain(NpgsqlDataSource db, StripeGateway 
 {
     private Guid TeamId => this.GetPrimaryKey();
 
-    public Task<CheckoutStarted> StartCheckoutAsync(CheckoutOrder order) => StartCheckoutAsync(order, firstTry: true);
+    public async Task<CheckoutStarted> StartCheckoutAsync(CheckoutOrder order)
+    {
+        var started = await StartCheckoutAsync(order, firstTry: true);
+        // Tells the gateway its key was read: a silo of the release before keys ignores them, and the gateway must not
+        // hand out a checkout that a repeat would not find.
+        return order.IdempotencyKey is null ? started : started with { KeyHonoured = true };
+    }
 
     private async Task<CheckoutStarted> StartCheckoutAsync(CheckoutOrder order, bool firstTry)
     {
         var pack = order.Pack;
         await using var connection = await db.OpenConnectionAsync();
         // The caller's key, per team (keys are unique across all purchases); without one, every request is a checkout.
-        var earlier = order.IdempotencyKey is { } given ? await EarlierCheckoutAsync(connection, $"checkout:{TeamId:N}:{given}", pack) : null;
+        var key = order.IdempotencyKey is { } given ? $"checkout:{TeamId:N}:{given}" : null;
+        var earlier = key is null ? null : await EarlierCheckoutAsync(connection, key, pack);
         if (earlier?.Answer is { } answer)
         {
             return answer;
@@ -42,11 +49,7 @@ public sealed partial class TeamBillingGrain(NpgsqlDataSource db, StripeGateway 
                     INSERT INTO credit_purchases (id, team_id, source, credits, amount_cents, currency, idempotency_key, status, kind, pack)
                     VALUES (@purchaseId, @TeamId, 'stripe', @Credits, @AmountCents, @Currency, @key, 'pending', 'checkout', @Id)
                     """,
-                    new
-                    {
-                        purchaseId, TeamId, pack.Credits, pack.AmountCents, pack.Currency, pack.Id,
-                        key = order.IdempotencyKey is { } k ? $"checkout:{TeamId:N}:{k}" : $"checkout:{purchaseId}",
-                    });
+                    new { purchaseId, TeamId, pack.Credits, pack.AmountCents, pack.Currency, pack.Id, key = key ?? $"checkout:{purchaseId}" });
                 recorded = true;
             }
 
@@ -64,17 +67,18 @@ public sealed partial class TeamBillingGrain(NpgsqlDataSource db, StripeGateway 
         }
         catch (Exception ex) when (ex is StripeException or HttpRequestException or TaskCanceledException)
         {
-            // Stripe refused (a bad Price id, a key without rights) or could not be reached: the caller sees it as a 502,
-            // and a purchase already recorded is failed, not left pending.
+            // Stripe refused (a bad Price id, a key without rights) or could not be reached: the caller sees it as a 502.
+            // A refused purchase is failed, not left pending. One under the caller's key that Stripe may still make (it
+            // was not reached, or is still making it for an earlier request) stays pending: a repeat takes it up again.
             var reason = ex is StripeException { StripeError: not null } ? ex.Message : $"Stripe could not be reached: {ex.Message}";
-            if (recorded)
+            if (recorded && (key is null || !MayStillBeMade(ex)))
             {
                 await FailAsync(connection, purchaseId, reason);
             }
 
             return new CheckoutStarted("", "", purchaseId, reason);
         }
-        catch (PostgresException ex) when (ex.SqlState == PostgresErrorCodes.UniqueViolation && order.IdempotencyKey is not null && firstTry)
+        catch (PostgresException ex) when (ex.SqlState == PostgresErrorCodes.UniqueViolation && key is not null && firstTry)
         {
             // The key was recorded meanwhile by another activation of this grain (two for a moment, as a cluster
             // heals): answer as a repeat of that checkout.
@@ -82,24 +86,32 @@ public sealed partial class TeamBillingGrain(NpgsqlDataSource db, StripeGateway 
         }
     }
 
+    /// <summary>Whether Stripe may have made (or be making) the session despite the error: not reached, or still busy with the same key.</summary>
+    private static bool MayStillBeMade(Exception ex) =>
+        ex is HttpRequestException or TaskCanceledException
+        || ex is StripeException { HttpStatusCode: System.Net.HttpStatusCode.Conflict } or StripeException { StripeError.Type: "idempotency_error" };
+
     /// <summary>
     /// The checkout an earlier request started under <paramref name="key"/>: the answer to give again (its session and
-    /// URL, its refusal, or that the key named another pack), or the purchase to finish when that request ended between
-    /// recording it and storing its session. Null when the key is new.
+    /// URL, its refusal, or that the key named another pack or a pack since changed), or the purchase to finish when
+    /// that request ended before its session was stored. Null when the key is new.
     /// </summary>
     private async Task<(CheckoutStarted? Answer, Guid? Unfinished)?> EarlierCheckoutAsync(NpgsqlConnection connection, string key, CreditPack pack)
     {
         var earlier = await connection.QuerySingleOrDefaultAsync<EarlierCheckout>(
             """
-            SELECT id, pack, status, stripe_session_id, checkout_url, failure FROM credit_purchases
+            SELECT id, pack, status, credits, amount_cents, currency, stripe_session_id, checkout_url, failure FROM credit_purchases
              WHERE idempotency_key = @key AND team_id = @TeamId
             """,
             new { key, TeamId });
+        CheckoutStarted Conflict(string why) => new("", "", earlier!.Id, KeyReused: why);
         return earlier switch
         {
             null => null,
-            _ when earlier.Pack != pack.Id => (new CheckoutStarted("", "", earlier.Id, KeyReused: $"This Idempotency-Key started a checkout of the pack '{earlier.Pack}'."), null),
+            _ when earlier.Pack != pack.Id => (Conflict($"This Idempotency-Key started a checkout of the pack '{earlier.Pack}'."), null),
             { StripeSessionId: { } sessionId, CheckoutUrl: { } url } => (new CheckoutStarted(url, sessionId, earlier.Id), null),
+            { Status: "pending" } when earlier.Credits != pack.Credits || (pack.PriceId is null && (earlier.AmountCents != pack.AmountCents || earlier.Currency != pack.Currency)) =>
+                (Conflict($"The pack '{pack.Id}' changed since this Idempotency-Key's checkout was recorded; start a new checkout with a new key."), null),
             { Status: "pending" } => (null, earlier.Id),
             _ => (new CheckoutStarted("", "", earlier.Id, earlier.Failure ?? $"the checkout is {earlier.Status}"), null),
         };
@@ -194,7 +206,8 @@ public sealed partial class TeamBillingGrain(NpgsqlDataSource db, StripeGateway 
 
     private sealed record TeamRow(string Name, string? StripeCustomerId);
 
-    private sealed record EarlierCheckout(Guid Id, string? Pack, string Status, string? StripeSessionId, string? CheckoutUrl, string? Failure);
+    private sealed record EarlierCheckout(
+        Guid Id, string? Pack, string Status, long Credits, long? AmountCents, string? Currency, string? StripeSessionId, string? CheckoutUrl, string? Failure);
 
     private sealed record TopUpRow(string? Pack, long Credits, long? AmountCents, string? Currency, string? StripePaymentIntentId, string? AutoTopUp);
 

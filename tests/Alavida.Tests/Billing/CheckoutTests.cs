@@ -115,23 +115,58 @@ public sealed class CheckoutTests(BillingFixture billing)
             await billing.ScalarAsync<string>("SELECT stripe_session_id FROM credit_purchases WHERE id = @id", ("id", purchaseId)));
     }
 
-    [Fact]
-    public async Task Checkout_RefusesAnUnprintableIdempotencyKey_AndRecordsNothing()
+    [Theory]
+    [InlineData(256)] // too long
+    [InlineData(0)] // a control character
+    public async Task Checkout_RefusesABadIdempotencyKey_AndRecordsNothing(int length)
     {
         var team = await billing.CreateTeamAsync(0);
-        using var request = new HttpRequestMessage(HttpMethod.Post, "/billing/checkout") { Content = JsonContent.Create(new { pack = "starter" }) };
-        request.Headers.TryAddWithoutValidation("Idempotency-Key", new string('k', 256));
 
-        await (await team.Http.SendAsync(request)).AssertProblemAsync(HttpStatusCode.BadRequest);
+        var response = await CheckoutWithKeyAsync(team, "starter", length > 0 ? new string('k', length) : "buy\u0001it");
 
+        await response.AssertProblemAsync(HttpStatusCode.BadRequest);
         Assert.Equal(0L, await billing.ScalarAsync<long>("SELECT count(*) FROM credit_purchases WHERE team_id = @team", ("team", team.TeamId)));
     }
 
-    private static Task<HttpResponseMessage> CheckoutWithKeyAsync(TestTeam team, string pack, string key)
+    [Fact]
+    public async Task Checkout_UnderAKeyWhoseUnfinishedPurchaseWasForAnotherPrice_IsAConflict_NotACharge()
     {
-        var request = new HttpRequestMessage(HttpMethod.Post, "/billing/checkout") { Content = JsonContent.Create(new { pack }) };
-        request.Headers.Add("Idempotency-Key", key);
-        return team.Http.SendAsync(request);
+        // The pack's price changed between the first request (which ended before its session) and the repeat: Stripe
+        // would charge today's price for the recorded credits, so the repeat refuses and names the purchase.
+        var team = await billing.CreateTeamAsync(0);
+        var key = $"buy-{Guid.NewGuid():N}";
+        var first = await (await CheckoutWithKeyAsync(team, "starter", key)).ReadJsonAsync();
+        var purchaseId = Guid.Parse(first.GetProperty("purchase_id").GetString()!);
+        await billing.ScalarAsync<int>(
+            "UPDATE credit_purchases SET amount_cents = amount_cents + 100, stripe_session_id = NULL, checkout_url = NULL WHERE id = @id RETURNING 1", ("id", purchaseId));
+        var sessions = billing.Stripe.CallsTo("POST", "/v1/checkout/sessions").Count();
+
+        var problem = await (await CheckoutWithKeyAsync(team, "starter", key)).AssertProblemAsync(HttpStatusCode.Conflict);
+
+        Assert.Contains("changed", problem.GetProperty("detail").GetString());
+        Assert.Equal(purchaseId.ToString(), problem.GetProperty("purchase_id").GetString());
+        Assert.Equal(sessions, billing.Stripe.CallsTo("POST", "/v1/checkout/sessions").Count());
+    }
+
+    [Fact]
+    public async Task Checkout_TwoRequestsAtOnceUnderOneKey_StartOneCheckout_AndGetTheSameAnswer()
+    {
+        var team = await billing.CreateTeamAsync(0);
+        var key = $"buy-{Guid.NewGuid():N}";
+
+        var answers = await Task.WhenAll(CheckoutWithKeyAsync(team, "starter", key), CheckoutWithKeyAsync(team, "starter", key));
+
+        Assert.All(answers, a => Assert.Equal(HttpStatusCode.OK, a.StatusCode));
+        Assert.Single((await Task.WhenAll(answers.Select(a => a.ReadJsonAsync()))).Select(a => a.ToString()).Distinct());
+        Assert.Equal(1L, await billing.ScalarAsync<long>("SELECT count(*) FROM credit_purchases WHERE team_id = @team", ("team", team.TeamId)));
+        Assert.Single(billing.Stripe.CallsTo("POST", "/v1/checkout/sessions"), c => c.Form.GetValueOrDefault("client_reference_id") == team.TeamId.ToString());
+    }
+
+    private static async Task<HttpResponseMessage> CheckoutWithKeyAsync(TestTeam team, string pack, string key)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/billing/checkout") { Content = JsonContent.Create(new { pack }) };
+        request.Headers.TryAddWithoutValidation("Idempotency-Key", key);
+        return await team.Http.SendAsync(request);
     }
 
     [Fact]
