@@ -37,13 +37,9 @@ public sealed class InputValidator
 
         // The verdict first (compiled plain checks, or the library's flag answer where those do not decide); the
         // library's detailed results, with every location, only for input found invalid, and they have the last word.
-        if (compiled.Verdict?.IsValid(input) ?? compiled.Schema.Evaluate(input, FlagOnly).IsValid)
-        {
-            return CrossFieldRules(component.Slug, action.Name, input);
-        }
-
-        var detailed = compiled.Schema.Evaluate(input, Detailed);
-        if (detailed.IsValid)
+        var valid = compiled.Verdict?.IsValid(input) ?? compiled.Schema.Evaluate(input, FlagOnly).IsValid;
+        var detailed = valid ? null : compiled.Schema.Evaluate(input, Detailed);
+        if (detailed is null || detailed.IsValid)
         {
             return CrossFieldRules(component.Slug, action.Name, input);
         }

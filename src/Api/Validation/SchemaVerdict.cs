@@ -343,7 +343,7 @@ public sealed class SchemaVerdict
             ("object", JsonValueKind.Object) or ("array", JsonValueKind.Array) or ("string", JsonValueKind.String)
                 or ("number", JsonValueKind.Number) or ("null", JsonValueKind.Null) => true,
             ("boolean", JsonValueKind.True or JsonValueKind.False) => true,
-            ("integer", JsonValueKind.Number) => decimal.Truncate(Decimal(value)) == Decimal(value),
+            ("integer", JsonValueKind.Number) => Decimal(value) is var number && decimal.Truncate(number) == number,
             _ => false,
         };
 
