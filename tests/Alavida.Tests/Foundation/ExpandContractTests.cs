@@ -84,12 +84,8 @@ public sealed class ExpandContractTests
     [Fact]
     public async Task ThisReleasesCode_RunsOnTheExpandedSchema_BeforeTheContract()
     {
-        var connectionString = await TestPostgres.CreateDatabaseAsync("expanded_only");
-        await using var host = await PlatformHost.StartAsync(connectionString, ClusterIdentity.New(), settings: new Dictionary<string, string?> { ["Alavida:ContractMigrations"] = "false" });
-        using var admin = new HttpClient { BaseAddress = host.Address, DefaultRequestHeaders = { { "Authorization", $"Bearer {PlatformHost.AdminKey}" } } };
-        var created = await (await admin.PostAsJsonAsync("/admin/teams", new { name = "expanded", owner_email = "ops@example.com", credits = 100 })).ReadJsonAsync();
-        using var http = new HttpClient { BaseAddress = host.Address, DefaultRequestHeaders = { { "Authorization", $"Bearer {created.GetProperty("api_key").GetString()}" } } };
-        var team = new TestTeam(Guid.Parse(created.GetProperty("team_id").GetString()!), "", http);
+        await using var platform = await ExpandedOnlyPlatform.StartAsync("expanded_only");
+        var (connectionString, team, http) = (platform.ConnectionString, platform.Team, platform.Team.Http);
 
         var job = await team.RunToSuccessAsync("/lead-discovery/run/ingest", new { company = new { domain = "expanded-schema.com" }, people = new[] { new { name = "Ada Lovelace", title = "CTO", email = "ada@expanded-schema.com" } } });
         var response = await http.GetAsync("/lead-discovery/data/people");
@@ -171,5 +167,36 @@ public sealed class ExpandContractTests
     {
         await using var command = db.CreateCommand(sql);
         return (T)(await command.ExecuteScalarAsync())!;
+    }
+}
+
+/// <summary>
+/// The platform of this release on a new database whose contract scripts are held back (<c>Alavida:ContractMigrations</c>
+/// false: the middle of a rolling upgrade), with a team of its own.
+/// </summary>
+internal sealed class ExpandedOnlyPlatform : IAsyncDisposable
+{
+    private readonly PlatformHost _host;
+
+    private ExpandedOnlyPlatform(string connectionString, PlatformHost host, TestTeam team) => (ConnectionString, _host, Team) = (connectionString, host, team);
+
+    public string ConnectionString { get; }
+
+    public TestTeam Team { get; }
+
+    public static async Task<ExpandedOnlyPlatform> StartAsync(string database)
+    {
+        var connectionString = await TestPostgres.CreateDatabaseAsync(database);
+        var host = await PlatformHost.StartAsync(connectionString, ClusterIdentity.New(), settings: new Dictionary<string, string?> { ["Alavida:ContractMigrations"] = "false" });
+        using var admin = new HttpClient { BaseAddress = host.Address, DefaultRequestHeaders = { { "Authorization", $"Bearer {PlatformHost.AdminKey}" } } };
+        var created = await (await admin.PostAsJsonAsync("/admin/teams", new { name = "expanded", owner_email = "ops@example.com", credits = 100 })).ReadJsonAsync();
+        var http = new HttpClient { BaseAddress = host.Address, DefaultRequestHeaders = { { "Authorization", $"Bearer {created.GetProperty("api_key").GetString()}" } } };
+        return new ExpandedOnlyPlatform(connectionString, host, new TestTeam(Guid.Parse(created.GetProperty("team_id").GetString()!), "", http));
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        Team.Http.Dispose();
+        await _host.DisposeAsync();
     }
 }

@@ -1,5 +1,4 @@
 using System.Net;
-using System.Net.Http.Json;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Alavida.Grains.Data;
@@ -114,12 +113,8 @@ public sealed class TranscriptsExpandContractTests
     [Fact]
     public async Task ThisReleasesCode_StoresTranscriptsOnTheExpandedSchema_AndTheSegmentsFollow()
     {
-        var connectionString = await TestPostgres.CreateDatabaseAsync("transcripts_expanded_only");
-        await using var host = await PlatformHost.StartAsync(connectionString, ClusterIdentity.New(), settings: new Dictionary<string, string?> { ["Alavida:ContractMigrations"] = "false" });
-        using var admin = new HttpClient { BaseAddress = host.Address, DefaultRequestHeaders = { { "Authorization", $"Bearer {PlatformHost.AdminKey}" } } };
-        var created = await (await admin.PostAsJsonAsync("/admin/teams", new { name = "expanded", owner_email = "ops@example.com", credits = 100 })).ReadJsonAsync();
-        using var http = new HttpClient { BaseAddress = host.Address, DefaultRequestHeaders = { { "Authorization", $"Bearer {created.GetProperty("api_key").GetString()}" } } };
-        var team = new TestTeam(Guid.Parse(created.GetProperty("team_id").GetString()!), "", http);
+        await using var platform = await ExpandedOnlyPlatform.StartAsync("transcripts_expanded_only");
+        var (connectionString, team, http) = (platform.ConnectionString, platform.Team, platform.Team.Http);
         var tag = Guid.NewGuid().ToString("N")[..10];
 
         var first = await team.RunToSuccessAsync("/meeting-sync/run/ingest", new { meetings = new[] { WithSegments(tag, Spoken[..2]) } });
