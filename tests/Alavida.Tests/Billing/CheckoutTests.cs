@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Http.Json;
+using System.Text.Json;
 using Alavida.Tests.Gateway;
 
 namespace Alavida.Tests.Billing;
@@ -81,13 +82,8 @@ public sealed class CheckoutTests(BillingFixture billing)
     {
         var team = await billing.CreateTeamAsync(0);
         var key = $"buy-{Guid.NewGuid():N}";
-        var first = await (await CheckoutWithKeyAsync(team, "starter", key)).ReadJsonAsync();
-        var purchaseId = Guid.Parse(first.GetProperty("purchase_id").GetString()!);
         // As the purchase stands after Stripe refused its session (what the grain records then).
-        await billing.ScalarAsync<int>(
-            "UPDATE credit_purchases SET status = 'failed', failure = 'No such price', stripe_session_id = NULL, checkout_url = NULL WHERE id = @id RETURNING 1",
-            ("id", purchaseId));
-        var sessions = billing.Stripe.CallsTo("POST", "/v1/checkout/sessions").Count();
+        var (_, _, sessions) = await KeyedCheckoutSetBackAsync(team, key, "status = 'failed', failure = 'No such price', stripe_session_id = NULL, checkout_url = NULL");
 
         var problem = await (await CheckoutWithKeyAsync(team, "starter", key)).AssertProblemAsync(HttpStatusCode.BadGateway);
 
@@ -103,9 +99,7 @@ public sealed class CheckoutTests(BillingFixture billing)
         // finishes that purchase, through Stripe's idempotency key (the purchase's), instead of starting another.
         var team = await billing.CreateTeamAsync(0);
         var key = $"buy-{Guid.NewGuid():N}";
-        var first = await (await CheckoutWithKeyAsync(team, "starter", key)).ReadJsonAsync();
-        var purchaseId = Guid.Parse(first.GetProperty("purchase_id").GetString()!);
-        await billing.ScalarAsync<int>("UPDATE credit_purchases SET stripe_session_id = NULL, checkout_url = NULL WHERE id = @id RETURNING 1", ("id", purchaseId));
+        var (first, purchaseId, _) = await KeyedCheckoutSetBackAsync(team, key, "stripe_session_id = NULL, checkout_url = NULL");
 
         var again = await (await CheckoutWithKeyAsync(team, "starter", key)).ReadJsonAsync();
 
@@ -135,11 +129,7 @@ public sealed class CheckoutTests(BillingFixture billing)
         // would charge today's price for the recorded credits, so the repeat refuses and names the purchase.
         var team = await billing.CreateTeamAsync(0);
         var key = $"buy-{Guid.NewGuid():N}";
-        var first = await (await CheckoutWithKeyAsync(team, "starter", key)).ReadJsonAsync();
-        var purchaseId = Guid.Parse(first.GetProperty("purchase_id").GetString()!);
-        await billing.ScalarAsync<int>(
-            "UPDATE credit_purchases SET amount_cents = amount_cents + 100, stripe_session_id = NULL, checkout_url = NULL WHERE id = @id RETURNING 1", ("id", purchaseId));
-        var sessions = billing.Stripe.CallsTo("POST", "/v1/checkout/sessions").Count();
+        var (_, purchaseId, sessions) = await KeyedCheckoutSetBackAsync(team, key, "amount_cents = amount_cents + 100, stripe_session_id = NULL, checkout_url = NULL");
 
         var problem = await (await CheckoutWithKeyAsync(team, "starter", key)).AssertProblemAsync(HttpStatusCode.Conflict);
 
@@ -160,6 +150,18 @@ public sealed class CheckoutTests(BillingFixture billing)
         Assert.Single((await Task.WhenAll(answers.Select(a => a.ReadJsonAsync()))).Select(a => a.ToString()).Distinct());
         Assert.Equal(1L, await billing.ScalarAsync<long>("SELECT count(*) FROM credit_purchases WHERE team_id = @team", ("team", team.TeamId)));
         Assert.Single(billing.Stripe.CallsTo("POST", "/v1/checkout/sessions"), c => c.Form.GetValueOrDefault("client_reference_id") == team.TeamId.ToString());
+    }
+
+    /// <summary>
+    /// A checkout of the starter pack under <paramref name="key"/>, its purchase then set back (<paramref name="set"/>, an
+    /// UPDATE's SET list) to a state a real run can leave it in; with the Stripe session calls made so far.
+    /// </summary>
+    private async Task<(JsonElement First, Guid PurchaseId, int Sessions)> KeyedCheckoutSetBackAsync(TestTeam team, string key, string set)
+    {
+        var first = await (await CheckoutWithKeyAsync(team, "starter", key)).ReadJsonAsync();
+        var purchaseId = Guid.Parse(first.GetProperty("purchase_id").GetString()!);
+        await billing.ScalarAsync<int>($"UPDATE credit_purchases SET {set} WHERE id = @id RETURNING 1", ("id", purchaseId));
+        return (first, purchaseId, billing.Stripe.CallsTo("POST", "/v1/checkout/sessions").Count());
     }
 
     private static async Task<HttpResponseMessage> CheckoutWithKeyAsync(TestTeam team, string pack, string key)
